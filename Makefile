@@ -1,0 +1,51 @@
+# Watchpost: `make run` starts the demo workstation, `make test` runs the tests.
+# Both install what they need (Debian packages, a virtualenv) on a fresh Debian machine.
+
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+APT     := $(shell grep -v '^\#' deploy/apt-packages.txt | xargs)
+STAMP   := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+export YOLO_OFFLINE := 1
+export YOLO_AUTOINSTALL := 0
+export YOLO_CONFIG_DIR := $(CURDIR)/var/yolo
+
+.PHONY: deps apt run test test-fast bench clean help
+
+help:
+	@echo "make run   - start the workstation demo (service + vision worker on bundled footage)"
+	@echo "make test  - run the test suite"
+	@echo "make bench - run the benchmarks (long)"
+
+apt:
+	@missing=""; for p in $(APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+deps: apt $(STAMP)
+
+run: deps
+	$(BIN)/watchpost demo
+
+test: deps
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: deps
+	$(BIN)/python -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS)
+
+bench: deps
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf var/ .pytest_cache

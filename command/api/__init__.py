@@ -1,0 +1,37 @@
+"""One router per domain, registered in this order."""
+
+from command.api import (
+    alarms,
+    audit,
+    auth,
+    comms,
+    console,
+    dispatch,
+    duty,
+    incidents,
+    map,
+    media,
+    plans,
+    push,
+    resources,
+    users,
+    warnings,
+)
+
+ROUTERS = [
+    auth.router,
+    users.router,
+    audit.router,
+    alarms.router,
+    warnings.router,
+    incidents.router,
+    push.router,
+    media.router,
+    comms.router,
+    plans.router,
+    resources.router,
+    duty.router,
+    dispatch.router,
+    map.router,
+    console.router,  # last: it serves the console's pages and static files
+]

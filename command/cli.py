@@ -1,0 +1,134 @@
+"""Service-side subcommands: serve, db, user, audit, backup, restore."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from watchpost.cli import config_from
+
+
+def _sessions(ctx: click.Context):
+    from watchpost.db import make_engine, make_sessionmaker
+
+    cfg = config_from(ctx)
+    engine = make_engine(cfg.storage.url)
+    return engine, make_sessionmaker(engine)
+
+
+@click.command()
+@click.option("--host", default=None, help="override server.host")
+@click.option("--port", type=int, default=None, help="override server.port")
+@click.option("--no-upgrade", is_flag=True, help="do not apply pending migrations first")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, no_upgrade: bool) -> None:
+    """Run the command service (API, console, WebSocket push, scheduler, comms dispatcher)."""
+    import uvicorn
+
+    from command.app import create_app
+    from watchpost.db.migrate import upgrade
+
+    cfg = config_from(ctx)
+    if not no_upgrade:
+        upgrade(cfg.storage.url)
+    app = create_app(cfg)
+    uvicorn.run(app, host=host or cfg.server.host, port=port or cfg.server.port, log_level="info",
+                ws_ping_interval=20, ws_ping_timeout=20)
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from watchpost.db.migrate import current, upgrade
+
+    cfg = config_from(ctx)
+    upgrade(cfg.storage.url, revision)
+    click.echo(f"database at revision {current(cfg.storage.url)}")
+
+
+@click.group()
+def user() -> None:
+    """Users and service accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="admin, commander, duty_officer, drill_organizer, evaluator, viewer, service")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="")
+@click.option("--phone", default=None)
+@click.option("--token", "want_token", is_flag=True, help="also print an API token (service accounts)")
+@click.pass_context
+def user_add(ctx: click.Context, username: str, role: str, password: str, display_name: str, phone: str | None,
+             want_token: bool) -> None:
+    """Create USERNAME with ROLE."""
+    from command.domain.roles import Role
+    from command.services.auth import add_user, issue_token
+    from watchpost.db import session_scope
+
+    if role not in Role.__members__:
+        raise click.BadParameter(f"unknown role {role!r}; one of: {', '.join(Role.__members__)}", param_hint="--role")
+    engine, sessions = _sessions(ctx)
+    try:
+        with session_scope(sessions) as s:
+            u = add_user(s, username, password, role, display_name, phone, actor="cli")
+            token = issue_token(s, u, "api", None) if want_token else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    click.echo(f"user {username} created with role {role}")
+    if token:
+        click.echo(f"token: {token}")
+
+
+@click.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Recompute the hash chain; exit 1 and list every break if the log was tampered with."""
+    from command.services import audit as audit_svc
+
+    engine, sessions = _sessions(ctx)
+    with sessions() as s:
+        problems = audit_svc.verify(s)
+        from sqlalchemy import func, select
+
+        from command.db.models.audit import AuditEntry
+
+        n = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    engine.dispose()
+    if problems:
+        click.echo(f"audit log TAMPERED: {len(problems)} problem(s) in {n} entries", err=True)
+        for p in problems:
+            click.echo(f"  seq {p.seq}: {p.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"audit log OK: {n} entries, chain intact")
+
+
+@click.command()
+@click.argument("dest", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, dest: str) -> None:
+    """Write a consistent backup of the database to DEST (filled in by issue #3, NFR-8)."""
+    raise click.ClickException("backup is not implemented yet")
+
+
+@click.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def restore(ctx: click.Context, src: str) -> None:
+    """Restore the database from a backup made by ``watchpost backup`` (issue #3, NFR-8)."""
+    raise click.ClickException("restore is not implemented yet")

@@ -1,0 +1,14 @@
+"""Every table of the service, imported here so Alembic and create_all see them all."""
+
+from command.db.models import (  # noqa: F401
+    alarms,
+    audit,
+    duty,
+    incidents,
+    plans,
+    push,
+    resources,
+    scheduler,
+    users,
+    warnings,
+)

@@ -1,0 +1,1 @@
+"""Tables for alarms (filled in by its issue)."""

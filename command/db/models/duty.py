@@ -1,0 +1,1 @@
+"""Tables for duty (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Tables for incidents (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Tables for plans (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Tables for push (filled in by its issue)."""

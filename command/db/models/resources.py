@@ -1,0 +1,1 @@
+"""Tables for resources (filled in by its issue)."""

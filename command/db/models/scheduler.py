@@ -1,0 +1,1 @@
+"""Tables for scheduler (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Tables for warnings (filled in by its issue)."""

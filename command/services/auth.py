@@ -1,0 +1,114 @@
+"""Users, passwords (argon2), lockout, session and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from command.db.models.users import AuthToken, User
+from command.domain.roles import Role
+from command.services import audit
+from watchpost.clock import SYSTEM_CLOCK, Clock
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 8
+
+
+class AuthError(Exception):
+    def __init__(self, reason: str, status: int = 401):
+        self.reason = reason
+        self.status = status
+        super().__init__(reason)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_view(u: User) -> dict:
+    return {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
+            "phone": u.phone, "active": u.active}
+
+
+def add_user(db: Session, username: str, password: str, role: str, display_name: str = "",
+             phone: str | None = None, actor: str = "system") -> User:
+    Role(role)  # raises ValueError naming the bad role
+    if db.execute(select(User).where(User.username == username)).scalar_one_or_none():
+        raise ValueError(f"user {username!r} already exists")
+    u = User(username=username, role=role, display_name=display_name or username, phone=phone,
+             password_hash=hash_password(password))
+    db.add(u)
+    db.flush()
+    audit.record(db, actor, "user.create", "user", u.id, after=user_view(u))
+    return u
+
+
+def issue_token(db: Session, user: User, kind: str, ttl_s: float | None, clock: Clock = SYSTEM_CLOCK) -> str:
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    db.add(AuthToken(token_sha256=token_digest(token), user_id=user.id, kind=kind, created_at=now,
+                     expires_at=None if ttl_s is None else now + timedelta(seconds=ttl_s)))
+    db.flush()
+    return token
+
+
+@dataclass
+class LoginPolicy:
+    session_ttl_s: float = 8 * 3600
+    lockout_after: int = 5
+    lockout_s: float = 900
+
+
+def login(db: Session, username: str, password: str, policy: LoginPolicy, clock: Clock = SYSTEM_CLOCK) -> tuple[User, str]:
+    u = db.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    now = clock.now()
+    if u is None or not u.active:
+        # Same answer as a wrong password: do not reveal which usernames exist.
+        raise AuthError("invalid username or password")
+    if u.locked_until and u.locked_until > now:
+        raise AuthError("account locked after repeated failures; try later", 423)
+    try:
+        _hasher.verify(u.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        u.failed_logins += 1
+        if u.failed_logins >= policy.lockout_after:
+            u.locked_until = now + timedelta(seconds=policy.lockout_s)
+            u.failed_logins = 0
+            audit.record(db, username, "user.lockout", "user", u.id, note="too many failed logins", clock=clock)
+        raise AuthError("invalid username or password") from None
+    u.failed_logins = 0
+    u.locked_until = None
+    if _hasher.check_needs_rehash(u.password_hash):
+        u.password_hash = _hasher.hash(password)
+    token = issue_token(db, u, "session", policy.session_ttl_s, clock)
+    audit.record(db, u.username, "user.login", "user", u.id, clock=clock)
+    return u, token
+
+
+def resolve_token(db: Session, token: str, clock: Clock = SYSTEM_CLOCK) -> User | None:
+    row = db.execute(select(AuthToken).where(AuthToken.token_sha256 == token_digest(token))).scalar_one_or_none()
+    if row is None or row.revoked:
+        return None
+    if row.expires_at is not None and row.expires_at <= clock.now():
+        return None
+    u = db.get(User, row.user_id)
+    return u if u is not None and u.active else None
+
+
+def revoke_token(db: Session, token: str) -> None:
+    row = db.execute(select(AuthToken).where(AuthToken.token_sha256 == token_digest(token))).scalar_one_or_none()
+    if row is not None:
+        row.revoked = True

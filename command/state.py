@@ -1,0 +1,32 @@
+"""What one running service holds: config, storage, bus, clock, push hub, background loops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchpost.bus import Bus
+from watchpost.clock import Clock
+from watchpost.config import Config
+
+
+class Background(Protocol):
+    """A loop the service runs beside the API (scheduler, comms dispatcher...)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class ServiceState:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    bus: Bus
+    clock: Clock
+    push: Any = None  # command.push.PushHub
+    background: list[Background] = field(default_factory=list)

@@ -1,0 +1,318 @@
+"""The one configuration tree (pydantic), loaded from YAML with environment overrides.
+
+Every option has a default so an empty file is a valid embedded set-up. Environment
+variables override any leaf: ``WATCHPOST__STORAGE__URL=postgresql+psycopg://...`` sets
+``storage.url`` (double underscore separates levels; values are parsed as YAML scalars).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "WATCHPOST__"
+
+WarningLevel = Literal["red", "orange", "yellow", "blue"]
+LEVELS: tuple[WarningLevel, ...] = ("red", "orange", "yellow", "blue")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in a duty room's config must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class GeoPoint(Strict):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class Site(Strict):
+    id: str = Field(min_length=1)
+    name: str
+    kind: Literal["warehouse", "control_room", "major_hazard", "other"] = "other"
+    location: GeoPoint | None = None
+
+
+class Zone(Strict):
+    name: str
+    # Polygon in normalised 0-1 image coordinates.
+    polygon: list[tuple[float, float]] = Field(min_length=3)
+    kind: Literal["detect", "mask", "duty_post"] = "detect"
+    required_people: int = Field(default=1, ge=1)
+
+
+class DutySchedule(Strict):
+    # "HH:MM-HH:MM" windows in local time; a window that wraps midnight is allowed.
+    windows: list[str] = Field(default_factory=lambda: ["00:00-24:00"])
+    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
+
+
+class Camera(Strict):
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = ""
+    site: str | None = None
+    url: str = Field(description="rtsp://, http(s):// MJPEG, file path (looped) or usb:N")
+    rtsp_transport: Literal["tcp", "udp"] = "tcp"
+    loop: bool = True
+    profile: Literal["warehouse", "control_room", "major_hazard"] = "major_hazard"
+    detect_fps: float = Field(default=2.0, gt=0, le=30)
+    motion_gating: bool = True
+    zones: list[Zone] = Field(default_factory=list)
+    duty_schedule: DutySchedule = Field(default_factory=DutySchedule)
+    offline_after_s: float = Field(default=30.0, gt=0)
+    location: GeoPoint | None = None
+    record: bool = True
+    enabled: bool = True
+
+
+class FireSmokeRule(Strict):
+    fire_threshold: float = Field(default=0.35, ge=0, le=1)
+    smoke_threshold: float = Field(default=0.35, ge=0, le=1)
+    window: int = Field(default=5, ge=1, description="n: detections considered")
+    hits: int = Field(default=3, ge=1, description="k: detections needed within the window")
+    min_area: float = Field(default=0.0005, ge=0, le=1, description="box area as image fraction")
+    clear_after: int = Field(default=10, ge=1, description="empty detections before re-arming")
+    cooldown_s: float = Field(default=60.0, ge=0)
+
+
+class OffPostRule(Strict):
+    absent_after_s: float = Field(default=60.0, gt=0)
+    person_threshold: float = Field(default=0.35, ge=0, le=1)
+    min_overlap: float = Field(default=0.3, ge=0, le=1)
+
+
+class Rules(Strict):
+    fire_smoke: FireSmokeRule = Field(default_factory=FireSmokeRule)
+    off_post: OffPostRule = Field(default_factory=OffPostRule)
+
+
+class Detector(Strict):
+    backend: str = "ultralytics"
+    fire_smoke_weights: str = "models/firesmoke/best.pt"
+    person_weights: str = "models/person/best.pt"
+    imgsz: int = Field(default=640, ge=32)
+    device: str = "cpu"
+    threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
+
+
+class Evidence(Strict):
+    pre_s: float = Field(default=10.0, ge=0)
+    post_s: float = Field(default=20.0, ge=0)
+
+
+class Recording(Strict):
+    segment_s: float = Field(default=60.0, gt=0)
+    normal_retention_days: float = Field(default=30.0, gt=0)
+    evidence_retention_days: float = Field(default=366.0, gt=0)
+    quota_gb: float = Field(default=100.0, gt=0)
+
+
+class Vision(Strict):
+    worker_id: str = "vision-1"
+    cameras: list[Camera] = Field(default_factory=list)
+    detector: Detector = Field(default_factory=Detector)
+    rules: Rules = Field(default_factory=Rules)
+    evidence: Evidence = Field(default_factory=Evidence)
+    recording: Recording = Field(default_factory=Recording)
+    media_root: str = "var/media"
+    spool_path: str = "var/spool.sqlite"
+    service_url: str = "http://127.0.0.1:8080"
+    service_token: str = Field(default="", description="bearer token of a service account")
+    # Sensor alarms that should pin recordings on these cameras (VID-9).
+    linkage: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_ids(cls, cams: list[Camera]) -> list[Camera]:
+        seen: set[str] = set()
+        for c in cams:
+            if c.id in seen:
+                raise ValueError(f"duplicate camera id {c.id!r}")
+            seen.add(c.id)
+        return cams
+
+
+class Storage(Strict):
+    url: str = "sqlite:///var/watchpost.sqlite"
+    echo: bool = False
+    pool_size: int = Field(default=10, ge=1)
+
+
+class Bus(Strict):
+    kind: Literal["inprocess", "mqtt"] = "inprocess"
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    topic_prefix: str = "watchpost"
+
+
+class LevelPolicy(Strict):
+    notify_roles: list[str] = Field(default_factory=lambda: ["duty_officer"])
+    channels: list[Literal["sms", "broadcast", "console"]] = Field(default_factory=lambda: ["console"])
+    verify_within_s: float = Field(gt=0)
+    feedback_within_s: float = Field(gt=0)
+    supervise_roles: list[str] = Field(default_factory=lambda: ["commander"])
+
+
+def _default_levels() -> dict[str, LevelPolicy]:
+    return {
+        "red": LevelPolicy(channels=["console", "sms", "broadcast"], verify_within_s=300, feedback_within_s=1800),
+        "orange": LevelPolicy(channels=["console", "sms"], verify_within_s=600, feedback_within_s=3600),
+        "yellow": LevelPolicy(channels=["console", "sms"], verify_within_s=1800, feedback_within_s=7200),
+        "blue": LevelPolicy(channels=["console"], verify_within_s=3600, feedback_within_s=86400),
+    }
+
+
+class Policies(Strict):
+    levels: dict[WarningLevel, LevelPolicy] = Field(default_factory=_default_levels)
+    # Alarm type -> warning level when the source gives none.
+    default_level_by_type: dict[str, WarningLevel] = Field(
+        default_factory=lambda: {
+            "fire": "red",
+            "smoke": "orange",
+            "gas": "orange",
+            "off_post": "yellow",
+            "camera_offline": "blue",
+            "storage": "yellow",
+        }
+    )
+    merge_window_s: float = Field(default=120.0, ge=0)
+    report_due_s: float = Field(default=3600.0, gt=0, description="first statutory report after receipt")
+    followup_every_s: float = Field(default=7200.0, gt=0)
+
+    @field_validator("levels")
+    @classmethod
+    def _all_levels(cls, levels: dict[str, LevelPolicy]) -> dict[str, LevelPolicy]:
+        missing = [lv for lv in LEVELS if lv not in levels]
+        if missing:
+            raise ValueError(f"missing policy for level(s): {', '.join(missing)}")
+        return levels
+
+
+class Twilio(Strict):
+    account_sid: str = ""
+    auth_token: str = ""
+    from_number: str = ""
+    base_url: str = Field(default="", description="override for on-premise gateways and tests")
+    status_callback_url: str = ""
+    rate_per_s: float = Field(default=10.0, gt=0)
+
+
+class Broadcast(Strict):
+    voice: str = "cmn"
+    rate: int = Field(default=160, gt=0)
+    repeat: int = Field(default=2, ge=1)
+    sink: Literal["file", "device", "http"] = "file"
+    http_url: str = ""
+    zones: list[str] = Field(default_factory=lambda: ["all"])
+
+
+class Comms(Strict):
+    sms_provider: Literal["twilio", "drill"] = "twilio"
+    twilio: Twilio = Field(default_factory=Twilio)
+    broadcast: Broadcast = Field(default_factory=Broadcast)
+    audio_dir: str = "var/audio"
+    max_attempts: int = Field(default=5, ge=1)
+    escalate_after_s: float = Field(default=600.0, gt=0)
+    drill_test_group: list[str] = Field(default_factory=list)
+
+
+class Server(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    session_ttl_s: float = Field(default=8 * 3600, gt=0)
+    lockout_after: int = Field(default=5, ge=1)
+    lockout_s: float = Field(default=900, gt=0)
+    max_upload_mb: float = Field(default=50, gt=0)
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class MapConfig(Strict):
+    site_plan: str = ""
+    road_graph: str = ""
+
+
+class Config(Strict):
+    park_name: str = "Demo Chemical Park"
+    timezone: str = "Asia/Shanghai"
+    server: Server = Field(default_factory=Server)
+    storage: Storage = Field(default_factory=Storage)
+    bus: Bus = Field(default_factory=Bus)
+    sites: list[Site] = Field(default_factory=list)
+    vision: Vision = Field(default_factory=Vision)
+    policies: Policies = Field(default_factory=Policies)
+    comms: Comms = Field(default_factory=Comms)
+    map: MapConfig = Field(default_factory=MapConfig)
+
+
+class ConfigError(Exception):
+    """A config that does not validate; ``errors`` name each bad field."""
+
+    def __init__(self, source: str, errors: list[str]):
+        self.source = source
+        self.errors = errors
+        super().__init__(f"{source}: " + "; ".join(errors))
+
+
+def _set_path(tree: dict[str, Any], path: list[str], value: Any) -> None:
+    node = tree
+    for key in path[:-1]:
+        nxt = node.get(key)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[key] = nxt
+        node = nxt
+    node[path[-1]] = value
+
+
+def apply_env(tree: dict[str, Any], environ: dict[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        if path:
+            _set_path(tree, path, yaml.safe_load(raw) if raw != "" else "")
+    return tree
+
+
+def format_errors(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+        out.append(f"{loc}: {err['msg']}")
+    return out
+
+
+def parse_config(tree: dict[str, Any] | None, source: str = "<config>", environ: dict[str, str] | None = None) -> Config:
+    data = apply_env(dict(tree or {}), environ)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, format_errors(exc)) from None
+
+
+def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Load ``path`` (or ``$WATCHPOST_CONFIG``; none means all defaults) and apply env overrides."""
+    env = os.environ if environ is None else environ
+    path = path or env.get("WATCHPOST_CONFIG")
+    tree: dict[str, Any] = {}
+    source = "<defaults>"
+    if path:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(source, [f"cannot read: {exc.strerror}"]) from None
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(source, [f"invalid YAML: {exc}"]) from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(source, ["(root): expected a mapping"])
+        tree = loaded or {}
+    return parse_config(tree, source, env)

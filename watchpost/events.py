@@ -1,0 +1,136 @@
+"""Contracts that cross a process boundary (vision worker <-> service <-> comms).
+
+Small, versioned pydantic models. Producers and consumers import them from here so that
+``vision/`` never needs ``command/``. Bump ``SCHEMA_VERSION`` on a breaking change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = 1
+
+AlarmSource = Literal["video", "sensor", "phone", "sms", "cap", "system", "drill"]
+Level = Literal["red", "orange", "yellow", "blue"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Box(Contract):
+    cls: str
+    score: float = Field(ge=0, le=1)
+    # Normalised xyxy in 0-1 image coordinates.
+    x1: float = Field(ge=0, le=1)
+    y1: float = Field(ge=0, le=1)
+    x2: float = Field(ge=0, le=1)
+    y2: float = Field(ge=0, le=1)
+
+
+class EvidenceRef(Contract):
+    kind: Literal["snapshot", "clip", "recording", "audio", "document"]
+    uri: str = Field(min_length=1, max_length=1024)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    media_type: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class Location(Contract):
+    name: str = Field(default="", max_length=200)
+    site: str | None = Field(default=None, max_length=100)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+
+
+class Reading(Contract):
+    """A sensor/parameter value for gas, temperature, level... alarms."""
+
+    parameter: str = Field(min_length=1, max_length=100)
+    value: float
+    threshold: float
+    unit: str = Field(max_length=20)
+
+
+class AlarmEvent(Contract):
+    """One alarm as posted to the intake by any source (ALM-4)."""
+
+    schema_version: int = SCHEMA_VERSION
+    source: AlarmSource
+    source_event_id: str = Field(min_length=1, max_length=200, description="idempotency key within the source")
+    type: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9_]+$")
+    level: Level | None = None
+    occurred_at: datetime = Field(default_factory=utcnow)
+    location: Location = Field(default_factory=Location)
+    camera_id: str | None = Field(default=None, max_length=100)
+    score: float | None = Field(default=None, ge=0, le=1)
+    boxes: list[Box] = Field(default_factory=list, max_length=200)
+    reading: Reading | None = None
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+    title: str = Field(default="", max_length=300)
+    description: str = Field(default="", max_length=4000)
+    exercise: bool = False
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
+
+
+class CameraHealth(Contract):
+    camera_id: str
+    worker_id: str
+    online: bool
+    fps_in: float = 0.0
+    fps_out: float = 0.0
+    decode_errors: int = 0
+    last_frame_age_s: float | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class WorkerCommand(Contract):
+    """Service -> worker: pin recordings, take snapshots (VID-9)."""
+
+    command: Literal["pin_recording", "snapshot", "reload_config"]
+    camera_ids: list[str] = Field(default_factory=list)
+    alarm_id: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    reason: str = ""
+
+
+class OutboxMessage(Contract):
+    channel: Literal["sms", "broadcast", "console"]
+    recipient: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=2000)
+    alarm_id: int | None = None
+    incident_id: int | None = None
+    warning_id: int | None = None
+    exercise: bool = False
+
+
+class DeliveryStatus(Contract):
+    message_id: int
+    status: Literal["queued", "sending", "sent", "delivered", "failed", "undelivered"]
+    provider_id: str | None = None
+    error_code: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class PushEvent(Contract):
+    """What the service pushes to consoles over WebSocket; ``id`` is monotonic."""
+
+    id: int
+    topic: Literal["alarm", "warning", "incident", "outbox", "camera", "system", "task"]
+    action: str
+    at: datetime
+    data: dict[str, Any]
