@@ -19,7 +19,6 @@ LAZY = {
     "audit": "command.cli:audit",
     "vision": "vision.cli:vision",
     "comms": "comms.cli:comms",
-    "drills": "drills.cli:drills",
     "demo": "command.demo:demo",
 }
 
