@@ -39,3 +39,13 @@ def test_cli_config_check_prints_fields(tmp_path):
     r = subprocess.run([sys.executable, "-m", "watchpost.cli", "config", "check", str(p)], capture_output=True, text=True)
     assert r.returncode == 2
     assert "policies.levels" in r.stderr and "orange" in r.stderr
+
+
+def test_configuration_reference_is_current():
+    """docs/configuration.md is generated from the config tree; regenerate it when fields change."""
+    from pathlib import Path
+
+    from watchpost.config_docs import markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    assert doc.read_text(encoding="utf-8") == markdown(), "run: python -m watchpost.config_docs > docs/configuration.md"

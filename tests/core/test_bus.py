@@ -1,0 +1,75 @@
+"""The event bus: in-process by default, MQTT (a real mosquitto) between processes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests.pg import free_port
+from watchpost.bus import InProcessBus, MqttBus, topic_matches
+
+
+def test_topic_matching():
+    assert topic_matches("alarm/#", "alarm/fire/cam1")
+    assert topic_matches("worker/+/commands", "worker/v1/commands")
+    assert not topic_matches("worker/+/commands", "worker/v1/health")
+    assert not topic_matches("alarm", "alarm/fire")
+
+
+def test_inprocess_bus_isolates_failing_handlers():
+    bus = InProcessBus()
+    got = []
+    bus.subscribe("a/#", lambda t, m: 1 / 0)
+    bus.subscribe("a/+", lambda t, m: got.append((t, m)))
+    bus.publish("a/b", {"x": 1})
+    assert got == [("a/b", {"x": 1})]
+
+
+@pytest.fixture
+def mosquitto(tmp_path):
+    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if shutil.os.path.exists("/usr/sbin/mosquitto") else None)
+    if exe is None:
+        pytest.skip("mosquitto (Debian package mosquitto) is not installed")
+    port = free_port()
+    conf = tmp_path / "m.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    import socket
+
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield port
+    proc.terminate()
+    proc.wait(5)
+
+
+def test_mqtt_bus_between_two_clients(mosquitto):
+    a = MqttBus("127.0.0.1", mosquitto, "wp-test", client_id="a")
+    b = MqttBus("127.0.0.1", mosquitto, "wp-test", client_id="b")
+    got: list = []
+    done = threading.Event()
+
+    def on(topic, msg):
+        got.append((topic, msg))
+        if len(got) == 3:
+            done.set()
+
+    b.subscribe("worker/+/commands", on)
+    time.sleep(0.3)  # let the SUBACK land
+    for i in range(3):
+        a.publish(f"worker/v{i}/commands", {"command": "snapshot", "i": i})
+    a.publish("other/topic", {"ignored": True})
+    assert done.wait(5), got
+    assert [m["i"] for _, m in got] == [0, 1, 2]
+    assert got[0][0] == "worker/v0/commands"
+    a.close()
+    b.close()
