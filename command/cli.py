@@ -122,13 +122,31 @@ def audit_verify(ctx: click.Context) -> None:
 @click.argument("dest", type=click.Path(dir_okay=False))
 @click.pass_context
 def backup(ctx: click.Context, dest: str) -> None:
-    """Write a consistent backup of the database to DEST (filled in by issue #3, NFR-8)."""
-    raise click.ClickException("backup is not implemented yet")
+    """Write a consistent backup of the database to DEST while the service runs (NFR-8).
+
+    SQLite: a snapshot through the online backup API; PostgreSQL: pg_dump custom format."""
+    from command.services.backup import BackupError
+    from command.services.backup import backup as do_backup
+
+    cfg = config_from(ctx)
+    try:
+        res = do_backup(cfg.storage.url, dest)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{res.backend} backup written to {res.path} ({res.bytes} bytes)")
 
 
 @click.command()
 @click.argument("src", type=click.Path(exists=True, dir_okay=False))
 @click.pass_context
 def restore(ctx: click.Context, src: str) -> None:
-    """Restore the database from a backup made by ``watchpost backup`` (issue #3, NFR-8)."""
-    raise click.ClickException("restore is not implemented yet")
+    """Replace the database with the backup SRC made by ``watchpost backup`` (stop the service first)."""
+    from command.services.backup import BackupError
+    from command.services.backup import restore as do_restore
+
+    cfg = config_from(ctx)
+    try:
+        res = do_restore(cfg.storage.url, src)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{res.backend} database restored from {res.path}")

@@ -211,6 +211,45 @@ class Broadcast(Strict):
     zones: list[str] = Field(default_factory=lambda: ["all"])
 
 
+class EscalationStep(Strict):
+    """What happens when a recipient has not acknowledged in time (the 督办 step)."""
+
+    action: Literal["next_channel", "next_person", "supervisor"]
+    channel: Literal["sms", "broadcast", "console"] = "sms"
+
+
+class NotifyPolicy(Strict):
+    """Who is told what, on which channels, for a warning level and incident type (ALM-2, CMD-4)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    levels: list[WarningLevel] = Field(default_factory=list, description="empty: any level")
+    incident_types: list[str] = Field(default_factory=list, description="empty: any type")
+    groups: list[str] = Field(default_factory=list, description="contact groups: duty_officer, team:fire, experts, "
+                                                                 "enterprises, residents ...")
+    channels: list[Literal["sms", "broadcast", "console"]] = Field(default_factory=lambda: ["sms"])
+    zones: list[str] = Field(default_factory=list, description="PA zones for the broadcast channel")
+    first_n: int = Field(default=0, ge=0, description="per group, only the first N by rank (an on-call ladder); "
+                                                      "0 = everyone")
+    template: str = "warning"
+    ack_within_s: float = Field(default=600.0, gt=0)
+    escalation: list[EscalationStep] = Field(default_factory=lambda: [EscalationStep(action="next_person"),
+                                                                       EscalationStep(action="supervisor")])
+
+
+def _default_notify_policies() -> list[NotifyPolicy]:
+    return [
+        NotifyPolicy(name="red-all", levels=["red"], groups=["duty_officer", "teams", "experts", "enterprises",
+                                                             "residents"],
+                     channels=["sms", "broadcast"], zones=["all"], ack_within_s=300),
+        NotifyPolicy(name="orange-duty", levels=["orange"], groups=["duty_officer", "teams", "enterprises"],
+                     channels=["sms"], ack_within_s=600),
+        NotifyPolicy(name="yellow-duty", levels=["yellow"], groups=["duty_officer"], channels=["sms"],
+                     ack_within_s=1800),
+        NotifyPolicy(name="blue-console", levels=["blue"], groups=["duty_officer"], channels=["console"],
+                     ack_within_s=3600, escalation=[EscalationStep(action="next_channel", channel="sms")]),
+    ]
+
+
 class Comms(Strict):
     sms_provider: Literal["twilio", "drill"] = "twilio"
     twilio: Twilio = Field(default_factory=Twilio)
@@ -219,6 +258,16 @@ class Comms(Strict):
     max_attempts: int = Field(default=5, ge=1)
     escalate_after_s: float = Field(default=600.0, gt=0)
     drill_test_group: list[str] = Field(default_factory=list)
+    drill_sink_path: str = Field(default="var/drill_sink.jsonl", description="exercise messages land here")
+    backoff_base_s: float = Field(default=2.0, gt=0, description="first retry delay; doubles per attempt")
+    backoff_max_s: float = Field(default=300.0, gt=0)
+    batch_size: int = Field(default=50, ge=1, description="messages claimed per dispatcher round")
+    send_workers: int = Field(default=4, ge=1, le=64, description="provider calls in flight at once")
+    poll_s: float = Field(default=0.5, gt=0)
+    send_timeout_s: float = Field(default=10.0, gt=0)
+    reconcile_after_s: float = Field(default=60.0, ge=0, description="a 'sending' record this old with no "
+                                     "provider id is looked up at the provider (crash recovery)")
+    policies: list[NotifyPolicy] = Field(default_factory=_default_notify_policies)
 
 
 class Server(Strict):
@@ -229,11 +278,20 @@ class Server(Strict):
     lockout_s: float = Field(default=900, gt=0)
     max_upload_mb: float = Field(default=50, gt=0)
     cors_origins: list[str] = Field(default_factory=list)
+    # Live push (issue #3 part B): WebSocket heartbeat period and push-event retention.
+    ws_heartbeat_s: float = Field(default=15, gt=0)
+    push_retention_days: float = Field(default=7, gt=0)
+    push_keep_last: int = Field(default=100_000, ge=100)
 
 
 class MapConfig(Strict):
     site_plan: str = ""
     road_graph: str = ""
+    # Plans and resources (issue #7) live beside the map they are drawn on.
+    attachments_dir: str = Field(default="var/attachments", description="plan attachments (PDF/DOCX), stored by SHA-256")
+    max_attachment_mb: float = Field(default=50, gt=0)
+    plan_min_reviewers: int = Field(default=1, ge=1, description="opinions needed before a park plan's review concludes")
+    reminder_days: int = Field(default=30, ge=1, description="warn this many days before plan expiry/revision and material expiry")
 
 
 class Config(Strict):

@@ -1,5 +1,74 @@
-"""Routes for alarms (filled in by its issue)."""
+"""Alarm intake and verification (ALM-4, CMD-2 接处警). The JSON shape is ``intake.to_json``."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["alarms"])
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from command.api.deps import get_db, get_state, require
+from command.db.models.users import User
+from command.domain.roles import READERS, Role
+from command.services import intake
+from command.services.auth import AuthError
+from command.state import ServiceState
+from watchpost.events import AlarmEvent, AlarmSource, Level
+
+router = APIRouter(prefix="/api/alarms", tags=["alarms"])
+
+POSTERS = (Role.service, Role.duty_officer, Role.commander, Role.admin, Role.drill_organizer)
+VERIFIERS = (Role.duty_officer, Role.commander, Role.admin)
+
+
+class VerifyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: Literal["true", "false", "drill"]
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("", status_code=201)
+def post_alarm(event: AlarmEvent, response: Response, db: Session = Depends(get_db),
+               user: User = Depends(require(*POSTERS)), state: ServiceState = Depends(get_state)) -> dict:
+    """Ingest one alarm from any source. 201 when a new alarm was opened; 200 for a retry (same
+    source + source_event_id) or a repeat merged into an open alarm (header X-Alarm-Outcome)."""
+    if user.role == Role.drill_organizer and not event.exercise:
+        raise AuthError("drill organisers may only post exercise alarms (exercise: true)", 403)
+    alarm, created = intake.ingest(db, state, event, user.username)
+    if created:
+        outcome = "created"
+    elif alarm.source_event_id == event.source_event_id and alarm.source == event.source:
+        outcome = "duplicate"
+    else:
+        outcome = "merged"  # or a retry of an earlier merged repeat; either way, no new alarm
+    response.status_code = 201 if created else 200
+    response.headers["X-Alarm-Outcome"] = outcome
+    return intake.to_json(alarm)
+
+
+@router.get("")
+def list_alarms(status: Literal["new", "verified", "false_alarm", "drill", "closed"] | None = None,
+                type: str | None = None, level: Level | None = None, source: AlarmSource | None = None,
+                since: datetime | None = None, exercise: bool | None = None, incident_id: int | None = None,
+                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+    """Alarms, newest first."""
+    rows = intake.search(db, status=status, type_=type, level=level, source=source, since=since, exercise=exercise,
+                         incident_id=incident_id, limit=limit, offset=offset)
+    return [intake.to_json(a) for a in rows]
+
+
+@router.get("/{alarm_id}")
+def get_alarm(alarm_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS, Role.service))) -> dict:
+    return intake.to_json(intake.get(db, alarm_id))
+
+
+@router.post("/{alarm_id}/verify")
+def verify_alarm(alarm_id: int, body: VerifyBody, db: Session = Depends(get_db),
+                 user: User = Depends(require(*VERIFIERS)), state: ServiceState = Depends(get_state)) -> dict:
+    """Mark an alarm true / false / drill; the verdict is kept with who and when."""
+    alarm = intake.verify(db, state, alarm_id, body.verdict, user.username, body.note)
+    db.commit()
+    return intake.to_json(alarm)

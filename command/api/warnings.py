@@ -1,5 +1,85 @@
-"""Routes for warnings (filled in by its issue)."""
+"""Four-level warnings, their closed loop and metrics (ALM-1..3)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["warnings"])
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from command.api.deps import get_db, get_state, require
+from command.db.models.users import User
+from command.domain.roles import OPERATORS, READERS
+from command.services import warnings as svc
+from command.state import ServiceState
+from watchpost.events import Level
+
+router = APIRouter(prefix="/api/warnings", tags=["warnings"])
+
+
+class NoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=4000)
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+@router.get("/metrics")
+def metrics(period_start: datetime | None = None, period_end: datetime | None = None, level: Level | None = None,
+            exercise: bool | None = False, db: Session = Depends(get_db), _: User = Depends(require(*READERS)),
+            state: ServiceState = Depends(get_state)) -> dict:
+    """Per level: raised, pushed, verified, fed_back, overdue, closed, closed_loop_rate (%).
+    Warnings count in the period they were raised in; by default real warnings only
+    (exercise=false); pass exercise=true for a drill's warnings."""
+    return svc.metrics(db, state.clock.now(), period_start, period_end, level, exercise)
+
+
+@router.get("")
+def list_warnings(stage: Literal["raised", "pushed", "verified", "fed_back", "closed"] | None = None,
+                  level: Level | None = None, alarm_id: int | None = None, incident_id: int | None = None,
+                  overdue: bool | None = None, exercise: bool | None = None,
+                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                  db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+    rows = svc.search(db, stage=stage, level=level, alarm_id=alarm_id, incident_id=incident_id, overdue=overdue,
+                      exercise=exercise, limit=limit, offset=offset)
+    return [svc.to_json(w) for w in rows]
+
+
+def _detail(db: Session, w) -> dict:  # noqa: ANN001
+    return svc.to_json(w) | {"history": svc.history(db, w.id), "escalations": svc.escalations(db, w.id)}
+
+
+@router.get("/{warning_id}")
+def get_warning(warning_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+    return _detail(db, svc.get(db, warning_id))
+
+
+@router.post("/{warning_id}/verify")
+def verify(warning_id: int, body: NoteBody, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
+           state: ServiceState = Depends(get_state)) -> dict:
+    """核查: confirm the warning was checked."""
+    w = svc.verify(db, state, warning_id, user.username, body.note)
+    db.commit()
+    return _detail(db, w)
+
+
+@router.post("/{warning_id}/feedback")
+def feedback(warning_id: int, body: FeedbackBody, db: Session = Depends(get_db),
+             user: User = Depends(require(*OPERATORS)), state: ServiceState = Depends(get_state)) -> dict:
+    """反馈: what was found and done."""
+    w = svc.feedback(db, state, warning_id, user.username, body.text)
+    db.commit()
+    return _detail(db, w)
+
+
+@router.post("/{warning_id}/close")
+def close(warning_id: int, body: NoteBody, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
+          state: ServiceState = Depends(get_state)) -> dict:
+    w = svc.close(db, state, warning_id, user.username, body.note)
+    db.commit()
+    return _detail(db, w)

@@ -7,4 +7,13 @@ from command.state import Background, ServiceState
 
 def build_background(state: ServiceState) -> list[Background]:
     loops: list[Background] = []
+    from comms.dispatcher import build as build_comms_dispatcher  # comms outbox sender (issue #6)
+
+    loops.append(build_comms_dispatcher(state))
+    from command.push import PushRetention  # prunes old push events (issue #3 part B)
+
+    loops.append(PushRetention(state))
+    from command.services.scheduler import build as build_scheduler  # persisted deadlines (issue #3 part A)
+
+    loops.append(build_scheduler(state))
     return loops

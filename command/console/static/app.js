@@ -1,0 +1,202 @@
+/* Shared console runtime: i18n, auth, fetch helper, WebSocket client, page shell.
+   Every page loads i18n.js, nav.js, app.js, then its own script calling WP.boot(). */
+(function () {
+  "use strict";
+  const LANG_KEY = "wp_lang", TOKEN_KEY = "wp_token";
+  const dict = window.WP_STRINGS || { zh: {}, en: {} };
+
+  const WP = (window.WP = {});
+  WP.user = null;
+  WP.lang = localStorage.getItem(LANG_KEY) || "zh";
+
+  /* ---- i18n ---------------------------------------------------------------------------- */
+  WP.i18n = {
+    add(more) { for (const l of Object.keys(more)) dict[l] = Object.assign(dict[l] || {}, more[l]); },
+  };
+  WP.t = function (key, fallback) {
+    const d = dict[WP.lang] || {};
+    if (key in d) return d[key];
+    return fallback !== undefined ? fallback : key;
+  };
+  WP.applyI18n = function (root) {
+    (root || document).querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = WP.t(n.dataset.i18n); });
+    (root || document).querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = WP.t(n.dataset.i18nPlaceholder); });
+    document.documentElement.lang = WP.lang === "zh" ? "zh-CN" : "en";
+  };
+  WP.setLang = function (lang) {
+    WP.lang = lang;
+    localStorage.setItem(LANG_KEY, lang);
+    WP.applyI18n();
+    document.dispatchEvent(new CustomEvent("wp:lang"));
+  };
+
+  /* ---- DOM helpers ----------------------------------------------------------------------- */
+  WP.el = function (tag, attrs, ...children) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") n.className = v;
+      else if (k === "text") n.textContent = v;
+      else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
+      else if (k === "dataset") Object.assign(n.dataset, v);
+      else n.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      n.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return n;
+  };
+  WP.param = (name) => new URLSearchParams(location.search).get(name);
+  WP.fmtTime = function (iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    if (isNaN(d)) return iso;
+    const p = (x) => String(x).padStart(2, "0");
+    const today = new Date();
+    const hms = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+    return d.toDateString() === today.toDateString() ? hms : `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${hms}`;
+  };
+  WP.isPast = (iso) => !!iso && new Date(iso) < new Date();
+  WP.levelBadge = (level) => level ? WP.el("span", { class: `badge level-${level}`, text: WP.t(`level.${level}`, level) }) : "";
+  WP.statusBadge = (s) => WP.el("span", { class: `badge st st-${s}`, text: WP.t(`status.${s}`, s) });
+  /* Evidence uris are relative media paths served by GET /api/media/{path} (cookie auth). */
+  WP.mediaUrl = function (uri) {
+    if (!uri) return "";
+    if (/^(https?:|data:|blob:)/.test(uri) || uri.startsWith("/")) return uri;
+    return "/api/media/" + uri.split("/").map(encodeURIComponent).join("/");
+  };
+  WP.evidence = (item, kind) => (item.evidence || []).find((e) => e.kind === kind);
+
+  /* ---- HTTP ----------------------------------------------------------------------------- */
+  WP.goLogin = function () {
+    const next = location.pathname + location.search;
+    location.replace("/console/login.html?next=" + encodeURIComponent(next));
+  };
+  WP.api = async function (path, opts) {
+    opts = opts || {};
+    const headers = { Accept: "application/json" };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = "Bearer " + token;
+    let body;
+    if (opts.body !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(opts.body); }
+    let res;
+    try {
+      res = await fetch(path, { method: opts.method || "GET", headers, body, credentials: "same-origin" });
+    } catch (e) {
+      throw Object.assign(new Error(WP.t("err.network")), { status: 0 });
+    }
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
+    if (res.status === 401 && !opts.noRedirect) { WP.goLogin(); throw Object.assign(new Error("401"), { status: 401 }); }
+    if (!res.ok) {
+      let msg = data && data.detail !== undefined ? data.detail : res.statusText;
+      if (Array.isArray(msg)) msg = msg.map((d) => `${(d.loc || []).join(".")}: ${d.msg}`).join("; ");
+      if (res.status === 403) msg = `${WP.t("err.forbidden")} (${msg})`;
+      throw Object.assign(new Error(String(msg)), { status: res.status, data });
+    }
+    return data;
+  };
+  WP.login = async function (username, password) {
+    const r = await WP.api("/api/auth/login", { method: "POST", body: { username, password }, noRedirect: true });
+    sessionStorage.setItem(TOKEN_KEY, r.token);
+    return r;
+  };
+  WP.logout = async function () {
+    try { await WP.api("/api/auth/logout", { method: "POST", noRedirect: true }); } catch (e) { /* already gone */ }
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.replace("/console/login.html");
+  };
+  WP.showError = function (e) {
+    const box = document.getElementById("err");
+    if (box) { box.textContent = e ? (e.message || String(e)) : ""; }
+    if (e) console.error(e);
+  };
+
+  /* ---- live stream ------------------------------------------------------------------------ */
+  /* WP.live({topics, onEvent(ev), onReady(lastId, first), onReset()}): one WebSocket that replays
+     what it missed after a drop (last_id) and answers the server's heartbeats. */
+  WP.live = function (opts) {
+    let lastId = null, first = true, delay = 1000, ws = null, stopped = false;
+    const status = () => document.getElementById("conn");
+    const setLive = (on) => {
+      const s = status();
+      if (!s) return;
+      s.classList.toggle("live", on);
+      s.textContent = WP.t(on ? "top.live" : "top.offline");
+      s.dataset.state = on ? "live" : "offline";
+    };
+    function connect() {
+      const q = new URLSearchParams();
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      if (token) q.set("token", token);
+      if (lastId !== null) q.set("last_id", lastId);
+      if (opts.topics) q.set("topics", opts.topics.join(","));
+      ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?${q}`);
+      ws.onmessage = (m) => {
+        const msg = JSON.parse(m.data);
+        if (msg.type === "ping") { ws.send(JSON.stringify({ type: "pong" })); return; }
+        if (msg.type === "ready") {
+          delay = 1000;
+          setLive(true);
+          if (lastId === null || msg.last_id > lastId) lastId = msg.last_id;
+          if (opts.onReady) opts.onReady(lastId, first);
+          first = false;
+          return;
+        }
+        if (msg.type === "reset") { if (opts.onReset) opts.onReset(); return; }
+        if (msg.id !== undefined) {
+          if (lastId !== null && msg.id <= lastId) return;
+          lastId = msg.id;
+          try { opts.onEvent(msg); } catch (e) { console.error(e); }
+        }
+      };
+      ws.onclose = (ev) => {
+        setLive(false);
+        if (stopped) return;
+        if (ev.code === 4401) { WP.goLogin(); return; }
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 10000);
+      };
+    }
+    connect();
+    return { close() { stopped = true; if (ws) ws.close(); }, get lastId() { return lastId; } };
+  };
+
+  /* ---- page shell -------------------------------------------------------------------------- */
+  function topbar(page) {
+    const nav = WP.el("nav", { class: "nav" },
+      (window.WP_NAV || []).map((n) => WP.el("a", { href: "/console/" + n.href, class: n.page === page ? "active" : null,
+        "data-i18n": n.label, text: WP.t(n.label) })));
+    const clock = WP.el("span", { class: "clock", id: "clock" });
+    const tick = () => { clock.textContent = new Date().toLocaleString(WP.lang === "zh" ? "zh-CN" : "en-GB", { hour12: false }); };
+    tick();
+    setInterval(tick, 1000);
+    return WP.el("header", { class: "topbar" },
+      WP.el("div", { class: "brand" }, WP.el("span", { "data-i18n": "app.name", text: WP.t("app.name") }),
+        WP.el("span", { class: "park", id: "park" })),
+      nav,
+      WP.el("div", { class: "tools" },
+        WP.el("span", { class: "conn", id: "conn", "data-state": "offline", text: WP.t("top.offline") }),
+        clock,
+        WP.el("span", { id: "who" }),
+        WP.el("button", { class: "linkbtn", id: "lang", onclick: () => WP.setLang(WP.lang === "zh" ? "en" : "zh"),
+          "data-i18n": "top.lang", text: WP.t("top.lang") }),
+        WP.el("button", { class: "linkbtn", id: "logout", onclick: WP.logout, "data-i18n": "top.logout", text: WP.t("top.logout") })));
+  }
+
+  /* Call from each page: renders the header and returns the signed-in user (or goes to login). */
+  WP.boot = async function (opts) {
+    const page = (opts && opts.page) || document.body.dataset.page;
+    document.body.prepend(topbar(page));
+    WP.applyI18n();
+    WP.user = await WP.api("/api/auth/me");
+    document.getElementById("who").textContent = WP.user.display_name || WP.user.username;
+    try {
+      WP.meta = await WP.api("/api/console/meta");
+      document.getElementById("park").textContent = WP.meta.park_name || "";
+    } catch (e) { WP.meta = {}; }
+    return WP.user;
+  };
+})();

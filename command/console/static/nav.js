@@ -1,0 +1,9 @@
+/* The console's navigation: the ONE place to register a page. To add a page, drop
+   command/console/static/<page>.html (see docs/console.md) and add a line here; put its label
+   in i18n.js (or in the page with WP.i18n.add). `page` must match <body data-page="...">. */
+window.WP_NAV = [
+  { page: "alarms", href: "index.html", label: "nav.alarms" },
+  { page: "incidents", href: "incidents.html", label: "nav.incidents" },
+  { page: "warnings", href: "warnings.html", label: "nav.warnings" },
+  { page: "comms", href: "comms.html", label: "nav.comms" },
+];

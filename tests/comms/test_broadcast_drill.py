@@ -1,0 +1,119 @@
+"""Broadcast TTS (CMD-4: emergency broadcast) and drill isolation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import wave
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from comms.dispatcher import Dispatcher
+from comms.models import OutboxRecord
+from comms.outbox import EXERCISE_PREFIX, enqueue
+from comms.providers.tts_broadcast import VoiceError, render_speech
+from watchpost.clock import FakeClock
+from watchpost.db import make_engine, make_sessionmaker, session_scope
+from watchpost.events import OutboxMessage
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="Debian package espeak-ng not installed")
+
+
+def _stats(path):
+    with wave.open(str(path), "rb") as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float64)
+        return w.getnframes() / w.getframerate(), float(np.sqrt(np.mean(frames ** 2)))
+
+
+@pytest.mark.parametrize("voice,text", [("cmn", "化工园区发生火灾，请立即撤离。"), ("en", "Fire in the park. Evacuate now.")])
+def test_wav_is_real_speech(tmp_path, voice, text):
+    one = render_speech(text, tmp_path / "one.wav", voice=voice, rate=160, repeat=1)
+    two = render_speech(text, tmp_path / "two.wav", voice=voice, rate=160, repeat=2)
+    d1, rms1 = _stats(one)
+    d2, _ = _stats(two)
+    assert d1 > 0.5 and rms1 > 300, (d1, rms1)  # silence is RMS ~0
+    assert d2 > 2 * d1, "repeat plays it twice with a pause"
+
+
+def test_unknown_voice_is_an_error(tmp_path):
+    with pytest.raises(VoiceError, match="klingon"):
+        render_speech("hello", tmp_path / "x.wav", voice="klingon", rate=160)
+    assert not (tmp_path / "x.wav").exists()
+
+
+def _run(url, cfg, msgs):
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    clock = FakeClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
+    with session_scope(sessions) as db:
+        ids = [enqueue(db, m) for m in msgs]
+    Dispatcher(sessions, cfg, clock).run_once()
+    with sessions() as db:
+        recs = [db.get(OutboxRecord, i) for i in ids]
+        for r in recs:
+            r.history
+    engine.dispose()
+    return recs
+
+
+def test_broadcast_keeps_wav_with_record(sqlite_url, fake_twilio, comms_config, tmp_path):
+    cfg = comms_config(sqlite_url, fake_twilio)
+    [rec] = _run(sqlite_url, cfg, [OutboxMessage(channel="broadcast", recipient="zone-A", body="东区泄漏，请撤离。")])
+    assert rec.status == "delivered" and rec.provider == "tts"
+    dur, rms = _stats(rec.audio_path)
+    assert rec.audio_path.startswith(str(tmp_path / "audio")) and dur > 0.5 and rms > 300
+
+
+def test_exercise_goes_to_drill_sink_not_phones(sqlite_url, fake_twilio, comms_config, tmp_path):
+    """Drill safety: exercise SMS and broadcast never reach the provider or speakers, except the
+    named test group."""
+    cfg = comms_config(sqlite_url, fake_twilio, drill_test_group=["+8613900000077"])
+    recs = _run(sqlite_url, cfg, [
+        OutboxMessage(channel="sms", recipient="+8613900000001", body="演练火警", exercise=True),
+        OutboxMessage(channel="broadcast", recipient="zone-A", body="演练撤离", exercise=True),
+        OutboxMessage(channel="sms", recipient="+8613900000077", body="test group", exercise=True),
+    ])
+    sms, pa, allowed = recs
+    assert sms.status == "delivered" and sms.provider == "drill" and sms.body.startswith(f"【{EXERCISE_PREFIX}】")
+    assert pa.provider == "drill" and pa.audio_path and _stats(pa.audio_path)[0] > 0.5
+    assert fake_twilio.sent_to("+8613900000001") == []
+    [real] = fake_twilio.sent_to("+8613900000077")
+    assert EXERCISE_PREFIX in real["body"] and allowed.provider == "twilio"
+    lines = [json.loads(x) for x in (tmp_path / "drill_sink.jsonl").read_text().splitlines()]
+    assert {x["recipient"] for x in lines} == {"+8613900000001", "zone-A"}
+
+
+def test_http_pa_gateway_receives_the_wav(sqlite_url, fake_twilio, comms_config):
+    """The network PA sink POSTs the rendered WAV with its zone to the gateway."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got = []
+
+    class PA(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((self.path, self.headers["X-PA-Zone"], self.headers["Content-Type"], body))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), PA)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        cfg = comms_config(sqlite_url, fake_twilio, broadcast={"sink": "http", "repeat": 1,
+                                                               "http_url": f"http://127.0.0.1:{srv.server_port}/pa/play"})
+        [rec] = _run(sqlite_url, cfg, [OutboxMessage(channel="broadcast", recipient="north-gate", body="北门集合")])
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert rec.status == "delivered" and "accepted" in rec.history[-1].detail
+    [(path, zone, ctype, body)] = got
+    assert path.startswith("/pa/play?zone=north-gate") and zone == "north-gate" and ctype == "audio/wav"
+    assert body[:4] == b"RIFF" and body == open(rec.audio_path, "rb").read()

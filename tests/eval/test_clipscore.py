@@ -1,0 +1,60 @@
+"""Clip scoring: detected/missed, time-to-alarm, false alarms, off-post with threshold T (VID-1..3, VID-12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vision.eval.clipscore import Alarm, aggregate, score_clip
+from vision.eval.dataset import ClipRecord
+
+
+def rec(kind: str, events: list[tuple[str, float]], duration: float = 30.0) -> ClipRecord:
+    return ClipRecord(file=f"clips/{kind}.mp4", fps=10, duration_s=duration, kind=kind,
+                      events=[{"type": t, "start_s": s} for t, s in events])
+
+
+def test_fire_event_time_to_alarm_and_false_alarms() -> None:
+    """VID-1/VID-12: an alarm before start_s is false; first alarm after it scores; later ones repeat."""
+    r = rec("fire", [("fire", 2.0)])
+    out = score_clip(r, [Alarm("fire", 1.0), Alarm("fire", 3.5), Alarm("fire", 10.0), Alarm("smoke", 4.0)],
+                     absent_after_s=60)
+    (ev,) = out["events"]
+    assert ev["detected"] and ev["time_to_alarm_s"] == 1.5 and ev["repeats"] == 1
+    assert out["false_alarms"] == [{"type": "fire", "t": 1.0}, {"type": "smoke", "t": 4.0}]
+
+
+def test_missed_event() -> None:
+    """VID-2: no smoke alarm at all -> missed."""
+    out = score_clip(rec("smoke", [("smoke", 0.0)]), [], absent_after_s=60)
+    assert out["events"][0]["detected"] is False
+    assert out["false_alarms"] == []
+
+
+def test_off_post_allows_for_absence_threshold() -> None:
+    """VID-3: with T = 3 s, an alarm 2.5 s after the seat empties matches (grace 1 s); one at 1 s is false."""
+    r = rec("off_post", [("off_post", 20.0)], duration=26)
+    out = score_clip(r, [Alarm("off_post", 21.0), Alarm("off_post", 22.5)], absent_after_s=3.0, grace_s=1.0)
+    (ev,) = out["events"]
+    assert ev["detected"] and ev["time_to_alarm_s"] == 2.5 and ev["within_target"] is True
+    assert out["false_alarms"] == [{"type": "off_post", "t": 21.0}]
+    late = score_clip(r, [Alarm("off_post", 29.5)], absent_after_s=3.0)
+    assert late["events"][0]["within_target"] is False  # 9.5 s > T + 5 s
+
+
+def test_aggregate_recall_p95_and_negative_rate() -> None:
+    """VID-12: recall over events, p95 of time-to-alarm, false alarms per hour of negative footage."""
+    clips = [
+        score_clip(rec("fire", [("fire", 0.0)]), [Alarm("fire", 2.0)], 60),
+        score_clip(rec("fire", [("fire", 0.0)]), [Alarm("fire", 4.0)], 60),
+        score_clip(rec("fire", [("fire", 0.0)]), [], 60),
+        score_clip(rec("negative", [], duration=1800.0), [Alarm("smoke", 100.0)], 60),
+        score_clip(rec("on_post", [], duration=1800.0), [], 60),
+    ]
+    agg = aggregate(clips)
+    assert agg["fire"]["events"] == 3 and agg["fire"]["detected"] == 2
+    assert agg["fire"]["event_recall"] == pytest.approx(0.6667)
+    assert agg["fire"]["time_to_alarm_p95_s"] == pytest.approx(3.9)
+    assert agg["false_alarms"] == 1
+    assert agg["negative_footage_h"] == pytest.approx(1.0)
+    assert agg["false_alarms_per_hour_negative"] == 1.0
+    assert "smoke" not in agg  # no smoke events: no recall to report

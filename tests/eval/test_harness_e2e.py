@@ -1,0 +1,87 @@
+"""`watchpost vision eval` end to end on a tiny hand-made set with known answers (VID-12, VID-13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+from click.testing import CliRunner
+
+from watchpost.cli import main
+
+
+def make_set(root: Path) -> None:
+    (root / "images" / "val").mkdir(parents=True)
+    (root / "labels" / "val").mkdir(parents=True)
+    # The joint evaluation map, deliberately not the developer sets' ids (never assume the class map).
+    (root / "data.yaml").write_text("path: .\nval: images/val\nnames:\n  0: person\n  1: fire\n  2: smoke\n")
+    rng = np.random.default_rng(0)
+    for stem in ("a", "b", "c", "d"):
+        cv2.imwrite(str(root / "images" / "val" / f"{stem}.jpg"), rng.integers(0, 255, (100, 200, 3), np.uint8))
+    # a: fire box 40x40 px centred at (50, 50); b: smoke; c: negative; d: no label file -> not in the set.
+    (root / "labels" / "val" / "a.txt").write_text("1 0.25 0.5 0.2 0.4\n")
+    (root / "labels" / "val" / "b.txt").write_text("2 0.5 0.5 0.5 0.5\n")
+    (root / "labels" / "val" / "c.txt").write_text("")
+
+
+def test_eval_cli_known_answers(tmp_path: Path) -> None:
+    """VID-12: per-class AP/P/R, confusion, hard negatives and the HTML report from a predictions file."""
+    make_set(tmp_path / "set")
+    preds = {
+        "a.jpg": [["fire", 0.9, 30, 30, 70, 70]],
+        "c.jpg": [["smoke", 0.6, 10, 10, 50, 50], ["fire", 0.1, 0, 0, 20, 20]],
+        "d.jpg": [["fire", 0.99, 0, 0, 10, 10]],  # not part of the set: must be ignored
+    }
+    (tmp_path / "preds.json").write_text(json.dumps(preds))
+    out, html = tmp_path / "r" / "report.json", tmp_path / "r" / "report.html"
+    res = CliRunner().invoke(main, ["vision", "eval", "--set", str(tmp_path / "set"), "--out", str(out),
+                                    "--html", str(html), "--predictions", str(tmp_path / "preds.json")])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(out.read_text())
+    assert rep["schema"] == "watchpost.eval/1"
+    s = rep["summary"]["images"]
+    assert s["fire"]["ap50"] == 1.0 and s["fire"]["recall"] == 1.0 and s["fire"]["precision"] == 1.0
+    assert s["smoke"]["ap50"] == 0.0 and s["smoke"]["recall"] == 0.0
+    assert s["hard_negative_false_positives"] == 1.0 and s["negative_images"] == 1
+    imgs = rep["images"]
+    assert imgs["n_images"] == 3
+    assert imgs["not_evaluated"] == ["person"]
+    fp = imgs["hard_negatives"]["false_positive_images"]
+    assert [Path(r["image"]).name for r in fp] == ["c.jpg"] and fp[0]["label"] == "smoke"
+    conf = imgs["confusion"]
+    m = {(p, a): conf["rows_predicted_cols_actual"][i][j]
+         for i, p in enumerate(conf["labels"]) for j, a in enumerate(conf["labels"])}
+    assert m[("fire", "fire")] == 1 and m[("background", "smoke")] == 1 and m[("smoke", "background")] == 1
+    assert sum(m.values()) == 3
+    assert rep["summary"]["clips"] is None
+    page = html.read_text()
+    assert "data:image/png;base64," in page and "data:image/jpeg;base64," in page
+
+
+def test_eval_cli_conf_override_changes_threshold(tmp_path: Path) -> None:
+    """VID-12: --conf 0.95 puts every box below the alarm threshold: recall 0, no hard-negative FP."""
+    make_set(tmp_path / "set")
+    (tmp_path / "p.json").write_text(json.dumps({"a.jpg": [["fire", 0.9, 30, 30, 70, 70]],
+                                                 "c.jpg": [["smoke", 0.6, 10, 10, 50, 50]]}))
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["vision", "eval", "--set", str(tmp_path / "set"), "--out", str(out),
+                                    "--predictions", str(tmp_path / "p.json"), "--conf", "0.95"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(out.read_text())["summary"]["images"]
+    assert s["fire"]["recall"] == 0.0 and s["fire"]["ap50"] == 1.0
+    assert s["hard_negative_false_positives"] == 0.0
+
+
+def test_eval_cli_bad_label_names_file_and_line(tmp_path: Path) -> None:
+    """Bad input gets a clear error naming the file; no report is written."""
+    make_set(tmp_path / "set")
+    (tmp_path / "set" / "labels" / "val" / "b.txt").write_text("7 0.5 0.5 0.1 0.1\n")
+    (tmp_path / "p.json").write_text("{}")
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["vision", "eval", "--set", str(tmp_path / "set"), "--out", str(out),
+                                    "--predictions", str(tmp_path / "p.json")])
+    assert res.exit_code != 0
+    assert "b.txt:1" in res.output and "class id 7" in res.output
+    assert not out.exists()

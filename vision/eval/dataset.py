@@ -1,0 +1,161 @@
+"""Readers for the evaluation layout (../shared/spec/eval-format.md): image sets and clips.
+
+The class map always comes from the set's ``data.yaml``; nothing here assumes ids.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+class EvalSetError(ValueError):
+    """The folder does not follow the evaluation layout; the message says where."""
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    path: Path
+    # Ground truth as (class name, cx, cy, w, h) normalized 0-1.
+    boxes: tuple[tuple[str, float, float, float, float], ...]
+
+    @property
+    def negative(self) -> bool:
+        return not self.boxes
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    root: Path
+    split: str | None
+    names: dict[int, str]
+    images: tuple[LabelledImage, ...]
+
+
+def read_names(data_yaml: Path) -> dict[int, str]:
+    try:
+        doc = yaml.safe_load(data_yaml.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise EvalSetError(f"{data_yaml}: not valid YAML: {exc}") from None
+    names = doc.get("names")
+    if isinstance(names, list):
+        return {i: str(n) for i, n in enumerate(names)}
+    if isinstance(names, dict) and names:
+        try:
+            return {int(k): str(v) for k, v in names.items()}
+        except (TypeError, ValueError):
+            raise EvalSetError(f"{data_yaml}: `names` keys must be integer class ids") from None
+    raise EvalSetError(f"{data_yaml}: `names` is missing or empty")
+
+
+def _parse_label(path: Path, names: dict[int, str]) -> tuple[tuple[str, float, float, float, float], ...]:
+    out = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 5:
+            raise EvalSetError(f"{path}:{n}: expected `class cx cy w h`, got {line!r}")
+        try:
+            cid = int(float(parts[0]))
+            cx, cy, w, h = (float(p) for p in parts[1:])
+        except ValueError:
+            raise EvalSetError(f"{path}:{n}: not numbers: {line!r}") from None
+        if cid not in names:
+            raise EvalSetError(f"{path}:{n}: class id {cid} is not in data.yaml names {names}")
+        out.append((names[cid], cx, cy, w, h))
+    return tuple(out)
+
+
+def load_image_set(root: Path, split: str | None = "val") -> ImageSet:
+    """Images with a label file under ``images/<split>`` (or flat ``images/`` when absent)."""
+    root = Path(root)
+    data_yaml = root / "data.yaml"
+    if not data_yaml.is_file():
+        raise EvalSetError(f"{root}: no data.yaml (needed for the class names)")
+    names = read_names(data_yaml)
+    img_dir, lbl_dir = root / "images", root / "labels"
+    if split and (img_dir / split).is_dir():
+        img_dir, lbl_dir = img_dir / split, lbl_dir / split
+    else:
+        split = None
+    if not img_dir.is_dir():
+        raise EvalSetError(f"{root}: no images/ folder")
+    images = []
+    for p in sorted(img_dir.iterdir()):
+        if p.suffix.lower() not in IMAGE_EXTS:
+            continue
+        label = lbl_dir / f"{p.stem}.txt"
+        if not label.is_file():
+            continue  # not part of the set (eval-format.md)
+        images.append(LabelledImage(p, _parse_label(label, names)))
+    return ImageSet(root=root, split=split, names=names, images=tuple(images))
+
+
+EventType = Literal["fire", "smoke", "off_post"]
+
+
+class ClipEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: EventType
+    start_s: float = Field(ge=0)
+
+
+class ClipRecord(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    file: str
+    fps: float = Field(gt=0)
+    duration_s: float = Field(gt=0)
+    width: int | None = None
+    height: int | None = None
+    kind: Literal["fire", "smoke", "off_post", "on_post", "negative"]
+    roi: list[tuple[float, float]] | None = None
+    events: list[ClipEvent] = Field(default_factory=list)
+    notes: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    record: ClipRecord
+
+
+def load_clips(clips_json: Path) -> list[Clip]:
+    clips_json = Path(clips_json)
+    try:
+        raw = json.loads(clips_json.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EvalSetError(f"{clips_json}: cannot read: {exc}") from None
+    if not isinstance(raw, list):
+        raise EvalSetError(f"{clips_json}: must be a JSON list of clip records")
+    out = []
+    for i, rec in enumerate(raw):
+        try:
+            r = ClipRecord.model_validate(rec)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(x) for x in first["loc"])
+            raise EvalSetError(f"{clips_json}: record {i}: field `{loc}`: {first['msg']}") from None
+        path = clips_json.parent / r.file
+        if not path.is_file():
+            raise EvalSetError(f"{clips_json}: record {i}: file {r.file!r} not found")
+        out.append(Clip(path, r))
+    return out
+
+
+def find_clip_indexes(root: Path) -> list[Path]:
+    """``clips.json`` in the set folder and in its direct sub-folders (dev data keeps two)."""
+    root = Path(root)
+    if root.is_file() and root.name.endswith(".json"):
+        return [root]
+    found = [root / "clips.json"] if (root / "clips.json").is_file() else []
+    found += sorted(p for p in root.glob("*/clips.json"))
+    return found

@@ -1,0 +1,128 @@
+"""Detectors as the harness sees them: an image in, labelled boxes out.
+
+The harness runs the project's detector plugins (``vision.detect``, VID-13) when that
+package is importable, so the numbers measure what the worker actually runs; otherwise it
+falls back to a small ultralytics adapter with the same behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from vision.eval.yolo_env import prepare_offline
+
+
+@dataclass(frozen=True)
+class Det:
+    label: str
+    conf: float
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
+
+
+class ImageDetector(Protocol):
+    labels: tuple[str, ...]
+
+    def detect(self, image_bgr: np.ndarray, source: Path | None = None) -> list[Det]: ...
+
+
+class UltralyticsImageDetector:
+    """Runs a YOLO checkpoint (.pt or .onnx) and keeps only the wanted class names."""
+
+    def __init__(
+        self,
+        weights: str | Path,
+        imgsz: int = 640,
+        conf: float = 0.001,
+        iou: float = 0.7,
+        keep: tuple[str, ...] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        prepare_offline()
+        from ultralytics import YOLO  # slow import; only when a detector is built
+
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"detector weights not found: {path}")
+        self.weights = path
+        self.model = YOLO(str(path), task="detect")
+        self.imgsz, self.conf, self.iou, self.device = imgsz, conf, iou, device
+        names = {int(k): str(v).lower() for k, v in self.model.names.items()}
+        self._keep_ids = [i for i, n in names.items() if keep is None or n in keep]
+        if not self._keep_ids:
+            raise ValueError(f"{path}: none of the classes {keep} in the model's names {sorted(names.values())}")
+        self._names = names
+        self.labels = tuple(names[i] for i in self._keep_ids)
+
+    def detect(self, image_bgr: np.ndarray, source: Path | None = None) -> list[Det]:
+        res = self.model.predict(
+            image_bgr, imgsz=self.imgsz, conf=self.conf, iou=self.iou, classes=self._keep_ids,
+            device=self.device, verbose=False, max_det=300,
+        )[0]
+        boxes = res.boxes
+        if boxes is None or len(boxes) == 0:
+            return []
+        xyxy = boxes.xyxy.cpu().numpy()
+        confs = boxes.conf.cpu().numpy()
+        clss = boxes.cls.cpu().numpy().astype(int)
+        return [
+            Det(self._names[int(c)], float(s), tuple(float(v) for v in b))  # type: ignore[arg-type]
+            for b, s, c in zip(xyxy, confs, clss)
+        ]
+
+
+def build_detector(
+    weights: str | Path, keep: tuple[str, ...] | None, imgsz: int = 640, conf: float = 0.001
+) -> ImageDetector:
+    return UltralyticsImageDetector(weights, imgsz=imgsz, conf=conf, keep=keep)
+
+
+class MultiDetector:
+    """Several detectors on the same frame (fire/smoke model + person model)."""
+
+    def __init__(self, parts: list[ImageDetector]) -> None:
+        self.parts = parts
+        self.labels = tuple(label for p in parts for label in p.labels)
+
+    def detect(self, image_bgr: np.ndarray, source: Path | None = None) -> list[Det]:
+        out: list[Det] = []
+        for p in self.parts:
+            out.extend(p.detect(image_bgr, source))
+        return out
+
+
+class PredictionsDetector:
+    """Detections computed elsewhere (another vendor's algorithm, VID-13), read from JSON.
+
+    Format: ``{"<image file name>": [[label, conf, x1, y1, x2, y2], ...], ...}`` in pixels;
+    an image missing from the file has no detections.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import json
+
+        try:
+            raw = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: cannot read predictions: {exc}") from None
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: predictions must be an object keyed by image file name")
+        self._by_name: dict[str, list[Det]] = {}
+        labels: set[str] = set()
+        for name, rows in raw.items():
+            dets = []
+            for i, r in enumerate(rows):
+                if not (isinstance(r, list) and len(r) == 6):
+                    raise ValueError(f"{path}: {name}[{i}]: expected [label, conf, x1, y1, x2, y2]")
+                dets.append(Det(str(r[0]).lower(), float(r[1]), (float(r[2]), float(r[3]), float(r[4]), float(r[5]))))
+                labels.add(str(r[0]).lower())
+            self._by_name[name] = dets
+        self.labels = tuple(sorted(labels))
+
+    def detect(self, image_bgr: np.ndarray, source: Path | None = None) -> list[Det]:
+        if source is None:
+            raise ValueError("predictions are looked up by image file name; no source given")
+        return list(self._by_name.get(Path(source).name, []))
