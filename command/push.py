@@ -15,7 +15,9 @@ table. A 2 s fallback poll covers a lost bus message (the bus is at-most-once).
 Ordering on PostgreSQL: sequence values are handed out at insert time but transactions may
 commit in any order, so a reader could see id 6 before id 5 commits and skip 5 for good. A
 transaction-scoped advisory lock taken before the insert makes push-writing transactions
-commit in id order. SQLite already serialises writers (BEGIN IMMEDIATE).
+commit in id order. The rows are inserted in the ``before_commit`` hook, so that lock is the
+last one a transaction takes (no lock-order deadlocks). SQLite already serialises writers
+(BEGIN IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _PENDING = "wp_push_pending"
 _HOOKED = "wp_push_hooked"
+_FLUSHED = "wp_push_flushed"
 PG_LOCK_KEY = 0x57500001  # "WP" + 1: serialises push-event writers on PostgreSQL
 FALLBACK_POLL_S = 2.0
 FETCH_BATCH = 500
@@ -100,30 +103,41 @@ class PushHub:
     # --- writer side (any thread) -------------------------------------------------------
 
     def record(self, db: Session, topic: str, action: str, data: dict[str, Any]) -> None:
-        """Persist a push event in the caller's transaction; delivered after commit."""
+        """Queue a push event on the caller's transaction; it is inserted by that transaction
+        just before it commits and delivered after the commit."""
         at = self.state.clock.now()
-        payload = to_jsonable_python(data)
+        payload = to_jsonable_python(data)  # the caller's view now, whatever it changes later
         PushEvent(id=0, topic=topic, action=action, at=at, data=payload)  # validate the topic early
-        if db.get_bind().dialect.name == "postgresql":
-            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
-        row = PushEventRow(topic=topic, action=action, at=at, data=payload)
-        db.add(row)
-        db.flush()
         if not db.info.get(_HOOKED):
+            event.listen(db, "before_commit", self._before_commit)
             event.listen(db, "after_commit", self._after_commit)
             event.listen(db, "after_rollback", self._after_rollback)
             db.info[_HOOKED] = True
-        db.info.setdefault(_PENDING, []).append((row.id, topic))
+        db.info.setdefault(_PENDING, []).append(PushEventRow(topic=topic, action=action, at=at, data=payload))
+
+    def _before_commit(self, db: Session) -> None:
+        # Inserted last, right before COMMIT: on PostgreSQL the advisory lock that orders commits
+        # by id is then the transaction's final lock, so it cannot deadlock against row locks
+        # (audit chain, alarms) that other writers take in a different order.
+        rows = db.info.pop(_PENDING, None)
+        if not rows:
+            return
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
+        db.add_all(rows)
+        db.flush()
+        db.info[_FLUSHED] = [(r.id, r.topic) for r in rows]
 
     def _after_rollback(self, db: Session) -> None:
         db.info.pop(_PENDING, None)
+        db.info.pop(_FLUSHED, None)
 
     def _after_commit(self, db: Session) -> None:
-        pending = db.info.pop(_PENDING, None)
-        if not pending:
+        flushed = db.info.pop(_FLUSHED, None)
+        if not flushed:
             return
         self.wake()
-        for event_id, topic in pending:
+        for event_id, topic in flushed:
             try:
                 self.state.bus.publish(f"push/{topic}", {"id": event_id, "replica": self.replica})
             except Exception:  # the bus is best effort; the fallback poll covers it

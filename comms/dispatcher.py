@@ -111,7 +111,11 @@ class Dispatcher:
     def run_once(self, limit: int | None = None) -> int:
         """Reconcile stale sends, then claim and send one batch of due messages; returns how
         many were attempted. Escalations due are raised too (they are new outbox records)."""
-        self.reconcile(self.cfg.reconcile_after_s)
+        work = self._work()
+        if not any(work.values()):
+            return 0
+        if work["stale"]:
+            self.reconcile(self.cfg.reconcile_after_s)
         n = 0
         pending: list[tuple[int, SendResult | ProviderError]] = []
         last = time.monotonic()
@@ -127,8 +131,31 @@ class Dispatcher:
                 pending, last = [], time.monotonic()
         if pending:
             self._record(pending)
-        self.escalate()
+        if work["escalate"] or n:
+            self.escalate()
         return n
+
+    def _work(self) -> dict[str, bool]:
+        """What there is to do, read without the write lock: an idle service must not take
+        SQLite's write lock twice a second for nothing."""
+        now = self.clock.now()
+        cutoff = now - timedelta(seconds=self.cfg.reconcile_after_s)
+
+        def exists(*cond: Any) -> bool:
+            return db.execute(select(OutboxRecord.id).where(*cond).limit(1)).first() is not None
+
+        with self.sessions() as db:
+            db.connection(execution_options={"readonly": True})
+            return {
+                "due": exists(OutboxRecord.status == "queued",
+                              or_(OutboxRecord.next_attempt_at.is_(None), OutboxRecord.next_attempt_at <= now)),
+                "stale": exists(OutboxRecord.status == "sending", OutboxRecord.provider_id.is_(None),
+                                OutboxRecord.updated_at <= cutoff),
+                "escalate": exists(OutboxRecord.ack_due_at.is_not(None), OutboxRecord.acked_at.is_(None),
+                                   OutboxRecord.escalated_at.is_(None),
+                                   or_(OutboxRecord.ack_due_at <= now,
+                                       OutboxRecord.status.in_(("failed", "undelivered")))),
+            }
 
     def _record(self, outcomes: list[tuple[int, SendResult | ProviderError]]) -> None:
         with self.sessions() as db:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import AsyncIterator, Callable
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -19,9 +19,15 @@ def get_state(request: Request) -> ServiceState:
     return request.app.state.wp
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session per request. Writers call ``db.commit()`` themselves before answering, so an
-    acknowledgement always means the data is on disk; anything uncommitted is rolled back."""
+    acknowledgement always means the data is on disk; anything uncommitted is rolled back.
+
+    Async on purpose (the session is still used from the sync endpoints' worker threads): the
+    clean-up then runs on the event loop instead of needing a threadpool slot. As a sync
+    generator, a request holding SQLite's write lock (every transaction takes it, BEGIN
+    IMMEDIATE) could not release it while all worker threads waited for that lock — under load
+    the whole service stalled for busy_timeout (found by bench/api_load.py)."""
     db = request.app.state.wp.sessions()
     try:
         yield db

@@ -1,5 +1,106 @@
-"""Routes for dispatch (filled in by its issue)."""
+"""Routes for vehicle trips, resource dispatch with field status, personnel positions and
+the one-click incident reports (CMD-1, CMD-3, CMD-5, CMD-6, CMD-7)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["dispatch"])
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from command.api.deps import get_db, get_state, require
+from command.db.models.users import User
+from command.domain.roles import OPERATORS, READERS, Role
+from command.services import audit, dispatch, reports
+from command.state import ServiceState
+
+router = APIRouter(prefix="/api", tags=["dispatch"])
+
+
+class TripEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: datetime | None = None
+
+
+class DispatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resource_id: int
+    quantity: float = Field(default=1, gt=0)
+    note: str = ""
+
+
+class FieldStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str
+    note: str = ""
+
+
+class PositionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    positions: list[dispatch.PositionIn] = Field(max_length=10_000)
+
+
+@router.post("/dispatch/vehicles", status_code=201)
+def depart(data: dispatch.VehicleTripIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+           user: User = Depends(require(*OPERATORS))) -> dict:
+    return dispatch.trip_json(dispatch.record_trip(db, st, user.username, data))
+
+
+@router.get("/dispatch/vehicles")
+def list_trips(incident_id: int | None = None, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+    return [dispatch.trip_json(v) for v in dispatch.trips(db, incident_id)]
+
+
+@router.post("/dispatch/vehicles/{trip_id}/{event}")
+def trip_event(trip_id: int, event: Literal["arrived", "returned"], data: TripEventIn | None = None,
+               db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+               user: User = Depends(require(*OPERATORS))) -> dict:
+    return dispatch.trip_json(dispatch.trip_event(db, st, user.username, trip_id, event, data.at if data else None))
+
+
+@router.post("/incidents/{incident_id}/dispatches", status_code=201)
+def send_resource(incident_id: int, data: DispatchIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+                  user: User = Depends(require(*OPERATORS))) -> dict:
+    from command.services import incidents
+
+    incidents.get(db, incident_id)
+    d = dispatch.send(db, st, user.username, incident_id, data.resource_id, data.quantity, note=data.note)
+    db.commit()
+    return dispatch.dispatch_json(d)
+
+
+@router.get("/incidents/{incident_id}/dispatches")
+def list_dispatches(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+    return [dispatch.dispatch_json(d) for d in dispatch.dispatches(db, incident_id)]
+
+
+@router.post("/dispatches/{dispatch_id}/status")
+def dispatch_status(dispatch_id: int, data: FieldStatusIn, db: Session = Depends(get_db),
+                    st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
+    return dispatch.dispatch_json(dispatch.field_status(db, st, user.username, dispatch_id, data.status, data.note))
+
+
+@router.post("/positions")
+def ingest_positions(data: PositionsIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+                     user: User = Depends(require(Role.service, Role.admin))) -> dict:
+    """Inbound from the park's personnel-location system (service account)."""
+    return {"accepted": dispatch.ingest_positions(db, st, user.username, data.positions)}
+
+
+@router.get("/positions")
+def list_positions(since: datetime | None = None, db: Session = Depends(get_db),
+                   _: User = Depends(require(*READERS))) -> list[dict]:
+    return dispatch.positions(db, since)
+
+
+@router.get("/incidents/{incident_id}/reports/{kind}")
+def incident_report(incident_id: int, kind: str, format: str = "pdf", db: Session = Depends(get_db),
+                    st: ServiceState = Depends(get_state), user: User = Depends(require(*READERS))) -> Response:
+    data, media, name = reports.generate(db, st, incident_id, kind, format)
+    audit.record(db, user.username, "report.generate", "incident", incident_id,
+                 after={"kind": kind, "format": format, "bytes": len(data)}, clock=st.clock)
+    db.commit()
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

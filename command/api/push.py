@@ -102,6 +102,10 @@ async def push_stream(ws: WebSocket) -> None:
                 pass
 
 
+# Same convention as require(): lets the route-permission test read the policy.
+push_stream.allowed_roles = WS_ROLES  # type: ignore[attr-defined]
+
+
 async def _replay(ws: WebSocket, hub, client: Client, last_id: int | None) -> int:  # noqa: ANN001
     if last_id is None:  # a fresh console loads its lists over HTTP; stream from now on
         return await hub.query(last_event_id)

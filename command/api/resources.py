@@ -1,5 +1,100 @@
-"""Routes for resources (filled in by its issue)."""
+"""Routes for resources (RES-1..3): CRUD, import/export, statistics, evaluations, reservations."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["resources"])
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from command.api.deps import get_db, get_state, require
+from command.db.models.users import User
+from command.domain.roles import OPERATORS, READERS
+from command.services import resource_import
+from command.services import resources as res
+from command.state import ServiceState
+
+router = APIRouter(prefix="/api", tags=["resources"])
+
+
+class EvaluationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: int = Field(ge=1, le=5)
+    incident_id: int | None = None
+    note: str = ""
+
+
+@router.post("/resources", status_code=201)
+def create_resource(data: res.ResourceIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+                    user: User = Depends(require(*OPERATORS))) -> dict:
+    return res.to_json(res.create(db, st, user, data))
+
+
+@router.get("/resources")
+def list_resources(kind: str | None = None, category: str | None = None, site: str | None = None,
+                   status: str | None = None, q: str | None = None, limit: int = Query(100, ge=1, le=1000),
+                   offset: int = Query(0, ge=0), db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+                   _: User = Depends(require(*READERS))) -> list[dict]:
+    rows = res.search(db, kind=kind, category=category, site=site, status=status, q=q, limit=limit, offset=offset)
+    reserved = res.reserved_map(db, [r.id for r in rows])
+    t = res.today(st)
+    return [res.to_json(r, reserved.get(r.id, 0.0), t) for r in rows]
+
+
+@router.get("/resources/stats")
+def resource_stats(within_days: int | None = Query(None, ge=1, le=3650), db: Session = Depends(get_db),
+                   st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> dict:
+    return res.stats(db, st, within_days)
+
+
+@router.get("/resources/export")
+def export_resources(format: str = "csv", kind: str | None = None, db: Session = Depends(get_db),
+                     _: User = Depends(require(*READERS))) -> Response:
+    data, media = resource_import.export(db, format, kind)
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="resources.{format}"'})
+
+
+@router.post("/resources/import")
+async def import_resources(file: UploadFile = File(...), partial: bool = False, db: Session = Depends(get_db),
+                           st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> Response:
+    import json
+
+    result = resource_import.import_file(db, st, user.username, file.filename or "", await file.read(), partial)
+    # All-or-nothing refusal is a 422 carrying the per-row report.
+    code = 200 if result["applied"] else 422
+    return Response(json.dumps(result, ensure_ascii=False), status_code=code, media_type="application/json")
+
+
+@router.get("/resources/{resource_id}")
+def get_resource(resource_id: int, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+                 _: User = Depends(require(*READERS))) -> dict:
+    r = res.get(db, resource_id)
+    d = res.to_json(r, res.reserved_map(db, [r.id]).get(r.id, 0.0), res.today(st))
+    if r.kind == "expert":
+        d["rating"] = res.rating(db, r.id)
+    return d
+
+
+@router.patch("/resources/{resource_id}")
+def edit_resource(resource_id: int, patch: dict, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+                  user: User = Depends(require(*OPERATORS))) -> dict:
+    return res.to_json(res.update(db, st, user, resource_id, patch))
+
+
+@router.post("/resources/{resource_id}/evaluations", status_code=201)
+def evaluate(resource_id: int, data: EvaluationIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+             user: User = Depends(require(*OPERATORS))) -> dict:
+    return res.evaluate_expert(db, st, user, resource_id, data.score, data.incident_id, data.note)
+
+
+@router.get("/incidents/{incident_id}/reservations")
+def incident_reservations(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+    return res.reservations(db, incident_id)
+
+
+@router.post("/reservations/{reservation_id}/release")
+def release(reservation_id: int, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+            user: User = Depends(require(*OPERATORS))) -> dict:
+    rv = res.release(db, st, user, reservation_id)
+    return {"id": rv.id, "status": rv.status}

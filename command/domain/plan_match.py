@@ -31,6 +31,36 @@ class Candidate:
     enterprise: str = ""
 
 
+class _Lite:
+    """Just the parts matching reads, built from a stored (already validated) split without
+    re-validating it: thousands of candidates per query stay cheap."""
+
+    class _T:
+        def __init__(self, t: dict):
+            self.incident_types = t.get("incident_types") or []
+            self.substances = t.get("substances") or []
+            self.sites = t.get("sites") or []
+            self.keywords = t.get("keywords") or []
+
+    class _C:
+        def __init__(self, c: dict):
+            self.min_casualties = c.get("min_casualties", 0)
+            self.incident_levels = c.get("incident_levels") or []
+
+    class _L:
+        def __init__(self, r: dict):
+            self.level = r["level"]
+            self.condition = _Lite._C(r.get("condition") or {})
+
+    def __init__(self, d: dict):
+        self.triggers = _Lite._T(d["triggers"])
+        self.response_levels = [_Lite._L(r) for r in d["response_levels"]]
+
+
+def candidate_from_stored(plan_id: int, title: str, scope: str, structured: dict, enterprise: str = "") -> Candidate:
+    return Candidate(plan_id, title, scope, _Lite(structured), enterprise)  # type: ignore[arg-type]
+
+
 @dataclass
 class Match:
     plan_id: int

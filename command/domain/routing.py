@@ -73,20 +73,37 @@ class Route:
 
 
 def nearest(graph: RoadGraph, origin: tuple[float, float], targets: list[tuple[int, float, float]],
-            k: int = 5) -> list[Route]:
-    """The ``k`` targets (id, lon, lat) closest to ``origin`` by road; unreachable ones are left out."""
+            k: int = 5, batch: int = 256) -> list[Route]:
+    """The ``k`` targets (id, lon, lat) closest to ``origin`` by road; unreachable ones are left out.
+
+    A road route (straight access legs + edges at least as long as the straight line between their
+    nodes) is never shorter than the straight distance, so targets are routed in order of straight
+    distance and the search stops once the next straight distance exceeds the k-th best road
+    distance: exact, and only the neighbourhood is snapped to the graph.
+    """
     if not targets:
         return []
     (o_node,), o_acc = graph.snap([origin])
     lengths, paths = nx.single_source_dijkstra(graph.g, o_node, weight="weight")
-    nodes, acc = graph.snap([(t[1], t[2]) for t in targets])
-    total = np.array([lengths.get(n, math.inf) for n in nodes]) + acc + o_acc[0]
-    order = np.argsort(total, kind="stable")[:k]
-    routes = []
-    for i in order:
-        if not math.isfinite(total[i]):
+    pts = graph._project(np.array([(t[1], t[2]) for t in targets]))
+    o = graph._project(np.array([origin]))[0]
+    straight = np.hypot(pts[:, 0] - o[0], pts[:, 1] - o[1])
+    order = np.argsort(straight, kind="stable")
+    best: list[tuple[float, int, str]] = []  # (road distance, target index, target node)
+    for s in range(0, len(order), batch):
+        idx = order[s:s + batch]
+        if len(best) >= k and straight[idx[0]] > best[k - 1][0]:
             break
+        nodes, acc = graph.snap([(targets[i][1], targets[i][2]) for i in idx])
+        for i, n, a in zip(idx, nodes, acc):
+            d = lengths.get(n, math.inf) + a + o_acc[0]
+            if math.isfinite(d):
+                best.append((float(d), int(i), n))
+        best.sort(key=lambda x: (x[0], x[1]))
+        del best[k:]
+    routes = []
+    for d, i, n in best:
         t = targets[i]
-        geom = [origin] + [graph.coords[n] for n in paths[nodes[i]]] + [(t[1], t[2])]
-        routes.append(Route(t[0], float(total[i]), geom))
+        geom = [origin] + [graph.coords[x] for x in paths[n]] + [(t[1], t[2])]
+        routes.append(Route(t[0], d, geom))
     return routes

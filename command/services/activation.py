@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from command.db.models.plans import PlanActivation, Task, TaskEvent
 from command.domain import plan_workflow as wf
-from command.domain.plan_match import Candidate, IncidentFacts, rank
+from command.domain.plan_match import IncidentFacts, candidate_from_stored, rank
 from command.domain.plan_schema import StructuredPlan, parse
 from command.domain.resource_checks import Need
 from command.errors import Conflict, Invalid, NotFound
@@ -62,16 +62,36 @@ def facts_of(incident: Any, substance: str = "", casualties: int = 0) -> Inciden
                          text=f"{incident.title} {incident.location_name}")
 
 
+# Parsed match specs by plan id, valid while the plan's version is unchanged (every content change
+# bumps the version, so a stale entry can never be used; status is filtered in SQL).
+# Keyed by database URL too: one process may serve (or test) several databases.
+_SPECS: dict[tuple[str, int], tuple[int, Any]] = {}
+
+
 def match(db: Session, facts: IncidentFacts, limit: int = 10) -> list[dict]:
     """Rank activatable plans for the incident (PLAN-6); SQL pre-filters on the incident type."""
     from command.db.models.plans import Plan
 
-    q = select(Plan.id, Plan.title, Plan.scope, Plan.structured, Plan.enterprise).where(
-        Plan.trigger_types.contains(f"|{facts.type}|", autoescape=True),
-        ((Plan.scope == "park") & (Plan.status == "published")) |
-        ((Plan.scope == "enterprise") & (Plan.status == "accepted")))
-    cands = [Candidate(pid, title, scope, StructuredPlan.model_validate(st), ent)
-             for pid, title, scope, st, ent in db.execute(q).all() if st]
+    active = ((Plan.scope == "park") & (Plan.status == "published")) | \
+             ((Plan.scope == "enterprise") & (Plan.status == "accepted"))
+    rows = db.execute(select(Plan.id, Plan.version, Plan.title, Plan.scope, Plan.enterprise).where(
+        Plan.trigger_types.contains(f"|{facts.type}|", autoescape=True), active)).all()
+    url = str(db.get_bind().url)
+    missing = [r.id for r in rows if _SPECS.get((url, r.id), (None,))[0] != r.version]
+    for s in range(0, len(missing), 900):
+        for pid, ver, spec in db.execute(select(Plan.id, Plan.version, Plan.match_spec)
+                                         .where(Plan.id.in_(missing[s:s + 900]))).all():
+            if spec:
+                _SPECS[(url, pid)] = (ver, spec)
+    cands = []
+    for r in rows:
+        hit = _SPECS.get((url, r.id))
+        if hit and hit[0] == r.version:
+            c = hit[1]
+            if isinstance(c, dict):  # parse once, keep the light candidate
+                c = candidate_from_stored(r.id, r.title, r.scope, c, r.enterprise)
+                _SPECS[(url, r.id)] = (r.version, c)
+            cands.append(c)
     return [m.__dict__ for m in rank(cands, facts, limit)]
 
 

@@ -159,7 +159,7 @@ def search(db: Session, q: str = "", *, scope: str | None = None, enterprise: st
     rows = db.execute(stmt.order_by(Plan.updated_at.desc(), Plan.id.desc()).limit(limit).offset(offset)).scalars().all()
     out = []
     docs = {d.plan_id: d.content for d in db.execute(select(PlanSearchDoc).where(
-        PlanSearchDoc.plan_id.in_([r.id for r in rows])))} if terms and rows else {}
+        PlanSearchDoc.plan_id.in_([r.id for r in rows]))).scalars()} if terms and rows else {}
     for r in rows:
         d = to_json(r)
         if terms:

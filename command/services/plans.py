@@ -88,6 +88,11 @@ def validate_structured(data: dict | None) -> StructuredPlan | None:
 def _apply_structured(p: Plan, sp: StructuredPlan | None) -> None:
     p.structured = sp.model_dump(mode="json") if sp else None
     p.trigger_types = ("|" + "|".join(sp.triggers.incident_types) + "|") if sp else ""
+    p.match_spec = match_spec(p.structured)
+
+
+def match_spec(structured: dict | None) -> dict | None:
+    return {"triggers": structured["triggers"], "response_levels": structured["response_levels"]} if structured else None
 
 
 def _snapshot(db: Session, p: Plan, actor: str, now: datetime, note: str) -> None:

@@ -48,10 +48,10 @@ def run_due(state: ServiceState, now: datetime | None = None, limit: int = 200) 
     """Fire every job due at ``now``; returns how many were processed. Tests call this directly."""
     now = now or state.clock.now()
     handlers = _handlers()
-    with state.sessions() as db:
-        ids = db.execute(select(ScheduledJob.id).where(ScheduledJob.done_at.is_(None), ScheduledJob.due_at <= now)
-                         .order_by(ScheduledJob.due_at, ScheduledJob.id).limit(limit)).scalars().all()
-        db.rollback()
+    # A read-only poll: on SQLite it must not take the write lock every second (see db/engine.py).
+    with state.engine.connect().execution_options(readonly=True) as conn:
+        ids = conn.execute(select(ScheduledJob.id).where(ScheduledJob.done_at.is_(None), ScheduledJob.due_at <= now)
+                           .order_by(ScheduledJob.due_at, ScheduledJob.id).limit(limit)).scalars().all()
     done = 0
     for job_id in ids:
         with state.sessions() as db:

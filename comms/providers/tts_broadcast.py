@@ -28,10 +28,31 @@ class VoiceError(ValueError):
     pass
 
 
-def _engine():
-    import pyttsx3
+_ENGINE = None
 
-    return pyttsx3.init("espeak")
+
+def _engine():
+    # Keep one engine alive for the process: pyttsx3 caches engines by weak reference, and a
+    # collected espeak driver unregisters the synthesis callback the next engine relies on.
+    global _ENGINE
+    if _ENGINE is None:
+        import pyttsx3
+
+        _ENGINE = pyttsx3.init("espeak")
+    return _ENGINE
+
+
+def _speech_ok(path: Path) -> bool:
+    """A WAV with at least 0.2 s of audio that is not all silence."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            n = w.getnframes()
+            if n < 0.2 * w.getframerate():
+                return False
+            frames = w.readframes(n)
+    except (OSError, wave.Error, EOFError):
+        return False
+    return any(frames[i:i + 2] not in (b"\x00\x00", b"\xff\xff") for i in range(0, len(frames), 512))
 
 
 def available_voices() -> dict[str, str]:
@@ -68,9 +89,9 @@ def render_speech(text: str, path: Path, *, voice: str, rate: int, repeat: int =
         eng.setProperty("rate", rate)
         eng.save_to_file(text, str(once))
         eng.runAndWait()
-    if not once.exists() or once.stat().st_size <= 44:
-        # pyttsx3's file output depends on the espeak driver's event loop; when it gives nothing
-        # (seen headless on some builds) ask espeak-ng itself — the same synthesiser, real speech.
+    if not _speech_ok(once):
+        # pyttsx3's file output depends on the espeak driver's callback; when it gives nothing
+        # usable (seen headless on some builds) ask espeak-ng itself — the same synthesiser.
         exe = shutil.which("espeak-ng") or shutil.which("espeak")
         if exe is None:
             raise ProviderError("tts", "pyttsx3 produced no audio and espeak-ng is not installed", transient=False)

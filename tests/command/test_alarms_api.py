@@ -122,3 +122,17 @@ def test_verify_keeps_verdict_and_verifies_warning(service):
         actions = set(db.execute(select(AuditEntry.action).where(AuditEntry.entity_id == str(a["id"]),
                                                                  AuditEntry.entity_type == "alarm")).scalars())
     assert {"alarm.create", "alarm.verify"} <= actions
+
+
+def test_changes_are_pushed_live(service):
+    """ALM-4 real-time: create, verify and the warning's stages are push events in the same transaction."""
+    from command.db.models.push import PushEventRow
+
+    a = service.post("/api/alarms", json=_event("p1"), headers=service.as_role("service")).json()
+    service.post(f"/api/alarms/{a['id']}/verify", json={"verdict": "true"}, headers=service.as_role("commander"))
+    with service.app.state.wp.sessions() as db:
+        events = [(e.topic, e.action, e.data.get("id")) for e in
+                  db.execute(select(PushEventRow).order_by(PushEventRow.id)).scalars() if e.topic in ("alarm", "warning")]
+    assert ("alarm", "created", a["id"]) in events and ("alarm", "verified", a["id"]) in events
+    assert ("warning", "raised", a["warning_id"]) in events and ("warning", "verified", a["warning_id"]) in events
+    assert events.index(("alarm", "created", a["id"])) < events.index(("alarm", "verified", a["id"]))

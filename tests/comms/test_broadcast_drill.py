@@ -34,7 +34,7 @@ def test_wav_is_real_speech(tmp_path, voice, text):
     d1, rms1 = _stats(one)
     d2, _ = _stats(two)
     assert d1 > 0.5 and rms1 > 300, (d1, rms1)  # silence is RMS ~0
-    assert d2 > 2 * d1, "repeat plays it twice with a pause"
+    assert d2 > 2 * d1, f"repeat plays it twice with a pause: {d1=} {d2=}"
 
 
 def test_unknown_voice_is_an_error(tmp_path):

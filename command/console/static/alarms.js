@@ -12,7 +12,8 @@
     return el("a", { href: `alarm.html?id=${a.id}` },
       el("img", { class: "thumb", src: WP.mediaUrl(snap.uri), alt: WP.t("alarm.snapshot"), loading: "lazy",
         // A missing file must not leave a broken-image icon in the duty officer's list.
-        onerror: (e) => e.currentTarget.replaceWith(el("div", { class: "thumb none", text: WP.t("alarm.snapshot") })) }));
+        onerror: (e) => e.currentTarget.replaceWith(el("div", { class: "thumb none", "data-src": e.currentTarget.src,
+          text: WP.t("alarm.snapshot") })) }));
   }
 
   function verifyCell(a) {

@@ -30,6 +30,9 @@ window.WP_STRINGS = {
     "to.deployed": "处置部署", "to.terminated": "应急终止", "to.closed": "关闭（复盘）", "to.false_alarm": "误报",
     "to.cancelled": "取消",
     "exercise": "演练", "err.network": "网络错误", "err.forbidden": "无权限执行此操作",
+    "type.fire": "火情", "type.smoke": "烟雾", "type.intrusion": "入侵", "type.gas": "气体泄漏",
+    "type.off_post": "离岗", "type.temperature": "温度异常", "type.level": "液位异常", "type.pressure": "压力异常",
+    "type.phone": "电话报警", "type.sms": "短信报警", "type.leak": "泄漏", "type.explosion": "爆炸",
   },
   en: {
     "app.name": "Park Emergency Command", "app.sub": "Duty console",
@@ -61,5 +64,8 @@ window.WP_STRINGS = {
     "to.deployed": "Deployed", "to.terminated": "Terminate", "to.closed": "Close (review)", "to.false_alarm": "False alarm",
     "to.cancelled": "Cancel",
     "exercise": "Exercise", "err.network": "Network error", "err.forbidden": "You may not do this",
+    "type.fire": "Fire", "type.smoke": "Smoke", "type.intrusion": "Intrusion", "type.gas": "Gas leak",
+    "type.off_post": "Off post", "type.temperature": "Temperature", "type.level": "Level", "type.pressure": "Pressure",
+    "type.phone": "Phone report", "type.sms": "SMS report", "type.leak": "Leak", "type.explosion": "Explosion",
   },
 };

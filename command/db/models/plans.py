@@ -22,6 +22,8 @@ class Plan(TimestampMixin, Base):
     hazard_types: Mapped[list] = mapped_column(JSON, default=list)
     # "|fire|leak|": the structured plan's incident types, so matching can pre-filter in SQL.
     trigger_types: Mapped[str] = mapped_column(String(500), default="", index=True)
+    # Triggers and response levels only: what matching reads, small enough to load thousands per query.
+    match_spec: Mapped[dict | None] = mapped_column(JSON, default=None)
     level: Mapped[str] = mapped_column(String(20), default="", index=True)  # e.g. 综合/专项/现场处置
     status: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('issuer', sa.String(length=200), nullable=False),
     sa.Column('hazard_types', sa.JSON(), nullable=False),
     sa.Column('trigger_types', sa.String(length=500), nullable=False),
+    sa.Column('match_spec', sa.JSON(), nullable=True),
     sa.Column('level', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
