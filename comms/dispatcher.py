@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import or_, select
@@ -46,6 +47,11 @@ class RateLimiter:
                 stop.wait(delay)
             else:
                 time.sleep(delay)
+
+
+def drill_sink_path(config: Config) -> Path:
+    c = config.comms
+    return Path(c.drill_sink_path) if c.drill_sink_path else Path(c.audio_dir).parent / "drill_sink.jsonl"
 
 
 def outgoing(rec: OutboxRecord) -> Outgoing:
@@ -91,7 +97,7 @@ class Dispatcher:
         if name == "tts":
             return TtsBroadcast(self.cfg.broadcast, self.cfg.audio_dir)
         if name == "drill":
-            return DrillSink(self.cfg.drill_sink_path, tts=TtsBroadcast(self.cfg.broadcast, self.cfg.audio_dir))
+            return DrillSink(drill_sink_path(self.config), tts=TtsBroadcast(self.cfg.broadcast, self.cfg.audio_dir))
         if name == "console":
             return ConsoleProvider()
         raise ProviderError("no_provider", f"no provider {name!r}", transient=False)

@@ -258,7 +258,8 @@ class Comms(Strict):
     max_attempts: int = Field(default=5, ge=1)
     escalate_after_s: float = Field(default=600.0, gt=0)
     drill_test_group: list[str] = Field(default_factory=list)
-    drill_sink_path: str = Field(default="var/drill_sink.jsonl", description="exercise messages land here")
+    drill_sink_path: str = Field(default="", description="exercise messages land here (JSON lines); "
+                                 "empty: drill_sink.jsonl beside audio_dir")
     backoff_base_s: float = Field(default=2.0, gt=0, description="first retry delay; doubles per attempt")
     backoff_max_s: float = Field(default=300.0, gt=0)
     batch_size: int = Field(default=50, ge=1, description="messages claimed per dispatcher round")

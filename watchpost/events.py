@@ -134,3 +134,11 @@ class PushEvent(Contract):
     action: str
     at: datetime
     data: dict[str, Any]
+
+
+class EvidenceAttach(Contract):
+    """Evidence that became ready after its alarm was posted (e.g. the clip, post_s later)."""
+
+    source: AlarmSource
+    source_event_id: str = Field(min_length=1, max_length=200)
+    evidence: list[EvidenceRef] = Field(min_length=1, max_length=50)

@@ -15,7 +15,7 @@ from command.domain.roles import READERS, Role
 from command.services import intake
 from command.services.auth import AuthError
 from command.state import ServiceState
-from watchpost.events import AlarmEvent, AlarmSource, Level
+from watchpost.events import AlarmEvent, AlarmSource, EvidenceAttach, Level
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
 
@@ -45,6 +45,15 @@ def post_alarm(event: AlarmEvent, response: Response, db: Session = Depends(get_
         outcome = "merged"  # or a retry of an earlier merged repeat; either way, no new alarm
     response.status_code = 201 if created else 200
     response.headers["X-Alarm-Outcome"] = outcome
+    return intake.to_json(alarm)
+
+
+@router.post("/evidence")
+def attach_evidence(body: EvidenceAttach, db: Session = Depends(get_db), user: User = Depends(require(*POSTERS)),
+                    state: ServiceState = Depends(get_state)) -> dict:
+    """Attach evidence that became ready after the alarm was posted (the clip, post_s later)."""
+    alarm = intake.attach_evidence(db, state, body.source, body.source_event_id,
+                                   [e.model_dump(mode="json") for e in body.evidence], user.username)
     return intake.to_json(alarm)
 
 

@@ -48,6 +48,10 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     if not token:
         raise AuthError("authentication required")
     user = resolve_token(db, token, request.app.state.wp.clock)
+    # End this read transaction before the endpoint runs: the endpoint is another threadpool hop,
+    # and on SQLite this transaction holds the write lock (BEGIN IMMEDIATE). Holding it while
+    # waiting for a free worker thread deadlocks once every worker waits for that lock.
+    db.commit()
     if user is None:
         raise AuthError("session expired or invalid")
     return user

@@ -16,7 +16,7 @@ from command.db.models.incidents import Incident
 from command.db.models.resources import Resource
 from command.db.models.users import User
 from command.domain.roles import READERS
-from command.domain.routing import RoadGraph, metres, nearest
+from command.domain.routing import RoadGraph, metres
 from command.errors import Conflict, Invalid, NotFound
 from command.services import dispatch
 from command.services import resources as res
@@ -96,7 +96,7 @@ def nearest_resources(incident_id: int, kind: str | None = None, category: str |
                       k: int = Query(5, ge=1, le=100), db: Session = Depends(get_db),
                       st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> list[dict]:
     origin = _incident_point(db, incident_id)
-    routes = nearest(road_graph(st), origin, res.locatable(db, kind, category), k)
+    routes = res.nearest_by_road(db, road_graph(st), origin, kind, category, k)
     rows = {r.id: r for r in db.execute(select(Resource).where(Resource.id.in_([x.target_id for x in routes]))).scalars()}
     return [{"resource": res.to_json(rows[r.target_id]), "distance_m": round(r.distance_m, 1),
              "route": {"type": "LineString", "coordinates": [list(p) for p in r.path]}} for r in routes]

@@ -1,5 +1,36 @@
-"""Routes for media (filled in by its issue)."""
+"""Alarm evidence and recordings stored by vision workers under ``vision.media_root`` (VID-7, VID-10)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["media"])
+from pathlib import Path
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse
+
+from command.api.deps import current_user, get_state
+from command.db.models.users import User
+from command.errors import NotFound
+from command.state import ServiceState
+
+router = APIRouter(prefix="/api/media", tags=["media"])
+
+MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4",
+               ".wav": "audio/wav", ".json": "application/json"}
+
+
+def resolve_media(root: str, rel: str) -> Path:
+    """The file for ``rel`` inside ``root``; anything that escapes the root is refused as not found."""
+    base = Path(root).resolve()
+    target = (base / rel).resolve()
+    if base != target and base not in target.parents:
+        raise NotFound(f"no media at {rel!r}")
+    if not target.is_file():
+        raise NotFound(f"no media at {rel!r}")
+    return target
+
+
+@router.get("/{path:path}")
+def get_media(path: str, state: ServiceState = Depends(get_state), _: User = Depends(current_user)) -> FileResponse:
+    """A snapshot, clip or recording segment; any signed-in user (HTTP range requests supported)."""
+    f = resolve_media(state.config.vision.media_root, path)
+    return FileResponse(f, media_type=MEDIA_TYPES.get(f.suffix.lower(), "application/octet-stream"))

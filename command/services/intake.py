@@ -176,3 +176,30 @@ def search(db: Session, *, status: str | None = None, type_: str | None = None, 
     if exercise is not None:
         q = q.where(Alarm.exercise.is_(exercise))
     return list(db.execute(q.order_by(Alarm.occurred_at.desc(), Alarm.id.desc()).limit(limit).offset(offset)).scalars())
+
+
+def attach_evidence(db: Session, state: ServiceState, source: str, source_event_id: str,
+                    evidence: list[dict], actor: Any) -> Alarm:
+    """Add evidence to the alarm that ``(source, source_event_id)`` opened or merged into.
+
+    Idempotent: a uri already attached is not added twice (the worker's spool may resend). Commits.
+    """
+    alarm = _by_key(db, source, source_event_id)
+    if alarm is None:
+        raise NotFound(f"no alarm for {source}/{source_event_id}")
+    before = to_json(alarm)
+    known = {e.get("uri"): i for i, e in enumerate(alarm.evidence or [])}
+    merged = list(alarm.evidence or [])
+    for e in evidence:
+        if e["uri"] in known:
+            merged[known[e["uri"]]] = e  # a later copy may carry the hash the first lacked
+        else:
+            merged.append(e)
+    alarm.evidence = merged
+    alarm.updated_at = state.clock.now()
+    after = to_json(alarm)
+    audit.record(db, actor_name(actor), "alarm.evidence", "alarm", alarm.id, before={"evidence": before["evidence"]},
+                 after={"evidence": after["evidence"]}, clock=state.clock)
+    state.push.record(db, "alarm", "updated", after)
+    db.commit()
+    return alarm

@@ -245,9 +245,11 @@ def reservations(db: Session, incident_id: int) -> list[dict]:
              "actor": rv.actor} for rv, r in rows]
 
 
-def locatable(db: Session, kind: str | None = None, category: str | None = None,
-              available_only: bool = True) -> list[tuple[int, float, float]]:
+def locatable(db: Session, kind: str | None = None, category: str | None = None, available_only: bool = True,
+              bbox: tuple[float, float, float, float] | None = None) -> list[tuple[int, float, float]]:
     q = select(Resource.id, Resource.lon, Resource.lat).where(Resource.lon.is_not(None), Resource.lat.is_not(None))
+    if bbox is not None:
+        q = q.where(Resource.lon.between(bbox[0], bbox[2]), Resource.lat.between(bbox[1], bbox[3]))
     if kind:
         q = q.where(Resource.kind == kind)
     if category:
@@ -255,3 +257,28 @@ def locatable(db: Session, kind: str | None = None, category: str | None = None,
     if available_only:
         q = q.where(Resource.status == "available")
     return [(i, x, y) for i, x, y in db.execute(q).all()]
+
+
+def nearest_by_road(db: Session, graph: Any, origin: tuple[float, float], kind: str | None, category: str | None,
+                    k: int) -> list:
+    """Nearest ``k`` by road, reading only a box around the origin that grows until it provably
+    holds the answer: a target outside a box of half-width r is more than r away in a straight
+    line, hence by road, so once the k-th route is ≤ r nothing outside can beat it."""
+    import math
+
+    from command.domain.routing import nearest
+
+    r = 300.0
+    while r <= 100_000:
+        dlat = r / 111_320
+        dlon = r / (111_320 * max(0.01, math.cos(math.radians(origin[1]))))
+        box = (origin[0] - dlon, origin[1] - dlat, origin[0] + dlon, origin[1] + dlat)
+        targets = locatable(db, kind, category, bbox=box)
+        if len(targets) >= k:
+            routes = nearest(graph, origin, targets, k)
+            # 2 % margin for the projection the graph uses (centred on the park, not the origin).
+            if len(routes) == k and routes[-1].distance_m <= r * 0.98:
+                return routes
+        r *= 2
+    return nearest(graph, origin, locatable(db, kind, category), k)
+

@@ -185,3 +185,29 @@ def test_every_route_of_mine_requires_a_role(service):
         path = re.sub(r"\{(\w+)\}", lambda m: "arrived" if m.group(1) == "event" else "1", r.path)
         anon = service.request(next(iter(r.methods)), path)
         assert anon.status_code == 401, (r.path, anon.status_code)
+
+
+def test_nearest_by_road_box_search_is_exact(sqlite_url):
+    """RES-4: reading a growing box around the incident gives exactly the full search's answer."""
+    import json
+    import random
+
+    from command.db.models.resources import Resource
+    from command.domain.routing import RoadGraph, nearest
+    from command.services.resources import locatable, nearest_by_road
+    from watchpost.db import make_engine, make_sessionmaker
+
+    g = RoadGraph(json.loads((DEMO / "road_graph.json").read_text()))
+    rng = random.Random(11)
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine)() as db:
+        db.add_all(Resource(kind="material", name=f"r{i}", lon=121.399 + rng.random() * 0.012,
+                            lat=30.799 + rng.random() * 0.011) for i in range(600))
+        db.commit()
+        for _ in range(10):
+            origin = (121.4 + rng.random() * 0.01, 30.8 + rng.random() * 0.009)
+            for k in (1, 5, 20):
+                box = [(r.target_id, round(r.distance_m, 6)) for r in nearest_by_road(db, g, origin, "material", None, k)]
+                full = [(r.target_id, round(r.distance_m, 6)) for r in nearest(g, origin, locatable(db, "material"), k)]
+                assert box == full
+    engine.dispose()

@@ -1,0 +1,140 @@
+"""``watchpost demo`` (what ``make run`` starts): the service and a vision worker on bundled
+footage, so a newcomer sees a real fire alarm with its snapshot and clip reach the console."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import httpx
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+
+
+def demo_config(root: Path, port: int) -> dict:
+    clips = SHARED / "clips"
+    offpost = json.loads((SHARED / "offpost" / "clips.json").read_text())[0]
+    cameras = [
+        {"id": "tank-farm-1", "name": "罐区1号 Tank farm 1", "site": "tank-farm", "url": str(clips / "fire8_seq_fire2.mp4"),
+         "profile": "major_hazard", "detect_fps": 2.0, "location": {"lon": 118.7791, "lat": 32.0422}},
+        {"id": "warehouse-3", "name": "甲类仓库3 Warehouse 3", "site": "warehouse", "url": str(clips / "fire8_seq_smoke5.mp4"),
+         "profile": "warehouse", "detect_fps": 2.0, "location": {"lon": 118.7812, "lat": 32.0409}},
+        {"id": "control-room", "name": "中控室 Control room", "site": "control", "url": str(SHARED / "offpost" / offpost["file"]),
+         "profile": "control_room", "detect_fps": 2.0, "location": {"lon": 118.7800, "lat": 32.0431},
+         "zones": [{"name": "duty seat", "kind": "duty_post", "polygon": offpost["roi"], "required_people": 1}]},
+    ]
+    return {
+        "park_name": "示范化工园区 Demo Chemical Park",
+        "server": {"host": "127.0.0.1", "port": port},
+        "storage": {"url": f"sqlite:///{root / 'watchpost.sqlite'}"},
+        "sites": [
+            {"id": "tank-farm", "name": "罐区 Tank farm", "kind": "major_hazard", "location": {"lon": 118.7791, "lat": 32.0422}},
+            {"id": "warehouse", "name": "仓库区 Warehouses", "kind": "warehouse", "location": {"lon": 118.7812, "lat": 32.0409}},
+            {"id": "control", "name": "中控室 Control room", "kind": "control_room", "location": {"lon": 118.7800, "lat": 32.0431}},
+        ],
+        "vision": {
+            "cameras": cameras,
+            "media_root": str(root / "media"),
+            "spool_path": str(root / "spool.sqlite"),
+            "service_url": f"http://127.0.0.1:{port}",
+            # The demo clips are short: a few seconds of empty seat stand for the configured minute.
+            "rules": {"off_post": {"absent_after_s": 3.0}},
+        },
+        "comms": {"audio_dir": str(root / "audio"), "sms_provider": "drill"},
+    }
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise click.ClickException(f"the service exited with code {proc.returncode}; see the log above")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise click.ClickException("the service did not come up within a minute")
+
+
+@click.command()
+@click.option("--root", type=click.Path(file_okay=False), default="var/demo", show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--reset", is_flag=True, help="start from an empty database and media folder")
+def demo(root: str, port: int, reset: bool) -> None:
+    """Start the demo workstation: service + vision worker on bundled footage."""
+    if not (SHARED / "clips").exists():
+        raise click.ClickException(f"demo footage not found: expected {SHARED}/clips (the shared data folder beside the repository)")
+    root_p = Path(root).resolve()
+    if reset and root_p.exists():
+        import shutil
+
+        shutil.rmtree(root_p)
+    root_p.mkdir(parents=True, exist_ok=True)
+    cfg_path = root_p / "config.yaml"
+    cfg_path.write_text(yaml.safe_dump(demo_config(root_p, port), allow_unicode=True, sort_keys=False))
+    env = {**os.environ, "WATCHPOST_CONFIG": str(cfg_path), "PYTHONUNBUFFERED": "1"}
+    exe = [sys.executable, "-m", "watchpost.cli"]
+    subprocess.run(exe + ["db", "upgrade"], env=env, check=True)
+
+    creds_file = root_p / "credentials.json"
+    creds = json.loads(creds_file.read_text()) if creds_file.exists() else {}
+    if not creds:
+        creds = {"admin_password": secrets.token_urlsafe(9), "duty_password": secrets.token_urlsafe(9)}
+        subprocess.run(exe + ["user", "add", "admin", "--role", "admin", "--password", creds["admin_password"],
+                              "--name", "管理员 Admin"], env=env, check=True, capture_output=True)
+        subprocess.run(exe + ["user", "add", "duty", "--role", "duty_officer", "--password", creds["duty_password"],
+                              "--name", "值班员 Duty officer", "--phone", "+8613800000001"], env=env, check=True,
+                       capture_output=True)
+        out = subprocess.run(exe + ["user", "add", "vision-1", "--role", "service", "--password",
+                                    secrets.token_urlsafe(16), "--token"], env=env, check=True, capture_output=True,
+                             text=True).stdout
+        creds["service_token"] = out.split("token:")[-1].strip()
+        creds_file.write_text(json.dumps(creds))
+        creds_file.chmod(0o600)
+
+    procs: list[subprocess.Popen] = []
+
+    def shutdown(*_: object) -> None:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    signal.signal(signal.SIGTERM, lambda *a: (shutdown(), sys.exit(0)))
+    try:
+        procs.append(subprocess.Popen(exe + ["serve", "--no-upgrade"], env=env))
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, procs[0])
+        worker_env = {**env, "WATCHPOST__VISION__SERVICE_TOKEN": creds["service_token"]}
+        procs.append(subprocess.Popen(exe + ["vision", "run"], env=worker_env))
+        click.echo("")
+        click.echo("=" * 72)
+        click.echo(f"  Watchpost console:  {url}/")
+        click.echo(f"  log in as  admin / {creds['admin_password']}   or   duty / {creds['duty_password']}")
+        click.echo("  cameras: tank-farm-1 (fire clip), warehouse-3 (smoke clip), control-room (off-post clip)")
+        click.echo("  the first alarms appear within seconds; Ctrl-C stops everything")
+        click.echo("=" * 72)
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        failed = [p for p in procs if p.poll() not in (None, 0)]
+        if failed:
+            raise click.ClickException("a demo process stopped unexpectedly; see the log above")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutdown()

@@ -1,0 +1,67 @@
+"""A real RTSP server for the tests: Debian's rtsp-server-perl (a relay) fed by ffmpeg.
+
+ffmpeg publishes an H.264 clip in a loop (RTSP ANNOUNCE/RECORD) to the server's source port;
+cameras read it from the client port. The relay serves RTP over UDP only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from tests.pg import free_port
+
+
+def available() -> str | None:
+    missing = [exe for exe in ("rtsp-server-perl", "ffmpeg") if shutil.which(exe) is None]
+    return f"{' and '.join(missing)} not installed (Debian packages rtsp-server-perl, ffmpeg)" if missing else None
+
+
+def _wait_port(port: int, timeout_s: float = 10) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+class RtspServer:
+    def __init__(self, clip: Path, workdir: Path, path: str = "cam1"):
+        self.h264 = workdir / "rtsp_source.mp4"
+        if not self.h264.exists():
+            subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(clip), "-c:v", "libx264", "-preset",
+                            "veryfast", "-g", "10", "-pix_fmt", "yuv420p", "-an", str(self.h264)], check=True)
+        self.client_port, self.source_port = free_port(), free_port()
+        self.rtp_port = 20000 + (self.client_port % 20000)
+        self.path = path
+        self.procs: list[subprocess.Popen] = []
+
+    @property
+    def url(self) -> str:
+        return f"rtsp://127.0.0.1:{self.client_port}/{self.path}"
+
+    def start(self) -> "RtspServer":
+        self.procs.append(subprocess.Popen(
+            ["rtsp-server-perl", "--clientport", str(self.client_port), "--serverport", str(self.source_port),
+             "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1",
+             "--rtp_start_port", str(self.rtp_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        _wait_port(self.source_port)
+        _wait_port(self.client_port)
+        self.procs.append(subprocess.Popen(
+            ["ffmpeg", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", str(self.h264), "-c", "copy",
+             "-f", "rtsp", f"rtsp://127.0.0.1:{self.source_port}/{self.path}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(1.0)  # the relay knows the mount once the publisher's ANNOUNCE is in
+        return self
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            p.kill()
+            p.wait(5)
+        self.procs.clear()

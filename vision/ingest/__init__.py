@@ -1,0 +1,1 @@
+"""Camera ingest: one reader thread (own decoder) per camera, reconnect with backoff, health."""

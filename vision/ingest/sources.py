@@ -1,0 +1,96 @@
+"""Open a camera URL and yield decoded frames. PyAV (FFmpeg) for RTSP, HTTP/MJPEG and files;
+OpenCV for USB devices."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+
+@dataclass
+class Frame:
+    image: np.ndarray  # BGR uint8
+    t: float  # seconds in the stream's own time base (pts), monotonic across file loops
+    wall: float  # time.time() when the frame was read (capture time for latency)
+
+
+class SourceError(Exception):
+    pass
+
+
+def kind_of(url: str) -> str:
+    if url.startswith(("rtsp://", "rtsps://")):
+        return "rtsp"
+    if url.startswith(("http://", "https://")):
+        return "http"
+    if url.startswith("usb:"):
+        return "usb"
+    return "file"
+
+
+def open_frames(url: str, *, rtsp_transport: str = "tcp", loop: bool = True, realtime: bool = True,
+                timeout_s: float = 10.0) -> Iterator[Frame]:
+    """Frames from ``url`` until it ends (files loop when ``loop``) or fails (raises SourceError)."""
+    kind = kind_of(url)
+    if kind == "usb":
+        yield from _usb_frames(int(url[4:] or 0))
+        return
+    import av
+
+    options = {"rw_timeout": str(int(timeout_s * 1e6)), "timeout": str(int(timeout_s * 1e6))}
+    if kind == "rtsp":
+        options["rtsp_transport"] = rtsp_transport
+    if kind == "file" and not Path(url).exists():
+        raise SourceError(f"file not found: {url}")
+    offset = 0.0
+    while True:
+        try:
+            container = av.open(url, options=options, timeout=timeout_s)
+        except Exception as exc:  # av raises many error types; all mean "not now"
+            raise SourceError(f"cannot open {url}: {exc}") from exc
+        try:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            start_wall = time.time()
+            last_t = 0.0
+            for packet_frame in container.decode(stream):
+                if packet_frame.pts is None:
+                    continue
+                t = float(packet_frame.pts * packet_frame.time_base) if packet_frame.time_base else last_t
+                if kind == "file" and realtime:
+                    # Play files at their own speed so a looped clip behaves like a camera.
+                    delay = (t - (stream.start_time or 0) * float(stream.time_base or 0)) - (time.time() - start_wall)
+                    if delay > 0:
+                        time.sleep(min(delay, 1.0))
+                last_t = t
+                yield Frame(packet_frame.to_ndarray(format="bgr24"), offset + t, time.time())
+        except av.error.EOFError:
+            pass
+        except Exception as exc:
+            raise SourceError(f"decode failed on {url}: {exc}") from exc
+        finally:
+            container.close()
+        if kind != "file" or not loop:
+            return
+        offset += last_t + 0.1
+
+
+def _usb_frames(index: int) -> Iterator[Frame]:
+    import cv2
+
+    cap = cv2.VideoCapture(index)
+    if not cap.isOpened():
+        raise SourceError(f"USB camera {index} cannot be opened")
+    t0 = time.monotonic()
+    try:
+        while True:
+            ok, img = cap.read()
+            if not ok:
+                raise SourceError(f"USB camera {index} stopped delivering frames")
+            yield Frame(img, time.monotonic() - t0, time.time())
+    finally:
+        cap.release()

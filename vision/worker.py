@@ -1,0 +1,208 @@
+"""The vision worker: cameras → detection → rules → evidence → spool → service.
+
+One reader thread per camera (its own decoder), one detection thread that visits cameras at
+their detect_fps, a spool sender, and a health watcher that raises camera-offline alarms and
+their recoveries. Never imports ``command/``: alarms leave as ``watchpost.events`` over HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from vision.evidence.clip import write_clip
+from vision.evidence.snapshot import sha256_file, write_snapshot
+from vision.ingest.reader import CameraReader, RingItem
+from vision.spool import Spool, SpoolSender
+from watchpost.config import Camera, Config
+from watchpost.events import AlarmEvent, Box, EvidenceRef, Location
+
+log = logging.getLogger(__name__)
+
+TITLES = {"fire": "明火 Fire", "smoke": "烟雾 Smoke", "off_post": "人员脱岗 Off post",
+          "camera_offline": "摄像机离线 Camera offline", "camera_recovered": "摄像机恢复 Camera back online"}
+
+
+class Worker:
+    def __init__(self, config: Config, detectors: dict | None = None, realtime: bool = True):
+        from vision.pipeline import load_detectors
+        from vision.processor import CameraProcessor
+
+        self.config = config
+        self.vc = config.vision
+        self.media_root = Path(self.vc.media_root)
+        self.cameras = [c for c in self.vc.cameras if c.enabled]
+        self.detectors = detectors if detectors is not None else load_detectors(config)
+        ring_s = max(self.vc.evidence.pre_s, 1.0) + 1.0
+        self.readers = {c.id: CameraReader(c, ring_s=ring_s, realtime=realtime) for c in self.cameras}
+        self.processors = {c.id: CameraProcessor(c, config, self.detectors) for c in self.cameras}
+        self.spool = Spool(self.vc.spool_path)
+        self.sender = SpoolSender(self.spool, self.vc.service_url, self.vc.service_token)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._online: dict[str, bool] = {c.id: True for c in self.cameras}
+        self._offline_event: dict[str, str] = {}
+        self.started_wall = time.time()
+        self.stats = {c.id: {"detections": 0, "detect_s": 0.0, "alarms": 0} for c in self.cameras}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        for r in self.readers.values():
+            r.start()
+        self.sender.start()
+        for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for r in self.readers.values():
+            r.stop()
+        for t in self._threads:
+            t.join(5)
+        self.sender.stop()
+        self.sender.join(5)
+        self.spool.close()
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while not self._stop.is_set():
+                self._stop.wait(1.0)
+        finally:
+            self.stop()
+
+    # -- detection -------------------------------------------------------------------------
+    def _detect_loop(self) -> None:
+        next_due = {c.id: 0.0 for c in self.cameras}
+        last_seq = {c.id: -1 for c in self.cameras}
+        while not self._stop.is_set():
+            busy = False
+            for cam in self.cameras:
+                now = time.monotonic()
+                if now < next_due[cam.id]:
+                    continue
+                seq, frame = self.readers[cam.id].latest()
+                if frame is None or seq == last_seq[cam.id]:
+                    continue
+                last_seq[cam.id] = seq
+                next_due[cam.id] = now + 1.0 / cam.detect_fps
+                busy = True
+                t0 = time.perf_counter()
+                try:
+                    events = self.processors[cam.id].process([(frame.image, frame.t)], wall=datetime.now(timezone.utc))
+                except Exception:
+                    log.exception("camera %s: detection failed", cam.id)
+                    continue
+                st = self.stats[cam.id]
+                st["detections"] += 1
+                st["detect_s"] += time.perf_counter() - t0
+                for ev in events:
+                    if ev.kind == "raised":
+                        st["alarms"] += 1
+                        self._raise(cam, frame, ev)
+            if not busy:
+                self._stop.wait(0.02)
+
+    def _location(self, cam: Camera) -> Location:
+        site = next((s for s in self.config.sites if s.id == cam.site), None)
+        loc = cam.location or (site.location if site else None)
+        return Location(name=cam.name or cam.id, site=cam.site, lon=loc.lon if loc else None,
+                        lat=loc.lat if loc else None)
+
+    def _raise(self, cam: Camera, frame, ev) -> None:
+        at = datetime.fromtimestamp(frame.wall, timezone.utc)
+        event_id = f"{self.vc.worker_id}:{cam.id}:{ev.type}:{int(frame.wall * 1000)}"
+        rel_dir = Path("evidence") / at.strftime("%Y/%m/%d") / cam.id
+        stem = f"{at.strftime('%H%M%S')}-{ev.type}-{int(frame.wall * 1000) % 1000:03d}"
+        loc = self._location(cam)
+        snap_rel = rel_dir / f"{stem}.jpg"
+        sha = write_snapshot(self.media_root / snap_rel, frame.image, ev.boxes, camera_id=cam.id,
+                             camera_name=cam.name, location=loc.site or "", at=at, alarm_type=ev.type,
+                             lon=loc.lon, lat=loc.lat)
+        boxes = [Box(cls=b.cls, score=round(min(max(b.score, 0), 1), 4), x1=_c(b.x1), y1=_c(b.y1), x2=_c(b.x2),
+                     y2=_c(b.y2)) for b in ev.boxes[:200]]
+        alarm = AlarmEvent(
+            source="video", source_event_id=event_id, type=ev.type, occurred_at=at, location=loc, camera_id=cam.id,
+            score=round(min(max(ev.score, 0), 1), 4), boxes=boxes, title=f"{TITLES.get(ev.type, ev.type)} · {loc.name}",
+            description=ev.message,
+            evidence=[EvidenceRef(kind="snapshot", uri=snap_rel.as_posix(), sha256=sha, media_type="image/jpeg",
+                                  start=at, end=at)],
+            raw={"worker": self.vc.worker_id, "rule_t": ev.t, "zone": ev.zone, "frame_wall": frame.wall},
+        )
+        self.spool.put("alarm", alarm.model_dump(mode="json"))
+        log.warning("ALARM %s on %s (score %.2f)", ev.type, cam.id, ev.score)
+        self._schedule_clip(cam, frame.wall, event_id, rel_dir / f"{stem}.mp4")
+
+    def _schedule_clip(self, cam: Camera, alarm_wall: float, event_id: str, clip_rel: Path) -> None:
+        reader = self.readers[cam.id]
+        pre = reader.ring_since(alarm_wall - self.vc.evidence.pre_s)
+        collected: list[RingItem] = list(pre)
+        done = threading.Event()
+        end_wall = alarm_wall + self.vc.evidence.post_s
+
+        def listen(item: RingItem) -> None:
+            if item.wall > end_wall:
+                done.set()
+            elif not collected or item.wall > collected[-1].wall:
+                collected.append(item)
+
+        reader.add_listener(listen)
+
+        def finish() -> None:
+            done.wait(self.vc.evidence.post_s + 10)
+            reader.remove_listener(listen)
+            if not collected:
+                return
+            path = self.media_root / clip_rel
+            try:
+                write_clip(path, collected)
+            except Exception:
+                log.exception("clip for %s failed", event_id)
+                return
+            ref = EvidenceRef(kind="clip", uri=clip_rel.as_posix(), sha256=sha256_file(path), media_type="video/mp4",
+                              start=datetime.fromtimestamp(collected[0].wall, timezone.utc),
+                              end=datetime.fromtimestamp(collected[-1].wall, timezone.utc))
+            self.spool.put("evidence", {"source": "video", "source_event_id": event_id,
+                                        "evidence": [ref.model_dump(mode="json")]})
+
+        threading.Thread(target=finish, name=f"clip-{cam.id}", daemon=True).start()
+
+    # -- health ----------------------------------------------------------------------------
+    def _health_loop(self) -> None:
+        while not self._stop.wait(1.0):
+            for cam in self.cameras:
+                h = self.readers[cam.id].snapshot_health(self.vc.worker_id)
+                age = h.last_frame_age_s if h.last_frame_age_s is not None else time.time() - self.started_wall
+                online = age < cam.offline_after_s
+                if online == self._online[cam.id]:
+                    continue
+                self._online[cam.id] = online
+                now = datetime.now(timezone.utc)
+                if not online:
+                    event_id = f"{self.vc.worker_id}:{cam.id}:offline:{int(now.timestamp())}"
+                    self._offline_event[cam.id] = event_id
+                    self._post_status(cam, "camera_offline", event_id, f"no frame for {age:.0f} s", now)
+                else:
+                    since = self._offline_event.pop(cam.id, None)
+                    event_id = f"{self.vc.worker_id}:{cam.id}:recovered:{int(now.timestamp())}"
+                    self._post_status(cam, "camera_recovered", event_id, "frames flowing again", now,
+                                      raw={"recovers": since})
+
+    def _post_status(self, cam: Camera, type_: str, event_id: str, message: str, at: datetime,
+                     raw: dict | None = None) -> None:
+        loc = self._location(cam)
+        alarm = AlarmEvent(source="video", source_event_id=event_id, type=type_, occurred_at=at, location=loc,
+                           camera_id=cam.id, title=f"{TITLES[type_]} · {loc.name}", description=message,
+                           raw={"worker": self.vc.worker_id, **(raw or {})},
+                           level="blue" if type_ == "camera_recovered" else None)
+        self.spool.put("alarm", alarm.model_dump(mode="json"))
+        log.warning("%s: %s (%s)", type_, cam.id, message)
+
+
+def _c(v: float) -> float:
+    return min(max(float(v), 0.0), 1.0)

@@ -1,0 +1,39 @@
+"""``watchpost vision run``: run the worker for the configured cameras until stopped."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import click
+
+from watchpost.cli import config_from
+
+
+@click.command()
+@click.option("--camera", "cameras", multiple=True, help="only these camera ids (a shard); default: all")
+@click.option("--log-level", default="INFO")
+@click.pass_context
+def run(ctx: click.Context, cameras: tuple[str, ...], log_level: str) -> None:
+    """Ingest the configured cameras, detect, and post alarms with evidence to the service."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = config_from(ctx)
+    if cameras:
+        unknown = set(cameras) - {c.id for c in cfg.vision.cameras}
+        if unknown:
+            raise click.BadParameter(f"unknown camera id(s): {', '.join(sorted(unknown))}", param_hint="--camera")
+        cfg = cfg.model_copy(deep=True)
+        cfg.vision.cameras = [c for c in cfg.vision.cameras if c.id in cameras]
+    if not cfg.vision.cameras:
+        raise click.ClickException("no cameras configured (vision.cameras is empty)")
+    from vision.worker import Worker
+
+    worker = Worker(cfg)
+
+    def _stop(signum, _frame):  # noqa: ANN001
+        worker._stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"vision worker {cfg.vision.worker_id}: {len(worker.cameras)} camera(s) → {cfg.vision.service_url}")
+    worker.run_forever()
