@@ -16,6 +16,9 @@ from pathlib import Path
 from vision.evidence.clip import write_clip
 from vision.evidence.snapshot import sha256_file, write_snapshot
 from vision.ingest.reader import CameraReader, RingItem
+from vision.record.index import SegmentIndex
+from vision.record.recorder import SegmentRecorder
+from vision.record.sweeper import sweep
 from vision.spool import Spool, SpoolSender
 from watchpost.config import Camera, Config
 from watchpost.events import AlarmEvent, Box, EvidenceRef, Location
@@ -39,6 +42,10 @@ class Worker:
         ring_s = max(self.vc.evidence.pre_s, 1.0) + 1.0
         self.readers = {c.id: CameraReader(c, ring_s=ring_s, realtime=realtime) for c in self.cameras}
         self.processors = {c.id: CameraProcessor(c, config, self.detectors) for c in self.cameras}
+        self.index = SegmentIndex(self.media_root)
+        self.recorders = {c.id: SegmentRecorder(self.readers[c.id], self.index, self.vc.recording.segment_s)
+                          for c in self.cameras if c.record}
+        self._storage_alarm_open = False
         self.spool = Spool(self.vc.spool_path)
         self.sender = SpoolSender(self.spool, self.vc.service_url, self.vc.service_token)
         self._stop = threading.Event()
@@ -53,7 +60,8 @@ class Worker:
         for r in self.readers.values():
             r.start()
         self.sender.start()
-        for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health")):
+        for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health"),
+                             (self._retention_loop, "retention")):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
             self._threads.append(t)
@@ -64,9 +72,12 @@ class Worker:
             r.stop()
         for t in self._threads:
             t.join(5)
+        for rec in self.recorders.values():
+            rec.flush()
         self.sender.stop()
         self.sender.join(5)
         self.spool.close()
+        self.index.close()
 
     def run_forever(self) -> None:
         self.start()
@@ -171,6 +182,32 @@ class Worker:
                                         "evidence": [ref.model_dump(mode="json")]})
 
         threading.Thread(target=finish, name=f"clip-{cam.id}", daemon=True).start()
+
+    # -- recording retention ---------------------------------------------------------------
+    def sweep_once(self) -> None:
+        plan = sweep(self.index, self.vc.recording, datetime.now(timezone.utc))
+        for cam_id, rec in self.recorders.items():
+            rec.enabled = cam_id not in plan.stop_cameras
+        if plan.over_quota and not self._storage_alarm_open:
+            self._storage_alarm_open = True
+            now = datetime.now(timezone.utc)
+            cams = sorted(plan.stop_cameras)
+            alarm = AlarmEvent(source="system", source_event_id=f"{self.vc.worker_id}:storage:{int(now.timestamp())}",
+                               type="storage", occurred_at=now, location=Location(name=self.vc.worker_id),
+                               title="存储空间不足 Storage quota reached",
+                               description=f"only alarm evidence is left under the quota; recording stopped for {', '.join(cams)}",
+                               raw={"worker": self.vc.worker_id, "cameras": cams, "bytes": plan.total_after})
+            self.spool.put("alarm", alarm.model_dump(mode="json"))
+            log.error("storage quota reached: recording stopped for %s", cams)
+        elif not plan.over_quota:
+            self._storage_alarm_open = False
+
+    def _retention_loop(self) -> None:
+        while not self._stop.wait(30.0):
+            try:
+                self.sweep_once()
+            except Exception:
+                log.exception("retention sweep failed")
 
     # -- health ----------------------------------------------------------------------------
     def _health_loop(self) -> None:

@@ -26,6 +26,7 @@ ROUTERS = [
     warnings.router,
     incidents.router,
     push.router,
+    media.recordings,
     media.router,
     comms.router,
     plans.router,

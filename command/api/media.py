@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 
 from command.api.deps import current_user, get_state
 from command.db.models.users import User
 from command.errors import NotFound
 from command.state import ServiceState
+from vision.record.index import INDEX_NAME, SegmentIndex
 
 router = APIRouter(prefix="/api/media", tags=["media"])
+recordings = APIRouter(prefix="/api/recordings", tags=["media"])
 
 MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4",
                ".wav": "audio/wav", ".json": "application/json"}
@@ -27,6 +30,24 @@ def resolve_media(root: str, rel: str) -> Path:
     if not target.is_file():
         raise NotFound(f"no media at {rel!r}")
     return target
+
+
+@recordings.get("")
+def list_recordings(camera: str | None = None, start: datetime | None = None, end: datetime | None = None,
+                    limit: int = Query(500, ge=1, le=5000), state: ServiceState = Depends(get_state),
+                    _: User = Depends(current_user)) -> list[dict]:
+    """Recorded segments of a camera overlapping [start, end], oldest first; play each through
+    ``/api/media/{path}`` (VID-5 playback, VID-10 standard video API)."""
+    root = Path(state.config.vision.media_root)
+    if not (root / INDEX_NAME).exists():
+        return []
+    idx = SegmentIndex(root, readonly=True)
+    try:
+        segs = idx.query(camera, start, end)[:limit]
+    finally:
+        idx.close()
+    return [{"camera_id": s.camera_id, "start": s.start, "end": s.end, "uri": s.path, "size": s.size,
+             "category": s.category, "pinned_until": s.pinned_until} for s in segs]
 
 
 @router.get("/{path:path}")

@@ -1,0 +1,1 @@
+"""Continuous recording in fixed-length segments, an index, and retention (VID-6, VID-7)."""
