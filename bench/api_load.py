@@ -237,8 +237,8 @@ async def mixed_client(k: int, client: httpx.AsyncClient, run: str, stats: Stats
                             (200,))
             if r is not None:
                 state = to
-        if think:
-            await asyncio.sleep(random.expovariate(1 / think))
+        if think:  # never past the end of the phase, so the measured duration is the phase's
+            await asyncio.sleep(min(random.expovariate(1 / think), max(0.0, until - time.perf_counter())))
 
 
 async def intake_client(k: int, client: httpx.AsyncClient, run: str, stats: Stats, tokens: dict, until: float) -> int:

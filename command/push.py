@@ -26,14 +26,16 @@ import asyncio
 import logging
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import delete, event, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from command.db.models.push import PushEventRow
+from watchpost.db import make_engine, make_sessionmaker
 from watchpost.events import PushEvent
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ PG_LOCK_KEY = 0x57500001  # "WP" + 1: serialises push-event writers on PostgreSQ
 FALLBACK_POLL_S = 2.0
 FETCH_BATCH = 500
 CLIENT_QUEUE = 2000
+READ_THREADS = 2
 
 
 def row_to_event(row: PushEventRow) -> PushEvent:
@@ -99,6 +102,9 @@ class PushHub:
         self._watermark = 0
         self._bus_subscribed = False
         self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="push-read")
+        self._read_sessions: sessionmaker[Session] | None = None
+        self._read_engines: list = []
 
     # --- writer side (any thread) -------------------------------------------------------
 
@@ -159,13 +165,37 @@ class PushHub:
 
     # --- delivery side (the event loop) -------------------------------------------------
 
+    def _reader(self) -> sessionmaker[Session]:
+        # Delivery reads through its own small engine and threads: behind the request pool it
+        # would queue with every API request under load, and push latency would follow the
+        # slowest request instead of the commit.
+        with self._lock:
+            if self._read_sessions is None:
+                url = self.state.engine.url
+                if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+                    self._read_sessions = self.state.sessions  # in-memory: one database per engine
+                else:
+                    engine = make_engine(url.render_as_string(hide_password=False), pool_size=READ_THREADS)
+                    self._read_engines.append(engine)
+                    self._read_sessions = make_sessionmaker(engine)
+            return self._read_sessions
+
     def _db_call(self, fn, *args):  # noqa: ANN001
-        with self.state.sessions() as db:
+        with self._reader()() as db:
             db.connection(execution_options={"readonly": True})
             return fn(db, *args)
 
     async def query(self, fn, *args):  # noqa: ANN001
-        return await asyncio.to_thread(self._db_call, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._db_call, fn, *args)
+
+    def close(self) -> None:
+        """Release the delivery read path (at service shutdown); usable again afterwards."""
+        old, self._executor = self._executor, ThreadPoolExecutor(READ_THREADS, thread_name_prefix="push-read")
+        old.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            engines, self._read_engines, self._read_sessions = self._read_engines, [], None
+        for engine in engines:
+            engine.dispose()
 
     async def ensure_running(self) -> None:
         loop = asyncio.get_running_loop()
@@ -254,3 +284,4 @@ class PushRetention:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.state.push.close()  # this loop stops at service shutdown: release the push read path

@@ -95,7 +95,8 @@ class Detector(Strict):
     backend: str = "ultralytics"
     fire_smoke_weights: str = "models/firesmoke/best.pt"
     person_weights: str = "models/person/best.pt"
-    imgsz: int = Field(default=640, ge=32)
+    imgsz: int = Field(default=640, ge=32, description="person detector input size")
+    fire_smoke_imgsz: int = Field(default=320, ge=32, description="fire/smoke detector input size (its training size)")
     device: str = "cpu"
     threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
 

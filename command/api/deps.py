@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import AsyncIterator, Callable
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from command.db.models.users import User
@@ -19,16 +21,45 @@ def get_state(request: Request) -> ServiceState:
     return request.app.state.wp
 
 
+_READONLY: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+_AUTHED = "wp_authed"
+
+
+def _readonly(engine: Engine) -> Engine:
+    """The same engine and pool, but transactions begin deferred on SQLite (no write lock)."""
+    ro = _READONLY.get(engine)
+    if ro is None:
+        ro = _READONLY[engine] = engine.execution_options(readonly=True)
+    return ro
+
+
+def _reads_after_commit(db: Session) -> None:
+    # Once the endpoint's write committed, whatever it reads to build its answer must not take
+    # SQLite's write lock again: that lock would be held while FastAPI waits for a worker
+    # thread to serialise the response.
+    if db.info.get(_AUTHED):
+        db.bind = _readonly(db.info["wp_engine"])
+
+
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session per request. Writers call ``db.commit()`` themselves before answering, so an
     acknowledgement always means the data is on disk; anything uncommitted is rolled back.
 
-    Async on purpose (the session is still used from the sync endpoints' worker threads): the
-    clean-up then runs on the event loop instead of needing a threadpool slot. As a sync
-    generator, a request holding SQLite's write lock (every transaction takes it, BEGIN
-    IMMEDIATE) could not release it while all worker threads waited for that lock — under load
-    the whole service stalled for busy_timeout (found by bench/api_load.py)."""
-    db = request.app.state.wp.sessions()
+    Why it is shaped like this (found by bench/api_load.py, where the service stalled for
+    busy_timeout under load): on SQLite every transaction takes the write lock up front (BEGIN
+    IMMEDIATE), and a sync endpoint's request hops between worker threads (dependencies,
+    endpoint, response serialisation). A request holding the lock across a hop waits for a free
+    worker while every worker waits for the lock. So: GET/HEAD sessions never take the write
+    lock; the auth read ends before the endpoint (``current_user``); reads after the endpoint's
+    commit are deferred too; and this clean-up runs on the event loop (async generator), not in
+    the threadpool."""
+    st = request.app.state.wp
+    if request.method in ("GET", "HEAD"):
+        db = st.sessions(bind=_readonly(st.engine))
+    else:
+        db = st.sessions()
+        event.listen(db, "after_commit", _reads_after_commit)
+    db.info["wp_engine"] = st.engine
     try:
         yield db
     finally:
@@ -47,11 +78,11 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     token = bearer_token(request)
     if not token:
         raise AuthError("authentication required")
+    # A read of its own, ended before the endpoint runs (another worker-thread hop; see get_db).
+    db.connection(execution_options={"readonly": True})
     user = resolve_token(db, token, request.app.state.wp.clock)
-    # End this read transaction before the endpoint runs: the endpoint is another threadpool hop,
-    # and on SQLite this transaction holds the write lock (BEGIN IMMEDIATE). Holding it while
-    # waiting for a free worker thread deadlocks once every worker waits for that lock.
     db.commit()
+    db.info[_AUTHED] = True
     if user is None:
         raise AuthError("session expired or invalid")
     return user

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from command.api.deps import get_db, get_state, require
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS, Role
-from command.services import audit, dispatch, reports
+from command.services import dispatch, reports
 from command.state import ServiceState
 
 router = APIRouter(prefix="/api", tags=["dispatch"])
@@ -98,9 +98,7 @@ def list_positions(since: datetime | None = None, db: Session = Depends(get_db),
 
 @router.get("/incidents/{incident_id}/reports/{kind}")
 def incident_report(incident_id: int, kind: str, format: str = "pdf", db: Session = Depends(get_db),
-                    st: ServiceState = Depends(get_state), user: User = Depends(require(*READERS))) -> Response:
+                    st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> Response:
+    """A read: generated from the current records each time (GET sessions never write)."""
     data, media, name = reports.generate(db, st, incident_id, kind, format)
-    audit.record(db, user.username, "report.generate", "incident", incident_id,
-                 after={"kind": kind, "format": format, "bytes": len(data)}, clock=st.clock)
-    db.commit()
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

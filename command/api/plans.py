@@ -8,13 +8,14 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
 from command.db.models.plans import PlanAttachment
 from command.db.models.users import User
 from command.domain.plan_schema import PlanSchemaError, from_yaml, parse, to_yaml
-from command.domain.roles import COMMANDERS, OPERATORS, READERS
+from command.domain.roles import COMMANDERS, OPERATORS, READERS, Role
 from command.errors import Invalid, NotFound
 from command.services import activation, plan_search, plans
 from command.services.auth import AuthError
@@ -116,7 +117,8 @@ def plan_version(plan_id: int, number: int, db: Session = Depends(get_db), _: Us
 async def upload_attachment(plan_id: int, file: UploadFile = File(...), db: Session = Depends(get_db),
                             st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
     data = await file.read()
-    a = plan_search.add_attachment(db, st, user.username, plan_id, file.filename or "", data)
+    # Text extraction and the write run in one worker-thread hop, off the event loop.
+    a = await run_in_threadpool(plan_search.add_attachment, db, st, user.username, plan_id, file.filename or "", data)
     return plan_search.attachment_json(a)
 
 
@@ -151,8 +153,8 @@ async def import_structured(plan_id: int, request: Request, db: Session = Depend
             sp = from_yaml(raw)
     except (PlanSchemaError, ValueError) as e:
         raise Invalid(f"structured: {e}") from None
-    p = plans.update(db, st, user, plan_id, plans.PlanPatch(structured=sp.model_dump(mode="json"),
-                                                           note="digital split edited"))
+    p = await run_in_threadpool(plans.update, db, st, user, plan_id,
+                                plans.PlanPatch(structured=sp.model_dump(mode="json"), note="digital split edited"))
     return plans.to_json(p, full=True)
 
 
@@ -178,7 +180,13 @@ def plan_check(incident_id: int, plan_id: int, response_level: str, db: Session 
 
 @router.post("/incidents/{incident_id}/activate-plan", status_code=201)
 def activate_plan(incident_id: int, data: activation.ActivateIn, db: Session = Depends(get_db),
-                  st: ServiceState = Depends(get_state), user: User = Depends(require(*COMMANDERS))) -> dict:
+                  st: ServiceState = Depends(get_state),
+                  user: User = Depends(require(*COMMANDERS, Role.drill_organizer))) -> dict:
+    if user.role == Role.drill_organizer:
+        from command.services import incidents
+
+        if not incidents.get(db, incident_id).exercise:
+            raise AuthError("drill organisers may only activate plans for exercise incidents", 403)
     return activation.activate(db, st, user, incident_id, data)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
@@ -60,7 +61,8 @@ async def import_resources(file: UploadFile = File(...), partial: bool = False, 
                            st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> Response:
     import json
 
-    result = resource_import.import_file(db, st, user.username, file.filename or "", await file.read(), partial)
+    data = await file.read()
+    result = await run_in_threadpool(resource_import.import_file, db, st, user.username, file.filename or "", data, partial)
     # All-or-nothing refusal is a 422 carrying the per-row report.
     code = 200 if result["applied"] else 422
     return Response(json.dumps(result, ensure_ascii=False), status_code=code, media_type="application/json")

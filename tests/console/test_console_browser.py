@@ -34,9 +34,34 @@ def alarm(n: int, **over) -> dict:
     return body
 
 
+def snapshot(media_root: str, rel: str, label: str, hue: int) -> None:
+    """A real JPEG where the vision worker would have stored it (served by GET /api/media/...)."""
+    import cv2
+    import numpy as np
+
+    h, w = 360, 640
+    y = np.linspace(0, 1, h)[:, None]
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:] = (40 + 50 * y).astype(np.uint8)[..., None]  # a dusk-grey yard
+    cv2.rectangle(img, (0, int(h * 0.62)), (w, h), (38, 44, 40), -1)
+    for x in range(40, w, 150):  # tanks
+        cv2.rectangle(img, (x, 130), (x + 90, int(h * 0.62)), (92, 96, 98), -1)
+        cv2.ellipse(img, (x + 45, 130), (45, 12), 0, 0, 360, (120, 124, 126), -1)
+    colour = tuple(int(c) for c in cv2.cvtColor(np.uint8([[[hue, 220, 255]]]), cv2.COLOR_HSV2BGR)[0, 0])
+    cv2.rectangle(img, (250, 110), (400, 250), colour, 3)
+    cv2.putText(img, label, (250, 100), cv2.FONT_HERSHEY_SIMPLEX, 0.8, colour, 2)
+    cv2.putText(img, datetime.now().strftime("%Y-%m-%d %H:%M:%S"), (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
+                (230, 230, 230), 2)
+    path = Path(media_root) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), img)
+
+
 @pytest.fixture
 def live(sqlite_url, make_config):
-    srv = start(make_config(sqlite_url), {"duty": "duty_officer", "cam": "service"})
+    cfg = make_config(sqlite_url)
+    srv = start(cfg, {"duty": "duty_officer", "cam": "service"})
+    srv.media_root = cfg.vision.media_root
     yield srv
     srv.stop()
 
@@ -60,6 +85,7 @@ def test_login_live_alarm_verify_incident_and_language(live):
             expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)
             page.evaluate("window.__noReload = 42")
 
+            snapshot(live.media_root, "snapshots/cam-7/1.jpg", "smoke 0.91", 0)
             r = api.post("/api/alarms", json=alarm(1), headers=cam)
             assert r.status_code == 201, r.text
             a = r.json()
@@ -67,11 +93,10 @@ def test_login_live_alarm_verify_incident_and_language(live):
             expect(row).to_be_visible(timeout=5_000)
             expect(row).to_have_attribute("data-status", "new")
             expect(row.locator("td").nth(0)).to_have_text("红色")
-            # The snapshot thumbnail points at the media API; if the file cannot be fetched, a placeholder
-            # keeping the attempted URL replaces the broken image.
-            thumb = row.locator("img.thumb, .thumb.none").first
-            src = thumb.get_attribute("src") or thumb.get_attribute("data-src") or ""
-            assert src.endswith("/api/media/snapshots/cam-7/1.jpg"), src
+            # The evidence thumbnail is the real JPEG, fetched from the media API with the session cookie.
+            thumb = row.locator("img.thumb")
+            assert (thumb.get_attribute("src") or "").endswith("/api/media/snapshots/cam-7/1.jpg")
+            page.wait_for_function("img => img.complete && img.naturalWidth === 640", arg=thumb.element_handle())
             assert page.evaluate("window.__noReload") == 42  # arrived live, not by reloading
 
             # A repeat from the same camera folds into the row (occurrences), still live.
@@ -87,6 +112,7 @@ def test_login_live_alarm_verify_incident_and_language(live):
                         ("orange", "intrusion", "周界入侵 Perimeter intrusion, gate 2", "B区"),
                         ("yellow", "gas", "可燃气体浓度偏高 Gas 22 %LEL", "C区"),
                         ("blue", "off_post", "值班室离岗 Control room unattended", "中控室")], start=10):
+                    snapshot(live.media_root, f"snapshots/cam-7/{n}.jpg", f"{typ} 0.9", 20 + 40 * (n - 10))
                     api.post("/api/alarms", json=alarm(n, level=lvl, type=typ, title=title, camera_id=f"cam-{n}",
                                                        location={"name": title.split(" ")[0], "site": site},
                                                        occurred_at=(datetime.now(timezone.utc) - timedelta(minutes=n)).isoformat()),

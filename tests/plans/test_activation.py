@@ -69,6 +69,9 @@ def test_match_activate_track(service):
     assert r.status_code == 409 and "published" in r.json()["detail"]
     assert service.post(f"/api/incidents/{iid}/activate-plan", json={"plan_id": s["plan"], "response_level": "II"},
                         headers=op).status_code == 403
+    r = service.post(f"/api/incidents/{iid}/activate-plan", json={"plan_id": s["plan"], "response_level": "II"},
+                     headers=service.as_role("drill_organizer"))
+    assert r.status_code == 403 and "exercise" in r.json()["detail"]  # a real incident is not a drill
 
     r = service.post(f"/api/incidents/{iid}/activate-plan", json={"plan_id": s["plan"], "response_level": "II"}, headers=cmd)
     assert r.status_code == 201, r.text
@@ -166,3 +169,19 @@ def test_match_follows_plan_revisions(service):
     assert r.status_code == 200, r.text
     publish(service, pid)
     assert service.get(f"/api/incidents/{iid}/plan-matches", headers=viewer).json()[0]["response_level"] == "III"
+
+
+def test_exercise_activation_marks_messages(service):
+    """CMD-5 in a drill: the drill organiser may activate for an exercise incident; messages are marked."""
+    op, drill = service.as_role("duty_officer"), service.as_role("drill_organizer")
+    pid = service.post("/api/plans", json=park_plan(), headers=op).json()["id"]
+    publish(service, pid)
+    inc = service.post("/api/incidents", json={"type": "leak", "title": "演练泄漏", "level": "yellow", "exercise": True,
+                                               "location": {"site": "tank-farm-a"}}, headers=drill).json()
+    service.post(f"/api/incidents/{inc['id']}/transitions", json={"to": "verified"}, headers=op)
+    r = service.post(f"/api/incidents/{inc['id']}/activate-plan", json={"plan_id": pid, "response_level": "III"}, headers=drill)
+    assert r.status_code == 201, r.text
+    assert any("nobody on duty" in w for w in r.json()["warnings"])  # no roster: cards unassigned, said so
+    assert any("missing" in w for w in r.json()["warnings"])  # no resources in stock, flagged
+    sent = _outbox(service, inc["id"])
+    assert sent and all("演练" in body or "EXERCISE" in body for _, _, body in sent)

@@ -57,6 +57,11 @@ def evaluate_clips(
     grace_s: float = 1.0,
 ) -> dict[str, object]:
     absent = config.vision.rules.off_post.absent_after_s
+    if detectors is None:
+        # Load once for all clips, the way the worker does at start-up.
+        from vision.pipeline import load_detectors
+
+        detectors = load_detectors(config)
     per_clip = []
     for clip in clips:
         alarms = replay_alarms(clip, config, detectors, detect_fps)

@@ -43,7 +43,9 @@
   }
 
   function render() {
-    const list = [...alarms.values()].sort((x, y) => y.id - x.id);
+    // Newest activity first: a repeat of an old alarm comes back to the top.
+    const when = (a) => Date.parse(a.last_seen_at || a.occurred_at) || 0;
+    const list = [...alarms.values()].sort((x, y) => when(y) - when(x) || y.id - x.id);
     tbody.replaceChildren(...list.map(row));
     fresh.clear();
     document.getElementById("empty").hidden = list.length > 0;

@@ -2,7 +2,7 @@
 window.WP_STRINGS = {
   zh: {
     "app.name": "园区应急指挥", "app.sub": "值班指挥台",
-    "nav.alarms": "实时警情", "nav.incidents": "事件", "nav.warnings": "预警", "nav.comms": "短信与广播",
+    "nav.alarms": "实时警情", "nav.incidents": "事件", "nav.warnings": "预警", "nav.comms": "短信与广播", "nav.plans": "预案与资源",
     "top.live": "实时", "top.offline": "离线", "top.logout": "退出", "top.lang": "English",
     "login.title": "登录", "login.user": "用户名", "login.pass": "密码", "login.submit": "登录",
     "login.failed": "登录失败", "login.locked": "账号已锁定，请稍后再试",
@@ -36,7 +36,7 @@ window.WP_STRINGS = {
   },
   en: {
     "app.name": "Park Emergency Command", "app.sub": "Duty console",
-    "nav.alarms": "Live alarms", "nav.incidents": "Incidents", "nav.warnings": "Warnings", "nav.comms": "SMS & broadcast",
+    "nav.alarms": "Live alarms", "nav.incidents": "Incidents", "nav.warnings": "Warnings", "nav.comms": "SMS & broadcast", "nav.plans": "Plans & resources",
     "top.live": "Live", "top.offline": "Offline", "top.logout": "Sign out", "top.lang": "中文",
     "login.title": "Sign in", "login.user": "Username", "login.pass": "Password", "login.submit": "Sign in",
     "login.failed": "Sign-in failed", "login.locked": "Account locked; try again later",

@@ -6,4 +6,5 @@ window.WP_NAV = [
   { page: "incidents", href: "incidents.html", label: "nav.incidents" },
   { page: "warnings", href: "warnings.html", label: "nav.warnings" },
   { page: "comms", href: "comms.html", label: "nav.comms" },
+  { page: "plans", href: "plans.html", label: "nav.plans" },
 ];

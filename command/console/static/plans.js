@@ -1,0 +1,125 @@
+/* Plans (PLAN-2) and, with ?incident=N, plan matching, one-click activation, task tracking and the
+   offline map with nearest resources by road (PLAN-6, CMD-5, RES-4). */
+(function () {
+  "use strict";
+  const el = WP.el;
+  const SVGNS = "http://www.w3.org/2000/svg";
+  WP.i18n.add({
+    zh: { "plans.search": "检索", "plans.matches": "匹配预案", "plans.activate": "一键启动",
+      "plans.tasks": "任务", "plans.reservations": "预留资源", "plans.map": "地图与最近资源", "plans.reports": "报告",
+      "plans.none": "无" },
+    en: { "plans.search": "Search", "plans.matches": "Matching plans", "plans.activate": "Activate",
+      "plans.tasks": "Tasks", "plans.reservations": "Reserved resources", "plans.map": "Map and nearest resources",
+      "plans.reports": "Reports", "plans.none": "none" },
+  });
+  const incidentId = WP.param("incident");
+  const root = () => document.getElementById("content");
+
+  function svg(tag, attrs) {
+    const n = document.createElementNS(SVGNS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) n.setAttribute(k, v);
+    return n;
+  }
+
+  /* ---- plan search ------------------------------------------------------------------------ */
+  async function searchPage() {
+    const q = el("input", { id: "q", placeholder: "关键词 / keyword" });
+    const table = el("tbody", { id: "plans" });
+    async function run() {
+      const rows = await WP.api("/api/plans?limit=100&q=" + encodeURIComponent(q.value));
+      table.replaceChildren(...rows.map((p) => el("tr", { id: `plan-${p.id}` },
+        el("td", { class: "num", text: "#" + p.id }), el("td", { text: p.title }), el("td", { text: p.scope }),
+        el("td", {}, WP.statusBadge(p.status)), el("td", { class: "num", text: "v" + p.version }),
+        el("td", { class: "reasons", text: p.snippet || p.enterprise || "" }))));
+    }
+    root().replaceChildren(el("section", { class: "panel" }, el("h2", { text: WP.t("nav.plans") }),
+      el("form", { onsubmit: (e) => { e.preventDefault(); run().catch(WP.showError); } }, q,
+        el("button", { type: "submit", text: WP.t("plans.search") })),
+      el("table", { class: "grid" }, table)));
+    await run();
+  }
+
+  /* ---- incident: match, activate, track ----------------------------------------------------- */
+  async function loadTasks() {
+    const [tasks, resv] = await Promise.all([WP.api(`/api/incidents/${incidentId}/tasks`),
+      WP.api(`/api/incidents/${incidentId}/reservations`)]);
+    document.getElementById("tasks").replaceChildren(...tasks.map((t) => el("tr", { id: `task-${t.id}`, dataset: { status: t.status } },
+      el("td", { class: "num", text: t.seq + 1 }), el("td", { text: t.role }), el("td", { text: t.assignee || "—" }),
+      el("td", { text: t.title }), el("td", {}, WP.statusBadge(t.status)), el("td", { class: "num", text: WP.fmtTime(t.due_at) }))));
+    document.getElementById("reservations").replaceChildren(...resv.map((r) => el("li", {},
+      `${r.name} (${r.category}) × ${r.quantity}${r.unit} — ${r.status}`)));
+  }
+
+  async function drawMap() {
+    const [layers, near] = await Promise.all([WP.api("/api/map/layers"),
+      WP.api(`/api/incidents/${incidentId}/nearest-resources?k=5`).catch(() => [])]);
+    const pts = [];
+    const walk = (c) => (typeof c[0] === "number" ? pts.push(c) : c.forEach(walk));
+    for (const f of layers.site_plan.features || []) walk(f.geometry.coordinates);
+    for (const k of ["incidents", "cameras", "personnel"]) for (const f of layers[k].features) pts.push(f.geometry.coordinates);
+    for (const n of near) n.route.coordinates.forEach((c) => pts.push(c));
+    const box = el("div", { id: "map" });
+    if (!pts.length) { box.append(WP.t("plans.none")); return box; }
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const W = 720, H = 480, s = Math.min(W / (x1 - x0 || 1e-6), H / (y1 - y0 || 1e-6)) * 0.95;
+    const P = (c) => [((c[0] - x0) * s + 10).toFixed(1), (H - (c[1] - y0) * s + 10).toFixed(1)];
+    const m = svg("svg", { class: "parkmap", viewBox: `0 0 ${W + 20} ${H + 20}` });
+    for (const f of layers.site_plan.features || []) {
+      if (f.geometry.type === "Polygon") {
+        m.append(svg("polygon", { class: `area ${f.properties.kind || ""}`, points: f.geometry.coordinates[0].map((c) => P(c).join(",")).join(" ") }));
+      }
+    }
+    for (const n of near) {
+      const line = svg("polyline", { class: "route", points: n.route.coordinates.map((c) => P(c).join(",")).join(" ") });
+      line.append(svg("title", {})); line.lastChild.textContent = `${n.resource.name} ${Math.round(n.distance_m)} m`;
+      m.append(line);
+      const [cx, cy] = P(n.route.coordinates[n.route.coordinates.length - 1]);
+      m.append(svg("circle", { class: "resource", cx, cy, r: 5 }));
+    }
+    for (const [k, cls] of [["cameras", "camera"], ["personnel", "person"], ["incidents", "incident"]]) {
+      for (const f of layers[k].features) {
+        const [cx, cy] = P(f.geometry.coordinates);
+        m.append(svg("circle", { class: cls, cx, cy, r: cls === "incident" ? 8 : 4 }));
+      }
+    }
+    box.append(m, el("ol", { id: "nearest" }, near.map((n) => el("li", {}, `${n.resource.name} (${n.resource.kind}) — ${Math.round(n.distance_m)} m`))));
+    return box;
+  }
+
+  async function incidentPage() {
+    const inc = await WP.api(`/api/incidents/${incidentId}`);
+    const matches = await WP.api(`/api/incidents/${incidentId}/plan-matches`);
+    const matchList = el("ol", { id: "matches" }, matches.map((mt) => {
+      const level = el("select", { class: "level" }, ["I", "II", "III", "IV"].map((l) => el("option", { value: l, text: l, selected: l === mt.response_level })));
+      const go = el("button", { class: "activate", text: WP.t("plans.activate"), onclick: async () => {
+        try {
+          await WP.api(`/api/incidents/${incidentId}/activate-plan`, { method: "POST", body: { plan_id: mt.plan_id, response_level: level.value } });
+          await loadTasks();
+        } catch (e) { WP.showError(e); }
+      } });
+      return el("li", { id: `match-${mt.plan_id}` }, el("b", { text: mt.title }), ` (${mt.scope}, ${mt.score}) `, level, " ", go,
+        el("div", { class: "reasons", text: mt.reasons.join("；") }));
+    }));
+    const rep = (kind, fmt) => el("a", { href: `/api/incidents/${incidentId}/reports/${kind}?format=${fmt}`, text: `${kind}.${fmt}` });
+    root().replaceChildren(
+      el("section", { class: "panel" }, el("h2", { text: `#${inc.id} ${inc.title}` }),
+        el("div", {}, WP.levelBadge(inc.level), " ", WP.statusBadge(inc.status), " ", inc.response_level || "")),
+      el("section", { class: "panel" }, el("h2", { text: WP.t("plans.matches") }), matches.length ? matchList : el("div", { class: "empty", text: WP.t("plans.none") })),
+      el("section", { class: "panel" }, el("h2", { text: WP.t("plans.tasks") }), el("table", { class: "grid" }, el("tbody", { id: "tasks" })),
+        el("h3", { text: WP.t("plans.reservations") }), el("ul", { id: "reservations" }),
+        el("h3", { text: WP.t("plans.reports") }), rep("resource-assessment", "pdf"), " ", rep("decision-support", "pdf"), " ", rep("decision-support", "docx")),
+      el("section", { class: "panel" }, el("h2", { text: WP.t("plans.map") }), await drawMap()));
+    await loadTasks();
+  }
+
+  WP.boot().then(() => {
+    if (!incidentId) return searchPage();
+    WP.live({
+      topics: ["task"],
+      onReady: (_l, first) => { if (first) incidentPage().catch(WP.showError); },
+      onReset: () => loadTasks().catch(WP.showError),
+      onEvent: () => { if (document.getElementById("tasks")) loadTasks().catch(WP.showError); },
+    });
+  }).catch(WP.showError);
+})();

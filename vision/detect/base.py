@@ -1,0 +1,41 @@
+"""The detector plugin contract: a batch of BGR frames in, normalised boxes out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detection:
+    cls: str
+    score: float
+    # Normalised xyxy, 0-1 of the frame's width and height.
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.x2 - self.x1) * max(0.0, self.y2 - self.y1)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2
+
+
+class Detector(ABC):
+    """A vendor's algorithm plugs in by subclassing this and declaring an entry point in the
+    ``watchpost.detectors`` group (see docs/vision.md)."""
+
+    name: str = "detector"
+    classes: list[str] = []
+
+    @abstractmethod
+    def load(self) -> None: ...
+
+    @abstractmethod
+    def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]: ...

@@ -1,0 +1,71 @@
+"""Fire and smoke confirmation (VID-1, VID-2).
+
+One detector hit is not an alarm: a class must be seen in ``hits`` of the last ``window``
+detection frames, above its threshold and minimum area, inside detect zones and outside masks,
+in a region that overlaps the earlier hits (a flicker jumping around the frame is glare, not a
+fire). After an alarm the class re-arms only after ``clear_after`` frames without it, and never
+within ``cooldown_s`` of the last alarm.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from vision.detect.base import Detection
+from vision.rules.events import RuleEvent
+from vision.rules.zones import ZoneSet
+from watchpost.config import FireSmokeRule as FireSmokeConfig
+from watchpost.config import Zone
+
+CLASSES = ("fire", "smoke")
+
+
+def _overlaps(a: Detection, b: Detection, grow: float = 0.05) -> bool:
+    return not (a.x2 + grow < b.x1 or b.x2 + grow < a.x1 or a.y2 + grow < b.y1 or b.y2 + grow < a.y1)
+
+
+@dataclass
+class _ClassState:
+    history: deque = field(default_factory=deque)  # per frame: list of qualifying detections
+    armed: bool = True
+    empty_run: int = 0
+    last_alarm_t: float | None = None
+
+
+class FireSmokeRule:
+    def __init__(self, cfg: FireSmokeConfig, zones: list[Zone] | None = None):
+        self.cfg = cfg
+        self.zones = ZoneSet(zones or [])
+        self.state = {c: _ClassState(history=deque(maxlen=cfg.window)) for c in CLASSES}
+
+    def threshold(self, cls: str) -> float:
+        return self.cfg.fire_threshold if cls == "fire" else self.cfg.smoke_threshold
+
+    def update(self, t: float, detections: list[Detection]) -> list[RuleEvent]:
+        events: list[RuleEvent] = []
+        for cls in CLASSES:
+            st = self.state[cls]
+            hits = [d for d in detections if d.cls == cls and d.score >= self.threshold(cls)
+                    and d.area >= self.cfg.min_area and self.zones.admits(d)]
+            st.history.append(hits)
+            if hits:
+                st.empty_run = 0
+            else:
+                st.empty_run += 1
+                if not st.armed and st.empty_run >= self.cfg.clear_after:
+                    st.armed = True
+                    events.append(RuleEvent(cls, "cleared", t, 0.0, message=f"no {cls} for {st.empty_run} frames"))
+            if not hits or not st.armed:
+                continue
+            if st.last_alarm_t is not None and t - st.last_alarm_t < self.cfg.cooldown_s:
+                continue
+            # Frames whose hits overlap the current region: the same thing seen again.
+            confirming = [frame for frame in st.history if any(_overlaps(h, c) for h in frame for c in hits)]
+            if len(confirming) >= self.cfg.hits:
+                best = max(hits, key=lambda d: d.score)
+                st.armed = False
+                st.last_alarm_t = t
+                events.append(RuleEvent(cls, "raised", t, best.score, boxes=sorted(hits, key=lambda d: -d.score),
+                                        message=f"{cls} in {len(confirming)} of the last {len(st.history)} detection frames"))
+        return events
