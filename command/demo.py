@@ -25,11 +25,11 @@ def demo_config(root: Path, port: int) -> dict:
     offpost = json.loads((SHARED / "offpost" / "clips.json").read_text())[0]
     cameras = [
         {"id": "tank-farm-1", "name": "罐区1号 Tank farm 1", "site": "tank-farm", "url": str(clips / "fire8_seq_fire2.mp4"),
-         "profile": "major_hazard", "detect_fps": 2.0, "location": {"lon": 118.7791, "lat": 32.0422}},
+         "profile": "major_hazard", "detect_fps": 2.0, "location": {"lon": 121.4050, "lat": 30.8030}},
         {"id": "warehouse-3", "name": "甲类仓库3 Warehouse 3", "site": "warehouse", "url": str(clips / "fire8_seq_smoke5.mp4"),
-         "profile": "warehouse", "detect_fps": 2.0, "location": {"lon": 118.7812, "lat": 32.0409}},
+         "profile": "warehouse", "detect_fps": 2.0, "location": {"lon": 121.4010, "lat": 30.8062}},
         {"id": "control-room", "name": "中控室 Control room", "site": "control", "url": str(SHARED / "offpost" / offpost["file"]),
-         "profile": "control_room", "detect_fps": 2.0, "location": {"lon": 118.7800, "lat": 32.0431},
+         "profile": "control_room", "detect_fps": 2.0, "location": {"lon": 121.4090, "lat": 30.8080},
          "zones": [{"name": "duty seat", "kind": "duty_post", "polygon": offpost["roi"], "required_people": 1}]},
     ]
     return {
@@ -37,9 +37,9 @@ def demo_config(root: Path, port: int) -> dict:
         "server": {"host": "127.0.0.1", "port": port},
         "storage": {"url": f"sqlite:///{root / 'watchpost.sqlite'}"},
         "sites": [
-            {"id": "tank-farm", "name": "罐区 Tank farm", "kind": "major_hazard", "location": {"lon": 118.7791, "lat": 32.0422}},
-            {"id": "warehouse", "name": "仓库区 Warehouses", "kind": "warehouse", "location": {"lon": 118.7812, "lat": 32.0409}},
-            {"id": "control", "name": "中控室 Control room", "kind": "control_room", "location": {"lon": 118.7800, "lat": 32.0431}},
+            {"id": "tank-farm", "name": "罐区 Tank farm", "kind": "major_hazard", "location": {"lon": 121.4050, "lat": 30.8030}},
+            {"id": "warehouse", "name": "仓库区 Warehouses", "kind": "warehouse", "location": {"lon": 121.4010, "lat": 30.8062}},
+            {"id": "control", "name": "中控室 Control room", "kind": "control_room", "location": {"lon": 121.4090, "lat": 30.8080}},
         ],
         "vision": {
             "cameras": cameras,
@@ -50,6 +50,8 @@ def demo_config(root: Path, port: int) -> dict:
             "rules": {"off_post": {"absent_after_s": 3.0}},
         },
         "comms": {"audio_dir": str(root / "audio"), "sms_provider": "drill"},
+        "map": {"site_plan": str(REPO / "deploy/demo/site_plan.geojson"),
+                "road_graph": str(REPO / "deploy/demo/road_graph.json")},
     }
 
 

@@ -74,10 +74,31 @@ class UltralyticsImageDetector:
         ]
 
 
+class PluginImageDetector:
+    """A project detector plugin (``vision.detect``, VID-13) seen one image at a time, boxes in pixels."""
+
+    def __init__(self, plugin: object) -> None:
+        self.plugin = plugin
+        self.labels = tuple(c.lower() for c in plugin.classes)  # type: ignore[attr-defined]
+
+    def detect(self, image_bgr: np.ndarray, source: Path | None = None) -> list[Det]:
+        h, w = image_bgr.shape[:2]
+        (dets,) = self.plugin.detect([image_bgr])  # type: ignore[attr-defined]
+        return [Det(d.cls.lower(), float(d.score), (d.x1 * w, d.y1 * h, d.x2 * w, d.y2 * h)) for d in dets]
+
+
 def build_detector(
-    weights: str | Path, keep: tuple[str, ...] | None, imgsz: int = 640, conf: float = 0.001
+    weights: str | Path, keep: tuple[str, ...] | None, imgsz: int = 640, conf: float = 0.001,
+    backend: str = "ultralytics", device: str = "cpu", threads: int = 0,
 ) -> ImageDetector:
-    return UltralyticsImageDetector(weights, imgsz=imgsz, conf=conf, keep=keep)
+    """The worker's own detector plugin when ``vision.detect`` is installed, else the local adapter."""
+    try:
+        from vision.detect.registry import load_detector
+    except ImportError:
+        return UltralyticsImageDetector(weights, imgsz=imgsz, conf=conf, keep=keep, device=device)
+    plugin = load_detector(backend, str(weights), classes=list(keep) if keep else None, imgsz=imgsz,
+                           device=device, threads=threads, conf=conf)
+    return PluginImageDetector(plugin)
 
 
 class MultiDetector:

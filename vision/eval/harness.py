@@ -46,12 +46,14 @@ def alarm_thresholds(config: Config, conf: float | None) -> dict[str, float]:
 
 def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOutcome]]:
     det_cfg = config.vision.detector
-    imgsz = opts.imgsz or det_cfg.imgsz
+    fs_imgsz = opts.imgsz or det_cfg.fire_smoke_imgsz
+    p_imgsz = opts.imgsz or det_cfg.imgsz
     fs = Path(opts.weights_firesmoke or det_cfg.fire_smoke_weights)
     person = Path(opts.weights_person or det_cfg.person_weights)
     # The pipeline builds its detectors from the config, so point it at the same weights.
     vcfg = config.vision.model_copy(update={"detector": det_cfg.model_copy(update={
-        "fire_smoke_weights": str(fs), "person_weights": str(person), "imgsz": imgsz})})
+        "fire_smoke_weights": str(fs), "person_weights": str(person), "imgsz": p_imgsz,
+        "fire_smoke_imgsz": fs_imgsz})})
     config = config.model_copy(update={"vision": vcfg})
     thresholds = alarm_thresholds(config, opts.conf)
 
@@ -63,16 +65,17 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         image_set = load_image_set(opts.set_dir, opts.split)
         wanted = set(image_set.names.values())
         parts: list[ImageDetector] = []
+        plug = {"backend": det_cfg.backend, "device": det_cfg.device, "threads": det_cfg.threads}
         if opts.predictions is not None:
             parts.append(PredictionsDetector(opts.predictions))
             detectors["predictions"] = {"weights": str(opts.predictions), "sha256": rpt.sha256(opts.predictions)}
         else:
             if wanted & set(FIRESMOKE_LABELS):
-                parts.append(build_detector(fs, FIRESMOKE_LABELS, imgsz))
-                detectors["firesmoke"] = {"weights": str(fs), "sha256": rpt.sha256(fs), "imgsz": imgsz}
+                parts.append(build_detector(fs, FIRESMOKE_LABELS, fs_imgsz, **plug))
+                detectors["firesmoke"] = {"weights": str(fs), "sha256": rpt.sha256(fs), "imgsz": fs_imgsz}
             if wanted & set(PERSON_LABELS):
-                parts.append(build_detector(person, PERSON_LABELS, imgsz))
-                detectors["person"] = {"weights": str(person), "sha256": rpt.sha256(person), "imgsz": imgsz}
+                parts.append(build_detector(person, PERSON_LABELS, p_imgsz, **plug))
+                detectors["person"] = {"weights": str(person), "sha256": rpt.sha256(person), "imgsz": p_imgsz}
         if not parts:
             raise EvalSetError(f"{opts.set_dir}: data.yaml names {sorted(wanted)} include none of fire/smoke/person")
         ev = evaluate_images(image_set, MultiDetector(parts), thresholds)
@@ -85,9 +88,9 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         all_clips = [c for idx in indexes for c in load_clips(idx)]
         try:
             clips_report = evaluate_clips(all_clips, config, detect_fps=opts.detect_fps, grace_s=opts.grace_s)
-            for key, w in (("firesmoke", fs), ("person", person)):
+            for key, w, sz in (("firesmoke", fs, fs_imgsz), ("person", person, p_imgsz)):
                 if w.is_file():
-                    detectors.setdefault(key, {"weights": str(w), "sha256": rpt.sha256(w), "imgsz": imgsz})
+                    detectors.setdefault(key, {"weights": str(w), "sha256": rpt.sha256(w), "imgsz": sz})
         except ImportError as exc:
             clips_error = f"the worker pipeline is not available ({exc})"
             log.warning("clips skipped: %s", clips_error)
