@@ -54,9 +54,13 @@ def main() -> None:
             w = ROOT / "models" / name / f"best.{ext}"
             if not w.is_file():
                 continue
-            for imgsz in a.imgsz:
-                if ext == "onnx" and imgsz != 640:
-                    continue  # the shipped ONNX graph is static 640x640
+            sizes = a.imgsz
+            if ext == "onnx":
+                import onnxruntime as ort
+
+                # The exported graph is static: it only runs at its own input size.
+                sizes = [int(ort.InferenceSession(str(w)).get_inputs()[0].shape[-1])]
+            for imgsz in sizes:
                 m = YOLO(str(w), task="detect")
                 for im in imgs[:3]:
                     m.predict(im, imgsz=imgsz, verbose=False, device="cpu")

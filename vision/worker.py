@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from vision.evidence.clip import write_clip
@@ -21,7 +21,8 @@ from vision.record.recorder import SegmentRecorder
 from vision.record.sweeper import sweep
 from vision.spool import Spool, SpoolSender
 from watchpost.config import Camera, Config
-from watchpost.events import AlarmEvent, Box, EvidenceRef, Location
+from watchpost.bus import Bus
+from watchpost.events import AlarmEvent, Box, EvidenceRef, Location, WorkerCommand
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ TITLES = {"fire": "明火 Fire", "smoke": "烟雾 Smoke", "off_post": "人员脱
 
 
 class Worker:
-    def __init__(self, config: Config, detectors: dict | None = None, realtime: bool = True):
+    def __init__(self, config: Config, detectors: dict | None = None, realtime: bool = True,
+                 bus: Bus | None = None):
         from vision.pipeline import load_detectors
         from vision.processor import CameraProcessor
 
@@ -54,12 +56,15 @@ class Worker:
         self._offline_event: dict[str, str] = {}
         self.started_wall = time.time()
         self.stats = {c.id: {"detections": 0, "detect_s": 0.0, "alarms": 0} for c in self.cameras}
+        self.bus = bus
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         for r in self.readers.values():
             r.start()
         self.sender.start()
+        if self.bus is not None:
+            self.bus.subscribe(f"worker/{self.vc.worker_id}/commands", self._on_bus_command)
         for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health"),
                              (self._retention_loop, "retention")):
             t = threading.Thread(target=target, name=name, daemon=True)
@@ -182,6 +187,54 @@ class Worker:
                                         "evidence": [ref.model_dump(mode="json")]})
 
         threading.Thread(target=finish, name=f"clip-{cam.id}", daemon=True).start()
+
+    # -- sensor linkage (VID-9) -------------------------------------------------------------
+    def _on_bus_command(self, topic: str, message: dict) -> None:
+        try:
+            self.handle_command(WorkerCommand.model_validate(message))
+        except Exception:
+            log.exception("worker command on %s refused: %r", topic, message)
+
+    def handle_command(self, cmd: WorkerCommand) -> list[EvidenceRef]:
+        """Pin the linked cameras' recording window as evidence and take a snapshot of each; the
+        snapshots (and the pinned window) are attached to the command's alarm through the spool."""
+        from vision.linkage import plan as linkage_plan
+
+        if cmd.command == "reload_config":
+            log.info("reload_config is applied by restarting the worker; ignored")
+            return []
+        now = datetime.now(timezone.utc)
+        p = linkage_plan(cmd, self.vc.linkage, set(self.readers), now, self.vc.evidence.pre_s,
+                         self.vc.evidence.post_s)
+        if p.unknown:
+            log.info("linkage: cameras %s are not run by this worker", p.unknown)
+        until = now + timedelta(days=self.vc.recording.evidence_retention_days)
+        refs: list[EvidenceRef] = []
+        for cam_id in p.camera_ids:
+            cam = next(c for c in self.cameras if c.id == cam_id)
+            if cmd.command == "pin_recording":
+                self.index.pin(cam_id, p.start, p.end, until)
+                # Segments already on disk; the index pins the window's tail as it is written
+                # (found by time range through GET /api/recordings).
+                refs += [EvidenceRef(kind="recording", uri=seg.path, media_type="video/mp4", start=seg.start,
+                                     end=seg.end) for seg in self.index.query(cam_id, p.start, p.end)]
+            _, frame = self.readers[cam_id].latest()
+            if frame is None:
+                continue
+            at = datetime.fromtimestamp(frame.wall, timezone.utc)
+            rel = Path("evidence") / at.strftime("%Y/%m/%d") / cam_id / f"{at.strftime('%H%M%S')}-linkage-{int(frame.wall * 1000) % 1000:03d}.jpg"
+            loc = self._location(cam)
+            sha = write_snapshot(self.media_root / rel, frame.image, [], camera_id=cam_id, camera_name=cam.name,
+                                 location=loc.site or "", at=at, alarm_type=f"linked {cmd.reason or cmd.linkage_key or ''}".strip(),
+                                 lon=loc.lon, lat=loc.lat)
+            refs.append(EvidenceRef(kind="snapshot", uri=rel.as_posix(), sha256=sha, media_type="image/jpeg",
+                                    start=at, end=at))
+        if refs and cmd.alarm_source and cmd.source_event_id:
+            self.spool.put("evidence", {"source": cmd.alarm_source, "source_event_id": cmd.source_event_id,
+                                        "evidence": [r.model_dump(mode="json") for r in refs]})
+        log.warning("linkage %s: %s pinned %s..%s, %d evidence item(s)", cmd.linkage_key or cmd.camera_ids,
+                    p.camera_ids, p.start.isoformat(), p.end.isoformat(), len(refs))
+        return refs
 
     # -- recording retention ---------------------------------------------------------------
     def sweep_once(self) -> None:

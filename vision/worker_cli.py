@@ -28,7 +28,12 @@ def run(ctx: click.Context, cameras: tuple[str, ...], log_level: str) -> None:
         raise click.ClickException("no cameras configured (vision.cameras is empty)")
     from vision.worker import Worker
 
-    worker = Worker(cfg)
+    bus = None
+    if cfg.bus.kind == "mqtt":  # linkage commands (VID-9) arrive on worker/<id>/commands
+        from watchpost.bus import make_bus
+
+        bus = make_bus(cfg.bus)
+    worker = Worker(cfg, bus=bus)
 
     def _stop(signum, _frame):  # noqa: ANN001
         worker._stop.set()

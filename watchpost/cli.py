@@ -24,12 +24,16 @@ LAZY = {
 
 
 class LazyGroup(click.Group):
+    """A group whose subcommands are ``lazy`` "module:attribute" entries, imported on use."""
+
+    lazy: dict[str, str] = LAZY
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(LAZY))
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY:
-            module, attr = LAZY[name].split(":")
+        if name in self.lazy:
+            module, attr = self.lazy[name].split(":")
             try:
                 return getattr(importlib.import_module(module), attr)
             except (ModuleNotFoundError, AttributeError) as exc:

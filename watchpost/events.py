@@ -106,6 +106,11 @@ class WorkerCommand(Contract):
     start: datetime | None = None
     end: datetime | None = None
     reason: str = ""
+    # VID-9: a sensor/location key resolved through ``vision.linkage`` when camera_ids is empty,
+    # and the alarm the evidence should be attached to (the intake's idempotency key).
+    linkage_key: str | None = Field(default=None, max_length=200)
+    alarm_source: AlarmSource | None = None
+    source_event_id: str | None = Field(default=None, max_length=200)
 
 
 class OutboxMessage(Contract):

@@ -11,18 +11,9 @@ import av
 import cv2
 import numpy as np
 
+from vision.detect.base import Detection
 from vision.evidence.clip import write_clip
 from vision.evidence.snapshot import read_metadata, sha256_file, write_snapshot
-
-
-@dataclass
-class B:
-    cls: str
-    score: float
-    x1: float
-    y1: float
-    x2: float
-    y2: float
 
 
 @dataclass
@@ -35,7 +26,7 @@ def test_snapshot_carries_boxes_time_and_location(tmp_path):
     img = np.zeros((360, 640, 3), np.uint8)
     at = datetime(2026, 11, 24, 8, 30, tzinfo=timezone.utc)
     path = tmp_path / "snap.jpg"
-    sha = write_snapshot(path, img, [B("fire", 0.91, 0.1, 0.1, 0.5, 0.5)], camera_id="tank-1", camera_name="罐区1号",
+    sha = write_snapshot(path, img, [Detection("fire", 0.91, 0.1, 0.1, 0.5, 0.5)], camera_id="tank-1", camera_name="罐区1号",
                          location="tank-farm", at=at, alarm_type="fire", lon=118.78, lat=32.04)
     assert sha == sha256_file(path) and len(sha) == 64
     meta = read_metadata(path)

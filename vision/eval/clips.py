@@ -60,8 +60,12 @@ def evaluate_clips(
     if detectors is None:
         # Load once for all clips, the way the worker does at start-up.
         from vision.pipeline import load_detectors
+        from vision.processor import detectors_needed
 
-        detectors = load_detectors(config)
+        needs: set[str] = set()
+        for clip in clips:
+            needs |= detectors_needed(camera_for(clip, detect_fps))
+        detectors = load_detectors(config, needs)
     per_clip = []
     for clip in clips:
         alarms = replay_alarms(clip, config, detectors, detect_fps)

@@ -36,13 +36,14 @@ class Health:
 
 class CameraReader(threading.Thread):
     def __init__(self, camera: Camera, ring_s: float = 10.0, ring_fps: float = 5.0, max_backoff_s: float = 10.0,
-                 realtime: bool = True):
+                 realtime: bool = True, ring_width: int = 960):
         super().__init__(name=f"cam-{camera.id}", daemon=True)
         self.camera = camera
         self.health = Health()
         self.ring: deque[RingItem] = deque()
         self.ring_s = ring_s
         self.ring_every = 1.0 / ring_fps
+        self.ring_width = ring_width
         self.max_backoff_s = max_backoff_s
         self.realtime = realtime
         self._latest: Frame | None = None
@@ -114,7 +115,9 @@ class CameraReader(threading.Thread):
         self.health.fps_window.append(frame.wall)
 
     def _to_ring(self, frame: Frame) -> None:
-        ok, buf = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        # Clips and recordings are kept at up to ring_width: a 1080p JPEG per frame would cost
+        # more CPU than detection itself on a small box.
+        ok, buf = cv2.imencode(".jpg", frame.scaled(self.ring_width), [cv2.IMWRITE_JPEG_QUALITY, 85])
         if not ok:
             return
         item = RingItem(frame.t, frame.wall, buf.tobytes())

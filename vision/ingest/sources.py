@@ -4,18 +4,44 @@ OpenCV for USB devices."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 
-@dataclass
 class Frame:
-    image: np.ndarray  # BGR uint8
-    t: float  # seconds in the stream's own time base (pts), monotonic across file loops
-    wall: float  # time.time() when the frame was read (capture time for latency)
+    """A decoded frame. Conversion to a BGR array is done only when someone asks (detection
+    samples 2 fps of a 25 fps stream), and smaller copies come straight from the decoder's
+    scaler, so a 1080p stream costs little between detections."""
+
+    __slots__ = ("_av", "_image", "t", "wall")
+
+    def __init__(self, image: np.ndarray | None, t: float, wall: float, av_frame=None):  # noqa: ANN001
+        self._image = image
+        self._av = av_frame
+        self.t = t  # seconds in the stream's own time base (pts), monotonic across file loops
+        self.wall = wall  # time.time() when the frame was read (capture time for latency)
+
+    @property
+    def image(self) -> np.ndarray:
+        if self._image is None:
+            self._image = self._av.to_ndarray(format="bgr24")
+            self._av = None
+        return self._image
+
+    def scaled(self, max_width: int) -> np.ndarray:
+        """A BGR copy no wider than ``max_width`` (aspect kept)."""
+        if self._av is not None and self._av.width > max_width:
+            h = int(round(self._av.height * max_width / self._av.width / 2)) * 2
+            return self._av.reformat(width=max_width, height=h, format="bgr24").to_ndarray()
+        img = self.image
+        if img.shape[1] <= max_width:
+            return img
+        import cv2
+
+        h = int(round(img.shape[0] * max_width / img.shape[1]))
+        return cv2.resize(img, (max_width, h), interpolation=cv2.INTER_AREA)
 
 
 class SourceError(Exception):
@@ -67,7 +93,7 @@ def open_frames(url: str, *, rtsp_transport: str = "tcp", loop: bool = True, rea
                     if delay > 0:
                         time.sleep(min(delay, 1.0))
                 last_t = t
-                yield Frame(packet_frame.to_ndarray(format="bgr24"), offset + t, time.time())
+                yield Frame(None, offset + t, time.time(), av_frame=packet_frame)
         except av.error.EOFError:
             pass
         except Exception as exc:

@@ -36,18 +36,27 @@ class SegmentIndex:
                 " start REAL NOT NULL, end REAL NOT NULL, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,"
                 " category TEXT NOT NULL DEFAULT 'normal', pinned_until REAL)")
             self._db.execute("CREATE INDEX IF NOT EXISTS ix_seg_cam_start ON segments (camera_id, start)")
+            # Pinned windows outlive the command: segments written later inside one are pinned on add.
+            self._db.execute("CREATE TABLE IF NOT EXISTS pins (camera_id TEXT NOT NULL, start REAL NOT NULL,"
+                             " end REAL NOT NULL, until REAL NOT NULL)")
         self._lock = threading.Lock()
 
     def add(self, camera_id: str, start: datetime, end: datetime, rel_path: str, size: int,
             category: str = "normal") -> int:
         with self._lock:
-            cur = self._db.execute("INSERT INTO segments (camera_id, start, end, path, size, category)"
-                                   " VALUES (?, ?, ?, ?, ?, ?)", (camera_id, _ts(start), _ts(end), rel_path, size, category))
+            until = self._db.execute("SELECT max(until) FROM pins WHERE camera_id = ? AND end >= ? AND start <= ?",
+                                     (camera_id, _ts(start), _ts(end))).fetchone()[0]
+            cur = self._db.execute("INSERT INTO segments (camera_id, start, end, path, size, category, pinned_until)"
+                                   " VALUES (?, ?, ?, ?, ?, ?, ?)", (camera_id, _ts(start), _ts(end), rel_path, size,
+                                                                    "evidence" if until else category, until))
             return int(cur.lastrowid)
 
     def pin(self, camera_id: str, start: datetime, end: datetime, until: datetime) -> int:
         """Keep the segments overlapping [start, end] as evidence until ``until`` (VID-9 linkage)."""
         with self._lock:
+            self._db.execute("DELETE FROM pins WHERE until < ?", (_ts(datetime.now(timezone.utc)),))
+            self._db.execute("INSERT INTO pins (camera_id, start, end, until) VALUES (?, ?, ?, ?)",
+                             (camera_id, _ts(start), _ts(end), _ts(until)))
             cur = self._db.execute(
                 "UPDATE segments SET category = 'evidence', pinned_until = max(coalesce(pinned_until, 0), ?)"
                 " WHERE camera_id = ? AND end >= ? AND start <= ?", (_ts(until), camera_id, _ts(start), _ts(end)))

@@ -38,7 +38,7 @@
         el("section", { class: "panel", style: "min-width:340px" },
           el("h2", { text: WP.t("alarm.title") + " #" + a.id }),
           el("dl", { class: "kv" },
-            kv("col.status", WP.statusBadge(a.status)), kv("col.type", a.type), kv("col.source", a.source),
+            kv("col.status", WP.statusBadge(a.status)), kv("col.type", WP.t("type." + a.type, a.type)), kv("col.source", a.source),
             kv("col.location", [loc.site, loc.name].filter(Boolean).join(" · ")),
             kv("col.time", WP.fmtTime(a.occurred_at)), kv("alarm.lastseen", WP.fmtTime(a.last_seen_at)),
             kv("col.occ", a.occurrences), kv("alarm.camera", a.camera_id),

@@ -30,7 +30,7 @@
         el("h2", {}, WP.levelBadge(inc.level), `#${inc.id} ${inc.title || inc.type}`, WP.statusBadge(inc.status),
           inc.exercise ? el("span", { class: "badge exercise", text: WP.t("exercise") }) : null),
         el("dl", { class: "kv" },
-          kv("col.type", inc.type), kv("col.location", [loc.site, loc.name].filter(Boolean).join(" · ")),
+          kv("col.type", WP.t("type." + inc.type, inc.type)), kv("col.location", [loc.site, loc.name].filter(Boolean).join(" · ")),
           kv("col.time", WP.fmtTime(inc.received_at)), kv("incident.rl", inc.response_level),
           kv("incident.report_due", inc.first_reported_at ? "✓ " + WP.fmtTime(inc.first_reported_at)
             : el("span", { class: WP.isPast(inc.report_due_at) ? "overdue" : "", text: WP.fmtTime(inc.report_due_at) })),
