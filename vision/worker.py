@@ -65,6 +65,8 @@ class Worker:
         self.sender.start()
         if self.bus is not None:
             self.bus.subscribe(f"worker/{self.vc.worker_id}/commands", self._on_bus_command)
+            # Commands for "all" (sensor linkage from the service) reach every shard; each acts on its own cameras.
+            self.bus.subscribe("worker/all/commands", self._on_bus_command)
         for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health"),
                              (self._retention_loop, "retention")):
             t = threading.Thread(target=target, name=name, daemon=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from command.db.models.alarms import Alarm, AlarmKey
 from command.domain import alarm_merge
 from command.errors import Conflict, NotFound
+from command.services.linkage import BROADCAST_TOPIC, linkage_command
 from command.services import audit, warnings
 from command.services.warnings import actor_name
 from command.state import ServiceState
@@ -66,7 +67,13 @@ def ingest(db: Session, state: ServiceState, event: AlarmEvent, actor: Any) -> t
     """
     for _ in range(3):
         try:
-            return _ingest_once(db, state, event, actor_name(actor))
+            alarm, created = _ingest_once(db, state, event, actor_name(actor))
+            if created:
+                cmd = linkage_command(state.config, event.source, event.source_event_id,
+                                      [event.location.name, event.location.site, event.reading.parameter if event.reading else None])
+                if cmd is not None:  # after commit: the worker attaches evidence to a stored alarm
+                    state.bus.publish(BROADCAST_TOPIC, cmd.model_dump(mode="json"))
+            return alarm, created
         except IntegrityError:
             # Lost a race with the same key: the winner's alarm is the answer.
             db.rollback()

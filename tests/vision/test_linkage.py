@@ -114,3 +114,34 @@ def _wait(cond, timeout_s: float):
             return v
         time.sleep(0.3)
     return None
+
+
+def test_service_asks_workers_to_link_cameras_on_a_sensor_alarm(db_url, make_config):
+    """VID-9: a gas alarm at a linked location publishes a pin/snapshot command to the workers."""
+    from fastapi.testclient import TestClient
+
+    from command.app import create_app
+    from command.services.auth import add_user, issue_token
+    from watchpost.bus import InProcessBus
+    from watchpost.db import session_scope
+    from watchpost.events import WorkerCommand
+
+    bus = InProcessBus()
+    got: list = []
+    bus.subscribe("worker/+/commands", lambda topic, msg: got.append((topic, WorkerCommand.model_validate(msg))))
+    cfg = make_config(db_url, vision={"linkage": {"GT-101": ["tank-1", "tank-2"]}})
+    app = create_app(cfg, bus=bus)
+    with session_scope(app.state.wp.sessions) as db:
+        token = issue_token(db, add_user(db, "dcs", "password-dcs", "service"), "api", None)
+    with TestClient(app) as client:
+        hdr = {"Authorization": f"Bearer {token}"}
+        body = {"source": "sensor", "source_event_id": "dcs-1", "type": "gas", "location": {"name": "GT-101"},
+                "reading": {"parameter": "H2S", "value": 35, "threshold": 10, "unit": "ppm"}}
+        assert client.post("/api/alarms", json=body, headers=hdr).status_code == 201
+        assert client.post("/api/alarms", json=body, headers=hdr).status_code == 200  # a retry links nothing new
+        unlinked = dict(body, source_event_id="dcs-2", location={"name": "GT-999"})
+        assert client.post("/api/alarms", json=unlinked, headers=hdr).status_code == 201
+    assert len(got) == 1
+    topic, cmd = got[0]
+    assert topic == "worker/all/commands"
+    assert cmd.command == "pin_recording" and cmd.linkage_key == "GT-101" and cmd.source_event_id == "dcs-1"

@@ -134,13 +134,14 @@ def ship(
     check = compare(best, onnx, sample, imgsz)
     (out / "onnx_check.json").write_text(json.dumps(check, indent=2))
 
-    kw = {"weights_firesmoke": best} if name != "person" else {"weights_person": best}
+    is_person = "person" in set(val.names.values())
+    kw = {"weights_person": best} if is_person else {"weights_firesmoke": best}
     opts = EvalOptions(set_dir=data, split="val", imgsz=imgsz, run_clips=False, **kw)  # type: ignore[arg-type]
     report, outcomes = run_eval(config, opts)
     write_json(report, out / "eval_val.json")
     # The HTML embeds dataset frames: keep it out of models/ (never commit data).
     write_html(report, Path("var") / "eval" / f"{name}_val.html", outcomes)
-    flag = "--weights-person" if name == "person" else "--weights-firesmoke"
+    flag = "--weights-person" if is_person else "--weights-firesmoke"
     shown = os.path.relpath(data.resolve(), Path.cwd().resolve())
     cmd = (f"watchpost vision eval --set {shown} --split val --imgsz {imgsz} {flag} models/{name}/best.pt "
            f"--no-clips --out report.json")
