@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vision.eval.yolo_env import prepare_offline  # noqa: E402
+from vision.detect.yolo_env import prepare_offline  # noqa: E402
 
 
 def images(n: int) -> list[Path]:

@@ -8,7 +8,7 @@ import cv2
 import pytest
 
 from vision.eval.dataset import load_image_set
-from vision.eval.detectors import UltralyticsImageDetector
+from vision.eval.detectors import build_detector
 from vision.eval.metrics import iou_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _hits(weights: Path, set_dir: Path, label: str, imgsz: int, n: int = 4, conf: float = 0.25) -> int:
     if not weights.is_file():
         pytest.skip(f"{weights} not shipped yet")
-    det = UltralyticsImageDetector(weights, imgsz=imgsz, conf=conf, keep=(label,))
+    det = build_detector(weights, keep=(label,), imgsz=imgsz, conf=conf)
     items = [i for i in load_image_set(set_dir, "val").images if any(b[0] == label for b in i.boxes)][:n]
     hits = 0
     for item in items:

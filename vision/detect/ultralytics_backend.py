@@ -23,7 +23,7 @@ class UltralyticsDetector(Detector):
         self._names: dict[int, str] = {}
 
     def load(self) -> None:
-        from vision.eval.yolo_env import prepare_offline
+        from vision.detect.yolo_env import prepare_offline
 
         prepare_offline()
         from ultralytics import YOLO

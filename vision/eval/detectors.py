@@ -13,7 +13,6 @@ from typing import Protocol
 
 import numpy as np
 
-from vision.eval.yolo_env import prepare_offline
 
 
 @dataclass(frozen=True)
@@ -27,51 +26,6 @@ class ImageDetector(Protocol):
     labels: tuple[str, ...]
 
     def detect(self, image_bgr: np.ndarray, source: Path | None = None) -> list[Det]: ...
-
-
-class UltralyticsImageDetector:
-    """Runs a YOLO checkpoint (.pt or .onnx) and keeps only the wanted class names."""
-
-    def __init__(
-        self,
-        weights: str | Path,
-        imgsz: int = 640,
-        conf: float = 0.001,
-        iou: float = 0.7,
-        keep: tuple[str, ...] | None = None,
-        device: str = "cpu",
-    ) -> None:
-        prepare_offline()
-        from ultralytics import YOLO  # slow import; only when a detector is built
-
-        path = Path(weights)
-        if not path.is_file():
-            raise FileNotFoundError(f"detector weights not found: {path}")
-        self.weights = path
-        self.model = YOLO(str(path), task="detect")
-        self.imgsz, self.conf, self.iou, self.device = imgsz, conf, iou, device
-        names = {int(k): str(v).lower() for k, v in self.model.names.items()}
-        self._keep_ids = [i for i, n in names.items() if keep is None or n in keep]
-        if not self._keep_ids:
-            raise ValueError(f"{path}: none of the classes {keep} in the model's names {sorted(names.values())}")
-        self._names = names
-        self.labels = tuple(names[i] for i in self._keep_ids)
-
-    def detect(self, image_bgr: np.ndarray, source: Path | None = None) -> list[Det]:
-        res = self.model.predict(
-            image_bgr, imgsz=self.imgsz, conf=self.conf, iou=self.iou, classes=self._keep_ids,
-            device=self.device, verbose=False, max_det=300,
-        )[0]
-        boxes = res.boxes
-        if boxes is None or len(boxes) == 0:
-            return []
-        xyxy = boxes.xyxy.cpu().numpy()
-        confs = boxes.conf.cpu().numpy()
-        clss = boxes.cls.cpu().numpy().astype(int)
-        return [
-            Det(self._names[int(c)], float(s), tuple(float(v) for v in b))  # type: ignore[arg-type]
-            for b, s, c in zip(xyxy, confs, clss)
-        ]
 
 
 class PluginImageDetector:
@@ -91,11 +45,9 @@ def build_detector(
     weights: str | Path, keep: tuple[str, ...] | None, imgsz: int = 640, conf: float = 0.001,
     backend: str = "ultralytics", device: str = "cpu", threads: int = 0,
 ) -> ImageDetector:
-    """The worker's own detector plugin when ``vision.detect`` is installed, else the local adapter."""
-    try:
-        from vision.detect.registry import load_detector
-    except ImportError:
-        return UltralyticsImageDetector(weights, imgsz=imgsz, conf=conf, keep=keep, device=device)
+    """The worker's own detector plugin, so the harness measures what the worker runs."""
+    from vision.detect.registry import load_detector
+
     plugin = load_detector(backend, str(weights), classes=list(keep) if keep else None, imgsz=imgsz,
                            device=device, threads=threads, conf=conf)
     return PluginImageDetector(plugin)

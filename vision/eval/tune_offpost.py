@@ -20,7 +20,7 @@ import numpy as np
 from shapely.geometry import Polygon, box
 
 from vision.eval.dataset import load_clips
-from vision.eval.detectors import UltralyticsImageDetector
+from vision.eval.detectors import build_detector
 
 THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 OVERLAPS = (0.1, 0.2, 0.3, 0.5)
@@ -37,7 +37,7 @@ def frames(path: Path, every_s: float):
 
 
 def analyse(clips_json: Path, weights: Path, imgsz: int = 640, fps: float = 2.0) -> dict[str, object]:
-    det = UltralyticsImageDetector(weights, imgsz=imgsz, conf=0.1, keep=("person",))
+    det = build_detector(weights, keep=("person",), imgsz=imgsz, conf=0.1)
     samples = []  # (occupied truth, [(conf, overlap)])
     for clip in load_clips(clips_json):
         rec = clip.record

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import cv2
 
-from vision.eval.detectors import UltralyticsImageDetector
+from vision.eval.detectors import build_detector
 from vision.eval.metrics import iou_matrix
-from vision.eval.yolo_env import prepare_offline
+from vision.detect.yolo_env import prepare_offline
 
 
 def export_onnx(pt: Path, imgsz: int) -> Path:
@@ -27,8 +27,8 @@ def export_onnx(pt: Path, imgsz: int) -> Path:
 def compare(pt: Path, onnx: Path, images: list[Path], imgsz: int, conf: float = 0.25,
             iou_min: float = 0.9, conf_tol: float = 0.03) -> dict[str, object]:
     """Detections of both on each image: every .pt box above ``conf`` must have an ONNX twin."""
-    a = UltralyticsImageDetector(pt, imgsz=imgsz, conf=conf)
-    b = UltralyticsImageDetector(onnx, imgsz=imgsz, conf=conf)
+    a = build_detector(pt, keep=None, imgsz=imgsz, conf=conf)
+    b = build_detector(onnx, keep=None, imgsz=imgsz, conf=conf)
     rows = []
     ok = True
     for p in images:

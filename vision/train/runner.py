@@ -17,7 +17,7 @@ from watchpost.config import Config
 from vision.eval.dataset import load_image_set
 from vision.eval.harness import EvalOptions, run as run_eval
 from vision.eval.report import write_html, write_json
-from vision.eval.yolo_env import prepare_offline
+from vision.detect.yolo_env import prepare_offline
 from vision.train import card
 from vision.train.data_prep import prepare
 from vision.train.onnx_check import compare, export_onnx
