@@ -103,7 +103,6 @@ def main() -> None:
     ap.add_argument("--cameras", type=int, nargs="+", default=[2, 4, 8])
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--fps", type=float, default=2.0)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (vision.detector.threads); 0 = all cores")
     args = ap.parse_args()
     os.environ.setdefault("YOLO_OFFLINE", "1")

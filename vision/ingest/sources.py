@@ -3,6 +3,7 @@ OpenCV for USB devices."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -15,26 +16,32 @@ class Frame:
     samples 2 fps of a 25 fps stream), and smaller copies come straight from the decoder's
     scaler, so a 1080p stream costs little between detections."""
 
-    __slots__ = ("_av", "_image", "t", "wall")
+    __slots__ = ("_av", "_image", "_lock", "t", "wall")
 
     def __init__(self, image: np.ndarray | None, t: float, wall: float, av_frame=None):  # noqa: ANN001
         self._image = image
         self._av = av_frame
+        # The detect thread and the reader's ring both convert the same decoder frame; FFmpeg's
+        # scaler is not safe to run on one frame from two threads at once (it crashes).
+        self._lock = threading.Lock()
         self.t = t  # seconds in the stream's own time base (pts), monotonic across file loops
         self.wall = wall  # time.time() when the frame was read (capture time for latency)
 
     @property
     def image(self) -> np.ndarray:
-        if self._image is None:
-            self._image = self._av.to_ndarray(format="bgr24")
-            self._av = None
-        return self._image
+        with self._lock:
+            if self._image is None:
+                self._image = self._av.to_ndarray(format="bgr24")
+                self._av = None
+            return self._image
 
     def scaled(self, max_width: int) -> np.ndarray:
         """A BGR copy no wider than ``max_width`` (aspect kept)."""
-        if self._av is not None and self._av.width > max_width:
-            h = int(round(self._av.height * max_width / self._av.width / 2)) * 2
-            return self._av.reformat(width=max_width, height=h, format="bgr24").to_ndarray()
+        with self._lock:
+            src = self._av
+            if src is not None and src.width > max_width:
+                h = int(round(src.height * max_width / src.width / 2)) * 2
+                return src.reformat(width=max_width, height=h, format="bgr24").to_ndarray()
         img = self.image
         if img.shape[1] <= max_width:
             return img
