@@ -51,20 +51,30 @@ class CameraProcessor:
         self.frames_detected = 0
 
     def process(self, frames_with_t: list[tuple[np.ndarray, float]], wall: datetime | None = None) -> list[RuleEvent]:
+        """Detect (where the motion gate lets a frame through) and apply the rules, frame by frame."""
         events: list[RuleEvent] = []
         for frame, t in frames_with_t:
-            self.frames_seen += 1
-            if self.gate is not None and not self.gate.changed(frame, t):
-                # Nothing moved: the scene is as last seen, so the rules see the last detections again.
-                events.extend(self._apply(t, self.last_detections, wall))
-                continue
-            self.frames_detected += 1
-            dets: list[Detection] = []
-            for det in self.detectors.values():
-                dets.extend(det.detect([frame])[0])
-            self.last_detections = dets
-            events.extend(self._apply(t, dets, wall))
+            dets = None
+            if self.wants_detection(frame, t):
+                dets = []
+                for det in self.detectors.values():
+                    dets.extend(det.detect([frame])[0])
+            events.extend(self.apply(t, dets, wall))
         return events
+
+    def wants_detection(self, frame: np.ndarray, t: float) -> bool:
+        """False when nothing moved since the last pass (the scene is as last seen)."""
+        self.frames_seen += 1
+        return self.gate is None or self.gate.changed(frame, t)
+
+    def apply(self, t: float, dets: list[Detection] | None, wall: datetime | None = None) -> list[RuleEvent]:
+        """Feed the rules; ``None`` means the frame was gated out, so the last detections stand."""
+        if dets is None:
+            dets = self.last_detections
+        else:
+            self.frames_detected += 1
+            self.last_detections = dets
+        return self._apply(t, dets, wall)
 
     def _apply(self, t: float, dets: list[Detection], wall: datetime | None) -> list[RuleEvent]:
         out: list[RuleEvent] = []

@@ -99,9 +99,9 @@ class Worker:
         next_due = {c.id: 0.0 for c in self.cameras}
         last_seq = {c.id: -1 for c in self.cameras}
         while not self._stop.is_set():
-            busy = False
+            due = []
+            now = time.monotonic()
             for cam in self.cameras:
-                now = time.monotonic()
                 if now < next_due[cam.id]:
                     continue
                 seq, frame = self.readers[cam.id].latest()
@@ -109,22 +109,38 @@ class Worker:
                     continue
                 last_seq[cam.id] = seq
                 next_due[cam.id] = now + 1.0 / cam.detect_fps
-                busy = True
-                t0 = time.perf_counter()
-                try:
-                    events = self.processors[cam.id].process([(frame.image, frame.t)], wall=datetime.now(timezone.utc))
-                except Exception:
-                    log.exception("camera %s: detection failed", cam.id)
-                    continue
-                st = self.stats[cam.id]
-                st["detections"] += 1
-                st["detect_s"] += time.perf_counter() - t0
-                for ev in events:
-                    if ev.kind == "raised":
-                        st["alarms"] += 1
-                        self._raise(cam, frame, ev)
-            if not busy:
+                due.append((cam, frame))
+            if not due:
                 self._stop.wait(0.02)
+                continue
+            try:
+                self._detect_batch(due)
+            except Exception:
+                log.exception("detection failed for %s", [c.id for c, _ in due])
+
+    def _detect_batch(self, due: list) -> None:
+        """One detector call per model for all cameras due now (batched across cameras, which is
+        what keeps a GPU busy), then each camera's rules."""
+        t0 = time.perf_counter()
+        wall = datetime.now(timezone.utc)
+        images = {cam.id: frame.image for cam, frame in due}
+        wanted = {cam.id: self.processors[cam.id].wants_detection(images[cam.id], frame.t) for cam, frame in due}
+        dets: dict[str, list | None] = {cam.id: ([] if wanted[cam.id] else None) for cam, _ in due}
+        for key, detector in self.detectors.items():
+            ids = [cam.id for cam, _ in due if wanted[cam.id] and key in self.processors[cam.id].detectors]
+            if ids:
+                for cam_id, found in zip(ids, detector.detect([images[i] for i in ids])):
+                    dets[cam_id].extend(found)
+        per_cam = (time.perf_counter() - t0) / len(due)
+        for cam, frame in due:
+            events = self.processors[cam.id].apply(frame.t, dets[cam.id], wall)
+            st = self.stats[cam.id]
+            st["detections"] += 1
+            st["detect_s"] += per_cam
+            for ev in events:
+                if ev.kind == "raised":
+                    st["alarms"] += 1
+                    self._raise(cam, frame, ev)
 
     def _location(self, cam: Camera) -> Location:
         site = next((s for s in self.config.sites if s.id == cam.site), None)
