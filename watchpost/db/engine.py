@@ -38,14 +38,19 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 10) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite connections are cheap file handles. A pool smaller than the requests in flight
+        # deadlocks under load: a request that holds a connection waits for a worker thread
+        # (to serialise its answer) while the worker threads wait for a free connection.
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size,
-            max_overflow=20,
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=max(pool_size, 64), max_overflow=448, pool_timeout=60,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=40, pool_pre_ping=True)
+    # Same reasoning as for SQLite, within PostgreSQL's default max_connections of 100.
+    return create_engine(url, echo=echo, pool_size=max(pool_size, 20), max_overflow=60, pool_timeout=60,
+                         pool_pre_ping=True)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
