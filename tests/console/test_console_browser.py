@@ -107,6 +107,21 @@ def test_login_live_alarm_verify_incident_and_language(live):
             expect(row).to_have_attribute("data-status", "verified", timeout=5_000)
             assert api.get(f"/api/alarms/{a['id']}", headers=duty).json()["verdict"] == "true"
 
+            # The warning loop from the console (ALM-2): verifying the alarm verified its warning;
+            # feed back, then close, answering the prompts.
+            wid = api.get(f"/api/alarms/{a['id']}", headers=duty).json()["warning_id"]
+            page.goto(f"{live.url}/console/warnings.html")
+            wrow = page.locator(f"#warning-{wid}")
+            page.on("dialog", lambda d: d.accept("现场已处置 handled on site"))
+            wrow.locator("button[data-step=feedback]").click()
+            expect(wrow.locator("button[data-step=close]")).to_be_visible(timeout=5_000)
+            w = api.get(f"/api/warnings/{wid}", headers=duty).json()
+            assert w["stage"] == "fed_back" and w["feedback"] == "现场已处置 handled on site"
+            wrow.locator("button[data-step=close]").click()
+            expect(wrow.locator("button")).to_have_count(0, timeout=5_000)
+            assert api.get(f"/api/warnings/{wid}", headers=duty).json()["stage"] == "closed"
+            page.goto(live.url + "/console/index.html")
+
             if os.environ.get("WP_SCREENSHOT"):
                 for n, (lvl, typ, title, site) in enumerate([
                         ("orange", "intrusion", "周界入侵 Perimeter intrusion, gate 2", "B区"),
