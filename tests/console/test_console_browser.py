@@ -151,6 +151,14 @@ def test_login_live_alarm_verify_incident_and_language(live):
             expect(steps).to_have_count(before + 1, timeout=5_000)
             assert api.get(f"/api/incidents/{iid}", headers=duty).json()["status"] == target
 
+            # 上报 / 续报 from the form: the first report, then the form offers a follow-up.
+            page.fill("#report-body", "罐区1号起火，已启动处置 Fire at tank 1, response under way")
+            page.fill("#report-to", "园区应急管理局")
+            page.click("#report-submit[data-kind=initial]")
+            expect(page.locator("#report-submit[data-kind=followup]")).to_be_visible(timeout=5_000)
+            got = api.get(f"/api/incidents/{iid}", headers=duty).json()
+            assert got["first_reported_at"] and [r["kind"] for r in got["reports"]] == ["initial"]
+
             page.click("#lang")
             expect(page.locator("nav.nav a.active")).to_have_text("Incidents")
             page.goto(live.url + "/console/index.html")  # the choice sticks across pages

@@ -17,6 +17,28 @@
         onclick: () => move(to, note.value, to === "activated" ? rl.value : null) }))));
   }
 
+  // 上报 / 续报 (CMD-2): the first report to the authority, then follow-ups on their clock.
+  function reportForm() {
+    if (["closed", "false_alarm", "cancelled"].includes(inc.status)) return null;
+    const kind = inc.first_reported_at ? "followup" : "initial";
+    const body = el("textarea", { id: "report-body", rows: 3, style: "width:100%", placeholder: WP.t("report.body") });
+    const to = el("input", { id: "report-to", style: "width:100%", placeholder: WP.t("report.to") });
+    return el("div", { style: "margin-top:1rem" },
+      el("h2", { text: WP.t("report." + kind) }),
+      el("div", { class: "field" }, body), el("div", { class: "field" }, to),
+      el("div", { class: "actions" }, el("button", { class: "btn", id: "report-submit", "data-kind": kind,
+        text: WP.t("report.submit"), onclick: () => report(kind, body.value, to.value) })));
+  }
+
+  async function report(kind, body, toAuthority) {
+    WP.showError(null);
+    if (!body.trim()) return;
+    try {
+      await WP.api(`/api/incidents/${id}/reports`, { method: "POST", body: { kind, body, to_authority: toAuthority } });
+      await load();
+    } catch (e) { WP.showError(e); }
+  }
+
   function render() {
     if (!inc) return;
     const kv = (k, v) => [el("dt", { text: WP.t(k) }), el("dd", {}, v === null || v === undefined || v === "" ? "—" : v)];
@@ -38,7 +60,7 @@
           kv("incident.alarms", (inc.alarms || []).map((a) => el("a", { href: `alarm.html?id=${a.id}`, text: `#${a.id} ${a.title || a.type} ` })))),
         el("h2", { style: "margin-top:1rem", text: WP.t("incident.timeline") }), timeline),
       el("section", { class: "panel", style: "min-width:340px;max-width:420px" },
-        el("h2", { text: WP.t("incident.actions") }), transitions())));
+        el("h2", { text: WP.t("incident.actions") }), transitions(), reportForm())));
   }
 
   async function load() { inc = await WP.api(`/api/incidents/${id}`); render(); }
