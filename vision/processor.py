@@ -47,8 +47,6 @@ class CameraProcessor:
                          for z in camera.zones if z.kind == "duty_post"] if "off_post" in self.rules else []
         self.gate = MotionGate() if camera.motion_gating else None
         self.last_detections: list[Detection] = []
-        self.frames_seen = 0
-        self.frames_detected = 0
 
     def process(self, frames_with_t: list[tuple[np.ndarray, float]], wall: datetime | None = None) -> list[RuleEvent]:
         """Detect (where the motion gate lets a frame through) and apply the rules, frame by frame."""
@@ -64,7 +62,6 @@ class CameraProcessor:
 
     def wants_detection(self, frame: np.ndarray, t: float) -> bool:
         """False when nothing moved since the last pass (the scene is as last seen)."""
-        self.frames_seen += 1
         return self.gate is None or self.gate.changed(frame, t)
 
     def apply(self, t: float, dets: list[Detection] | None, wall: datetime | None = None) -> list[RuleEvent]:
@@ -72,7 +69,6 @@ class CameraProcessor:
         if dets is None:
             dets = self.last_detections
         else:
-            self.frames_detected += 1
             self.last_detections = dets
         return self._apply(t, dets, wall)
 
