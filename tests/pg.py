@@ -32,6 +32,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until(cond, timeout_s: float, every_s: float = 0.1):  # noqa: ANN001
+    """Poll ``cond`` until it returns something truthy (returned) or ``timeout_s`` passes (None)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(every_s)
+    return None
+
+
+def wait_port(port: int, timeout_s: float = 10) -> None:
+    """Wait for a server of the test's own to listen on 127.0.0.1:``port``."""
+
+    def listening() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            return False
+
+    if not wait_until(listening, timeout_s, 0.05):
+        raise RuntimeError(f"nothing listening on {port}")
+
+
 class PostgresServer:
     def __init__(self, bindir: str):
         self.bindir = bindir

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
 def test_compose_send_and_live_progress(sqlite_url, fake_twilio, comms_config):
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.console.live_server import start
+    from tests.console.live_server import log_in, start
 
     fake_twilio.callbacks = False  # the test posts the callback itself, to the live server's port
     live = start(comms_config(sqlite_url, fake_twilio, poll_s=0.1), {"duty": "duty_officer"})
@@ -30,12 +30,7 @@ def test_compose_send_and_live_progress(sqlite_url, fake_twilio, comms_config):
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1440, "height": 860}, locale="zh-CN")
-                page.goto(live.url + "/console/comms.html")
-                page.wait_for_url("**/console/login.html**")
-                page.fill("#username", "duty")
-                page.fill("#password", "password-duty")
-                page.click("#submit")
-                page.wait_for_url("**/console/comms.html")
+                log_in(page, live.url + "/console/comms.html", "duty", "**/console/comms.html")
                 expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)
                 page.fill("#to", NUM)
                 page.fill("#body", "3号罐区泄漏，请回复1确认")

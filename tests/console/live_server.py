@@ -51,3 +51,16 @@ def start(cfg: Config, users: dict[str, str]) -> LiveServer:
             raise RuntimeError("service did not start")
         time.sleep(0.05)
     return LiveServer(f"http://127.0.0.1:{port}", tokens, server, thread)
+
+
+def log_in(page, start_url: str, username: str, landing: str) -> None:  # noqa: ANN001
+    """Sign in through the console's form as a user made by ``start`` (password ``password-<name>``).
+
+    ``start_url`` is opened first (a protected page redirects to the login form); ``landing`` is
+    the URL glob the console returns to after a successful login."""
+    page.goto(start_url)
+    page.wait_for_url("**/console/login.html**")
+    page.fill("#username", username)
+    page.fill("#password", "password-" + username)
+    page.click("#submit")
+    page.wait_for_url(landing)

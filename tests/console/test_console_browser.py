@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.console.live_server import start
+from tests.console.live_server import log_in, start
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -76,12 +76,7 @@ def test_login_live_alarm_verify_incident_and_language(live):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 860}, locale="zh-CN")
-            page.goto(live.url + "/")
-            page.wait_for_url("**/console/login.html**")
-            page.fill("#username", "duty")
-            page.fill("#password", "password-duty")
-            page.click("#submit")
-            page.wait_for_url("**/console/index.html")
+            log_in(page, live.url + "/", "duty", "**/console/index.html")
             expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)
             page.evaluate("window.__noReload = 42")
 

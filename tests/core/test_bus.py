@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.pg import free_port
+from tests.pg import free_port, wait_port
 from watchpost.bus import InProcessBus, MqttBus, topic_matches
 
 
@@ -38,15 +38,7 @@ def mosquitto(tmp_path):
     conf = tmp_path / "m.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    import socket
-
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_port(port)
     yield port
     proc.terminate()
     proc.wait(5)

@@ -23,7 +23,7 @@ def test_match_activate_and_map_in_browser(sqlite_url, make_config):
 
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.console.live_server import start
+    from tests.console.live_server import log_in, start
 
     cfg = make_config(sqlite_url, map={"site_plan": str(DEMO / "site_plan.geojson"), "road_graph": str(DEMO / "road_graph.json")})
     srv = start(cfg, {"boss": "commander"})
@@ -49,11 +49,7 @@ def test_match_activate_and_map_in_browser(sqlite_url, make_config):
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="zh-CN")
-                page.goto(srv.url + "/console/login.html")
-                page.fill("#username", "boss")
-                page.fill("#password", "password-boss")
-                page.click("#submit")
-                page.wait_for_url("**/console/index.html")
+                log_in(page, srv.url + "/console/login.html", "boss", "**/console/index.html")
                 page.goto(srv.url + f"/console/plans.html?incident={inc['id']}")
                 match = page.locator(f"#match-{pid}")
                 expect(match).to_contain_text("罐区A苯泄漏专项应急预案", timeout=10_000)

@@ -7,28 +7,16 @@ cameras read it from the client port. The relay serves RTP over UDP only.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
-from tests.pg import free_port
+from tests.pg import free_port, wait_port
 
 
 def available() -> str | None:
     missing = [exe for exe in ("rtsp-server-perl", "ffmpeg") if shutil.which(exe) is None]
     return f"{' and '.join(missing)} not installed (Debian packages rtsp-server-perl, ffmpeg)" if missing else None
-
-
-def _wait_port(port: int, timeout_s: float = 10) -> None:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on {port}")
 
 
 class RtspServer:
@@ -51,8 +39,8 @@ class RtspServer:
             ["rtsp-server-perl", "--clientport", str(self.client_port), "--serverport", str(self.source_port),
              "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1",
              "--rtp_start_port", str(self.rtp_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        _wait_port(self.source_port)
-        _wait_port(self.client_port)
+        wait_port(self.source_port)
+        wait_port(self.client_port)
         self.procs.append(subprocess.Popen(
             ["ffmpeg", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", str(self.h264), "-c", "copy",
              "-f", "rtsp", f"rtsp://127.0.0.1:{self.source_port}/{self.path}"],

@@ -4,13 +4,13 @@ real service."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 
 from tests.console import live_server
+from tests.pg import wait_until
 from vision.linkage import plan
 from watchpost.bus import InProcessBus
 from watchpost.events import WorkerCommand
@@ -83,7 +83,7 @@ def test_sensor_alarm_pins_recording_and_attaches_snapshot(shared_dir, sqlite_ur
         r = httpx.post(f"{server.url}/api/alarms", json=sensor, headers=svc)
         assert r.status_code == 201, r.text
         alarm_id = r.json()["id"]
-        assert _wait(lambda: len(worker.index.query("tank-1")) >= 2, 40), "no recording segments"
+        assert wait_until(lambda: len(worker.index.query("tank-1")) >= 2, 40, 0.3), "no recording segments"
         bus.publish(f"worker/{cfg.vision.worker_id}/commands", WorkerCommand(
             command="pin_recording", linkage_key="tank-1/T101", alarm_source="sensor",
             source_event_id="T101:high:1", reason="T101", start=datetime.now(timezone.utc) - timedelta(seconds=30),
@@ -92,7 +92,7 @@ def test_sensor_alarm_pins_recording_and_attaches_snapshot(shared_dir, sqlite_ur
         def attached():
             a = httpx.get(f"{server.url}/api/alarms/{alarm_id}", headers=duty).json()
             return {e["kind"] for e in a.get("evidence", [])} >= {"snapshot", "recording"} and a
-        alarm = _wait(attached, 30)
+        alarm = wait_until(attached, 30, 0.3)
         assert alarm, "linked evidence never reached the sensor alarm"
         snap = next(e for e in alarm["evidence"] if e["kind"] == "snapshot")
         got = httpx.get(f"{server.url}/api/media/{snap['uri']}", headers=duty)
@@ -105,15 +105,6 @@ def test_sensor_alarm_pins_recording_and_attaches_snapshot(shared_dir, sqlite_ur
         worker.stop()
         server.stop()
 
-
-def _wait(cond, timeout_s: float):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.3)
-    return None
 
 
 def test_service_asks_workers_to_link_cameras_on_a_sensor_alarm(db_url, make_config):

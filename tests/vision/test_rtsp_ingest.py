@@ -3,24 +3,14 @@ goes offline, and the reader recovers by itself when the server is back (VID-5, 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from tests.pg import wait_until
 from tests.vision import rtsp_server
 from vision.ingest.reader import CameraReader
 from watchpost.config import Camera
 
 pytestmark = pytest.mark.slow
-
-
-def _wait(cond, timeout_s: float) -> bool:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_rtsp_offline_and_automatic_recovery(shared_dir, tmp_path):
@@ -32,17 +22,17 @@ def test_rtsp_offline_and_automatic_recovery(shared_dir, tmp_path):
     reader = CameraReader(cam, max_backoff_s=1.0)
     reader.start()
     try:
-        assert _wait(lambda: reader.health.frames_in >= 10, 20), "no frames over RTSP"
+        assert wait_until(lambda: reader.health.frames_in >= 10, 20), "no frames over RTSP"
         seq, frame = reader.latest()
         assert frame is not None and frame.image.shape == (608, 608, 3)
         assert reader.snapshot_health("w").online
 
         server.stop()  # pulled down mid-stream
-        assert _wait(lambda: not reader.snapshot_health("w").online, 15), "camera never reported offline"
+        assert wait_until(lambda: not reader.snapshot_health("w").online, 15), "camera never reported offline"
         frames_when_down = reader.health.frames_in
 
         server.start()
-        assert _wait(lambda: reader.health.frames_in > frames_when_down + 5, 30), "reader did not recover"
+        assert wait_until(lambda: reader.health.frames_in > frames_when_down + 5, 30), "reader did not recover"
         h = reader.snapshot_health("w")
         assert h.online and reader.health.reconnects >= 1
     finally:
