@@ -46,7 +46,7 @@ def test_fire_clip_alarm_after_start(shared_dir: Path, tmp_path: Path) -> None:
         "kind": "fire", "roi": None, "events": [{"type": "fire", "start_s": 3.0}], "notes": "test"}]))
     out = tmp_path / "r.json"
     res = CliRunner().invoke(main, ["vision", "eval", "--set", str(tmp_path), "--out", str(out), "--no-images",
-                                    "--weights-firesmoke", str(ROOT / "models/firesmoke/best.pt"), "--imgsz", "320"])
+                                    "--weights-firesmoke", str(ROOT / "models/firesmoke/best.pt"), "--imgsz", "640"])
     assert res.exit_code == 0, res.output
     rep = json.loads(out.read_text())
     assert rep["clips_error"] is None

@@ -57,3 +57,18 @@ def test_masks_and_detect_zones():
     rule = FireSmokeRule(Cfg(window=3, hits=2), [area])
     assert run(rule, [[fire()]] * 3) == []  # outside the detect zone
     assert run(rule, [[fire(x=0.05, y=0.05)]] * 3)[0][:2] == ("fire", "raised")
+
+
+def test_smoke_inside_a_detected_person_is_vetoed_fire_is_not():
+    """VID-2, VID-3: grey clothing called smoke on a duty officer raises no smoke alarm."""
+    person = Detection("person", 0.8, 0.50, 0.0, 0.70, 0.9)
+    on_person = Detection("smoke", 0.45, 0.50, 0.0, 0.72, 0.6)  # ~91 % of its area inside the person
+    frames = [[person, on_person, fire(0.8, x=0.52, y=0.2)]] * 4
+    assert run(FireSmokeRule(Cfg(window=5, hits=3)), frames) == [("fire", "raised", 2)]
+    # a plume reaching well beyond the person still alarms
+    plume = Detection("smoke", 0.45, 0.30, 0.0, 0.90, 0.5)
+    assert run(FireSmokeRule(Cfg(window=5, hits=3)), [[person, plume]] * 3) == [("smoke", "raised", 2)]
+    # a weak person detection cannot veto, and the veto can be switched off
+    weak = Detection("person", 0.2, 0.50, 0.0, 0.70, 0.9)
+    assert run(FireSmokeRule(Cfg(window=5, hits=3)), [[weak, on_person]] * 3) == [("smoke", "raised", 2)]
+    assert run(FireSmokeRule(Cfg(window=5, hits=3, person_veto=0)), [[person, on_person]] * 3) == [("smoke", "raised", 2)]

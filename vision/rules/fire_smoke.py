@@ -5,6 +5,11 @@ detection frames, above its threshold and minimum area, inside detect zones and 
 in a region that overlaps the earlier hits (a flicker jumping around the frame is glare, not a
 fire). After an alarm the class re-arms only after ``clear_after`` frames without it, and never
 within ``cooldown_s`` of the last alarm.
+
+Where the camera also runs the person detector (control rooms), a smoke box lying mostly inside a
+detected person is dropped: grey or white clothing and dark hair seen from above are the detector's
+commonest false smoke on dev footage, and a seated or sleeping duty officer must not raise a smoke
+alarm. A real plume rarely fits inside one person's box; fire is never vetoed.
 """
 
 from __future__ import annotations
@@ -33,6 +38,13 @@ class _ClassState:
     last_alarm_t: float | None = None
 
 
+def _inside_fraction(a: Detection, b: Detection) -> float:
+    """Share of ``a``'s area that lies inside ``b``."""
+    w = min(a.x2, b.x2) - max(a.x1, b.x1)
+    h = min(a.y2, b.y2) - max(a.y1, b.y1)
+    return (w * h / a.area) if w > 0 and h > 0 and a.area > 0 else 0.0
+
+
 class FireSmokeRule:
     def __init__(self, cfg: FireSmokeConfig, zones: list[Zone] | None = None):
         self.cfg = cfg
@@ -44,10 +56,13 @@ class FireSmokeRule:
 
     def update(self, t: float, detections: list[Detection]) -> list[RuleEvent]:
         events: list[RuleEvent] = []
+        people = [d for d in detections if d.cls == "person" and d.score >= self.cfg.person_veto_score]
         for cls in CLASSES:
             st = self.state[cls]
             hits = [d for d in detections if d.cls == cls and d.score >= self.threshold(cls)
                     and d.area >= self.cfg.min_area and self.zones.admits(d)]
+            if cls == "smoke" and people and self.cfg.person_veto > 0:
+                hits = [d for d in hits if not any(_inside_fraction(d, p) >= self.cfg.person_veto for p in people)]
             st.history.append(hits)
             if hits:
                 st.empty_run = 0

@@ -31,8 +31,8 @@ FAILURE_MODES = {
         "Fog-machine fog is labelled smoke in the `fa_*` source, so fog, mist and dust clouds can be called smoke.",
         "Small or distant fires and faint smoke are often missed (low recall at the alarm threshold); thin smoke "
         "against a bright sky is the weakest case.",
-        "Trained at low resolution on a 2-core CPU with few epochs: accuracy is well below the targets "
-        "(see metrics); treat alarms as prompts for a human check.",
+        "Accuracy is well below the issue's targets (see metrics): a nano model on ~1.4k positive images; "
+        "treat alarms as prompts for a human check on live video.",
         "Validation frames come from the same videos as training frames (`fa_*`): val numbers are optimistic.",
     ],
     "person": [
@@ -79,8 +79,8 @@ def _run_args(run_dir: Path) -> dict[str, Any] | None:
         return None
     a = yaml.safe_load(args.read_text())
     keep = ("model", "data", "epochs", "imgsz", "batch", "optimizer", "lr0", "lrf", "momentum", "warmup_epochs",
-            "warmup_bias_lr", "freeze", "close_mosaic", "hsv_h", "hsv_s", "hsv_v", "fliplr", "mosaic", "scale",
-            "seed", "patience")
+            "warmup_bias_lr", "freeze", "close_mosaic", "hsv_h", "hsv_s", "hsv_v", "fliplr", "mosaic", "mixup", "scale",
+            "seed", "patience", "time", "amp", "device")
     return {k: a.get(k) for k in keep}
 
 

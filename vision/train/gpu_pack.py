@@ -1,0 +1,58 @@
+"""Pack a GPU training job into an ignored folder of the checkout (``python -m vision.train.gpu_pack``).
+
+Only the working tree travels to the accelerator machine, 64 MiB in all, and ``../shared`` does not:
+the training images are re-encoded as WebP (about 40 % of their JPEG size; the trainer decodes them
+once into RAM), a small val sample is kept for the trainer's final check (the real measurement is the
+harness here, on the full val split), and the job script, base checkpoint and ultralytics wheels go
+beside them. The shipped weights themselves stay behind (``git rm --cached`` them for the call and
+``git reset`` after) when space is short.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pack_split(src: Path, dst: Path, split: str, quality: int, sample: int | None = None) -> int:
+    images = sorted((src / "images" / split).glob("*.jpg"))
+    if sample:
+        images = sorted(random.Random(0).sample(images, min(sample, len(images))))
+    (dst / "images" / split).mkdir(parents=True, exist_ok=True)
+    (dst / "labels" / split).mkdir(parents=True, exist_ok=True)
+    for p in images:
+        Image.open(p).convert("RGB").save(dst / "images" / split / f"{p.stem}.webp", "WEBP", quality=quality, method=6)
+        shutil.copyfile(src / "labels" / split / f"{p.stem}.txt", dst / "labels" / split / f"{p.stem}.txt")
+    return len(images)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--out", type=Path, default=ROOT / ".gpu", help="must be ignored by git (.git/info/exclude)")
+    args = ap.parse_args(argv)
+    out: Path = args.out
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "base").mkdir(parents=True)
+    shutil.copyfile(Path(__file__).with_name("gpu_job.py"), out / "gpu_job.py")
+    shutil.copyfile(args.shared / "models" / "yolo11n-coco.pt", out / "base" / "yolo11n-coco.pt")
+    for name, quality in (("firesmoke", 72), ("person", 60)):
+        src, dst = args.shared / "data" / name, out / "data" / name
+        print(name, "train", pack_split(src, dst, "train", quality), "val", pack_split(src, dst, "val", 60, 80))
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d",
+                    str(out / "whl"), "ultralytics==8.4.190", "ultralytics-thop==2.2.3"], check=True)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"{out}: {size / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
