@@ -66,7 +66,20 @@ def summary(values: list[float]) -> dict:
 # service set-up
 
 
-def prepare(url: str, tmp: Path) -> tuple[Path, dict[str, str]]:
+def start_mosquitto(tmp: Path) -> tuple[subprocess.Popen, int]:
+    """A broker for several service workers (their push hubs wake each other over MQTT)."""
+    from tests.pg import wait_port
+
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    (tmp / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([exe, "-c", str(tmp / "mosquitto.conf")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port
+
+
+def prepare(url: str, tmp: Path, workers: int = 1, mqtt_port: int | None = None) -> tuple[Path, dict[str, str]]:
     from command.services.auth import add_user, issue_token
     from watchpost.db import make_engine, make_sessionmaker, session_scope
     from watchpost.db.migrate import upgrade
@@ -81,6 +94,8 @@ def prepare(url: str, tmp: Path) -> tuple[Path, dict[str, str]]:
     cfg = tmp / "watchpost.yaml"
     cfg.write_text(json.dumps({  # JSON is YAML
         "storage": {"url": url, "pool_size": 20},
+        "server": {"workers": workers},
+        "bus": {"kind": "mqtt", "mqtt_port": mqtt_port} if mqtt_port else {"kind": "inprocess"},
         "vision": {"media_root": str(tmp / "media"), "spool_path": str(tmp / "spool.sqlite")},
         "comms": {"audio_dir": str(tmp / "audio")},
     }))
@@ -343,6 +358,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"wp-bench-{backend}-"))
     pg = None
     proc = None
+    broker = None
     try:
         if backend == "sqlite":
             url = f"sqlite:///{tmp / 'wp.sqlite'}"
@@ -354,7 +370,10 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
                 return {"skipped": "PostgreSQL binaries not installed"}
             pg = PostgresServer(bindir).start()
             url = pg.create_database("bench")
-        cfg, tokens = prepare(url, tmp)
+        mqtt_port = None
+        if args.workers > 1:
+            broker, mqtt_port = start_mosquitto(tmp)
+        cfg, tokens = prepare(url, tmp, args.workers, mqtt_port)
         port = free_port()
         proc = start_service(cfg, port, tmp / "service.log")
         res = asyncio.run(run_load(f"http://127.0.0.1:{port}", tokens, args))
@@ -368,6 +387,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
             stop_service(proc)
         if pg is not None:
             pg.stop()
+        if broker is not None:
+            broker.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -382,6 +403,8 @@ def main() -> None:
     ap.add_argument("--intake-duration", type=float, default=10, help="intake-only phase, seconds")
     ap.add_argument("--think", type=float, default=1.0, help="mean think time between a client's requests, s")
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="service processes (serve --workers); >1 starts mosquitto for their push wake-ups")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "api_load.json"))
     args = ap.parse_args()
 

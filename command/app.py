@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from command.api import ROUTERS
+from command.body_limit import BodyLimit
 from command.errors import install_handlers
+from command.leader import Leadership
 from command.push import PushHub
 from command.services.background import build_background
 from command.state import ServiceState
@@ -17,6 +18,15 @@ from watchpost.bus import Bus, make_bus
 from watchpost.clock import SYSTEM_CLOCK, Clock
 from watchpost.config import Config
 from watchpost.db import make_engine, make_sessionmaker
+
+
+def log_service() -> None:
+    """The service's own INFO lines (loops, leadership, comms) beside uvicorn's."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    for chatty in ("httpx", "twilio.http_client"):  # a line per outgoing request (SMS gateway calls)
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def build_state(config: Config, clock: Clock | None = None, bus: Bus | None = None) -> ServiceState:
@@ -33,29 +43,32 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        leadership = None
         if run_background:
-            state.background = build_background(state)
-            for loop in state.background:
-                loop.start()
+            def start_loops() -> None:
+                state.background = build_background(state)
+                for loop in state.background:
+                    loop.start()
+
+            leadership = Leadership(state.engine, start_loops)
+            leadership.start()
         try:
             yield
         finally:
+            if leadership is not None:
+                leadership.stop_waiting()
             for loop in reversed(state.background):
                 loop.stop()
+            if leadership is not None:
+                leadership.release()
             state.bus.close()
             state.engine.dispose()
 
     app = FastAPI(title="Watchpost", version=__version__, lifespan=lifespan)
     app.state.wp = state
     install_handlers(app)
-    max_bytes = int(config.server.max_upload_mb * 1024 * 1024)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > max_bytes:
-            return JSONResponse({"detail": f"request body over {config.server.max_upload_mb} MB"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=int(config.server.max_upload_mb * 1024 * 1024),
+                       limit_mb=config.server.max_upload_mb)
 
     @app.get("/healthz", tags=["system"], openapi_extra={"x-public": True})
     def healthz() -> dict:

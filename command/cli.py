@@ -20,21 +20,35 @@ def _sessions(ctx: click.Context):
 @click.command()
 @click.option("--host", default=None, help="override server.host")
 @click.option("--port", type=int, default=None, help="override server.port")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="override server.workers")
 @click.option("--no-upgrade", is_flag=True, help="do not apply pending migrations first")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, no_upgrade: bool) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, no_upgrade: bool) -> None:
     """Run the command service (API, console, WebSocket push, scheduler, comms dispatcher)."""
+    import os
+
     import uvicorn
 
-    from command.app import create_app
+    from command.app import create_app, log_service
     from watchpost.db.migrate import upgrade
 
     cfg = config_from(ctx)
+    log_service()
     if not no_upgrade:
         upgrade(cfg.storage.url)
-    app = create_app(cfg)
-    uvicorn.run(app, host=host or cfg.server.host, port=port or cfg.server.port, log_level="info",
+    workers = workers or cfg.server.workers
+    opts = dict(host=host or cfg.server.host, port=port or cfg.server.port, log_level="info",
                 ws_ping_interval=20, ws_ping_timeout=20)
+    if workers == 1:
+        uvicorn.run(create_app(cfg), **opts)
+        return
+    if cfg.bus.kind != "mqtt":
+        click.echo("warning: with several workers and bus.kind 'inprocess', a console connected to one worker "
+                   "sees the others' events only by the 2 s fallback poll; set bus.kind: mqtt", err=True)
+    path = (ctx.find_root().obj or {}).get("config_path")
+    if path:  # each worker process loads the same file (and inherits the WATCHPOST__ overrides)
+        os.environ["WATCHPOST_CONFIG"] = str(os.path.abspath(path))
+    uvicorn.run("command.asgi:create", factory=True, workers=workers, **opts)
 
 
 @click.group()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.pg import PostgresServer, find_pg_bin
+from tests.pg import PostgresServer, find_pg_bin, free_port, wait_port
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 os.environ.setdefault("YOLO_OFFLINE", "1")
@@ -106,3 +108,19 @@ def service(db_url, make_config):
 
         client.as_role = as_role
         yield client
+
+
+@pytest.fixture
+def mosquitto(tmp_path):
+    """A real MQTT broker on a free loopback port; yields the port."""
+    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+    if exe is None:
+        pytest.skip("mosquitto (Debian package mosquitto) is not installed")
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    yield port
+    proc.terminate()
+    proc.wait(5)

@@ -287,6 +287,8 @@ class Server(Strict):
     lockout_after: int = Field(default=5, ge=1)
     lockout_s: float = Field(default=900, gt=0)
     max_upload_mb: float = Field(default=50, gt=0)
+    workers: int = Field(default=1, ge=1, le=64, description="service processes on one database (uvicorn workers); "
+                         "one of them runs the background loops")
     cors_origins: list[str] = Field(default_factory=list)
     # Live push (issue #3 part B): WebSocket heartbeat period and push-event retention.
     ws_heartbeat_s: float = Field(default=15, gt=0)

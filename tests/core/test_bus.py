@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 import time
 
 import pytest
 
-from tests.pg import free_port, wait_port
 from watchpost.bus import InProcessBus, MqttBus, topic_matches
 
 
@@ -27,21 +24,6 @@ def test_inprocess_bus_isolates_failing_handlers():
     bus.subscribe("a/+", lambda t, m: got.append((t, m)))
     bus.publish("a/b", {"x": 1})
     assert got == [("a/b", {"x": 1})]
-
-
-@pytest.fixture
-def mosquitto(tmp_path):
-    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if shutil.os.path.exists("/usr/sbin/mosquitto") else None)
-    if exe is None:
-        pytest.skip("mosquitto (Debian package mosquitto) is not installed")
-    port = free_port()
-    conf = tmp_path / "m.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port)
-    yield port
-    proc.terminate()
-    proc.wait(5)
 
 
 def test_mqtt_bus_between_two_clients(mosquitto):

@@ -1,0 +1,110 @@
+"""Several service processes on one database (``serve --workers N``, NFR-2 scale-out): exactly one
+runs the background loops, and a console on any worker sees every worker's events in order."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from websockets.sync.client import connect
+
+from command.leader import Leadership
+from tests.pg import free_port, wait_until
+from watchpost.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_one_process_holds_the_loops_and_a_standby_takes_over(db_url):
+    """The lock lives in the OS (flock) or the database (advisory lock), not in one process's memory."""
+    e1, e2 = make_engine(db_url), make_engine(db_url)
+    elected: list[str] = []
+    a = Leadership(e1, lambda: elected.append("a"), retry_s=0.1)
+    b = Leadership(e2, lambda: elected.append("b"), retry_s=0.1)
+    try:
+        a.start()
+        b.start()
+        time.sleep(0.4)
+        assert elected == ["a"] and a.leader and not b.leader
+        a.stop_waiting()
+        a.release()  # the holder goes away: the standby takes over within its retry period
+        wait_until(lambda: b.leader, 5)
+        assert elected == ["a", "b"]
+    finally:
+        for x in (a, b):
+            x.stop_waiting()
+            x.release()
+        e1.dispose()
+        e2.dispose()
+
+
+def _cli(cfg: Path, *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_two_workers_share_alarms_push_and_one_set_of_loops(tmp_path, mosquitto):
+    cfg = tmp_path / "wp.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "storage": {"url": f"sqlite:///{tmp_path / 'wp.sqlite'}"},
+        "bus": {"kind": "mqtt", "mqtt_port": mosquitto, "topic_prefix": f"wp-{tmp_path.name}"},
+        "vision": {"media_root": str(tmp_path / "media"), "spool_path": str(tmp_path / "spool.sqlite")},
+        "comms": {"sms_provider": "drill", "audio_dir": str(tmp_path / "audio"),
+                  "drill_sink_path": str(tmp_path / "sink.jsonl")},
+    }))
+    _cli(cfg, "db", "upgrade")
+    out = _cli(cfg, "user", "add", "svc", "--role", "service", "--password", "svc-password-1", "--token")
+    token = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("token:"))
+    port = free_port()
+    log = tmp_path / "serve.log"
+    proc = subprocess.Popen([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), "serve", "--workers", "2",
+                             "--port", str(port), "--no-upgrade"], cwd=ROOT, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        def up() -> bool:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            try:
+                return httpx.get(base + "/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, 90)
+        wait_until(lambda: log.read_text().count("Application startup complete") == 2, 60)
+        text = log.read_text()
+        assert text.count("this process runs the background loops") == 1, text[-3000:]
+        assert text.count("standing by") == 1, text[-3000:]
+
+        n = 20
+        with connect(f"ws://127.0.0.1:{port}/ws?token={token}&last_id=0&topics=alarm", open_timeout=10) as ws:
+            while json.loads(ws.recv(timeout=10)).get("type") != "ready":
+                pass
+            time.sleep(0.5)  # let both workers' hubs subscribe on the broker
+            for i in range(n):  # a fresh connection each: uvicorn spreads them over the two workers
+                r = httpx.post(base + "/api/alarms", headers={"Authorization": f"Bearer {token}"}, json={
+                    "source": "video", "source_event_id": f"w-{i}", "type": "fire", "camera_id": f"cam-{i}",
+                    "location": {"name": f"spot {i}"}}, timeout=30)
+                assert r.status_code == 201, r.text
+            seen: list[dict] = []
+            deadline = time.monotonic() + 15
+            while len(seen) < n and time.monotonic() < deadline:
+                msg = json.loads(ws.recv(timeout=15))
+                if msg.get("type") == "ping":
+                    ws.send('{"type":"pong"}')
+                elif "topic" in msg and msg["action"] == "created":
+                    seen.append(msg)
+        assert sorted(e["data"]["source_event_id"] for e in seen) == sorted(f"w-{i}" for i in range(n))
+        ids = [e["id"] for e in seen]
+        assert ids == sorted(ids), "events arrive in id order across workers"
+    finally:
+        proc.terminate()
+        proc.wait(30)
