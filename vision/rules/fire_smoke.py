@@ -45,6 +45,13 @@ def _inside_fraction(a: Detection, b: Detection) -> float:
     return (w * h / a.area) if w > 0 and h > 0 and a.area > 0 else 0.0
 
 
+def on_a_person(d: Detection, detections: list[Detection], cfg: FireSmokeConfig) -> bool:
+    """Whether smoke box ``d`` lies mostly inside a confidently detected person (the veto)."""
+    return cfg.person_veto > 0 and any(
+        p.cls == "person" and p.score >= cfg.person_veto_score and _inside_fraction(d, p) >= cfg.person_veto
+        for p in detections)
+
+
 class FireSmokeRule:
     def __init__(self, cfg: FireSmokeConfig, zones: list[Zone] | None = None):
         self.cfg = cfg
@@ -56,13 +63,12 @@ class FireSmokeRule:
 
     def update(self, t: float, detections: list[Detection]) -> list[RuleEvent]:
         events: list[RuleEvent] = []
-        people = [d for d in detections if d.cls == "person" and d.score >= self.cfg.person_veto_score]
         for cls in CLASSES:
             st = self.state[cls]
             hits = [d for d in detections if d.cls == cls and d.score >= self.threshold(cls)
                     and d.area >= self.cfg.min_area and self.zones.admits(d)]
-            if cls == "smoke" and people and self.cfg.person_veto > 0:
-                hits = [d for d in hits if not any(_inside_fraction(d, p) >= self.cfg.person_veto for p in people)]
+            if cls == "smoke":
+                hits = [d for d in hits if not on_a_person(d, detections, self.cfg)]
             st.history.append(hits)
             if hits:
                 st.empty_run = 0
