@@ -128,9 +128,8 @@ async def _serve(ws: WebSocket, st: ServiceState, client: Client, cursor: int) -
 
     async def receive() -> None:
         while True:
-            msg = await ws.receive_text()
+            await ws.receive_text()
             state["unanswered"] = 0  # any message (pong or otherwise) proves the client alive
-            del msg
 
     async def heartbeat() -> None:
         while True:

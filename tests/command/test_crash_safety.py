@@ -5,49 +5,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.pg import free_port
+from tests.service_proc import service_token, start, write_config
+
 N = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(cfg: Path, *args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
-def _start(cfg: Path, port: int, log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), "serve", "--port", str(port)],
-                            cwd=ROOT, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"service exited: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("service did not come up")
 
 
 def _event(i: int) -> dict:
@@ -59,20 +28,12 @@ def _event(i: int) -> dict:
 @pytest.mark.slow
 def test_sigkill_during_burst(tmp_path):
     db_path = tmp_path / "wp.sqlite"
-    cfg = tmp_path / "wp.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "storage": {"url": f"sqlite:///{db_path}"},
-        "vision": {"media_root": str(tmp_path / "media"), "spool_path": str(tmp_path / "spool.sqlite")},
-        "comms": {"sms_provider": "drill", "audio_dir": str(tmp_path / "audio"),
-                  "drill_sink_path": str(tmp_path / "sink.jsonl")},
-    }))
-    _cli(cfg, "db", "upgrade")
-    out = _cli(cfg, "user", "add", "svc", "--role", "service", "--password", "svc-password-1", "--token")
-    token = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("token:"))
+    cfg = write_config(tmp_path)
+    token = service_token(cfg)
     headers = {"Authorization": f"Bearer {token}"}
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
-    server = _start(cfg, port, log)
+    server = start(cfg, port, log)
 
     acked: dict[str, int] = {}
     lock = threading.Lock()
@@ -103,7 +64,7 @@ def test_sigkill_during_burst(tmp_path):
         t.join()
     assert 40 <= len(acked) < N, "the kill should land mid-burst"
 
-    server = _start(cfg, port, log)
+    server = start(cfg, port, log)
     try:
         with sqlite3.connect(db_path) as db:
             rows = db.execute("SELECT source_event_id, id FROM alarms WHERE source_event_id LIKE 'burst-%'").fetchall()

@@ -4,21 +4,16 @@ runs the background loops, and a console on any worker sees every worker's event
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from websockets.sync.client import connect
 
 from command.leader import Leadership
 from tests.pg import free_port, wait_until
+from tests.service_proc import service_token, start, write_config
 from watchpost.db import make_engine
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_one_process_holds_the_loops_and_a_standby_takes_over(db_url):
@@ -44,41 +39,15 @@ def test_one_process_holds_the_loops_and_a_standby_takes_over(db_url):
         e2.dispose()
 
 
-def _cli(cfg: Path, *args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
 @pytest.mark.slow
 def test_two_workers_share_alarms_push_and_one_set_of_loops(tmp_path, mosquitto):
-    cfg = tmp_path / "wp.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "storage": {"url": f"sqlite:///{tmp_path / 'wp.sqlite'}"},
-        "bus": {"kind": "mqtt", "mqtt_port": mosquitto, "topic_prefix": f"wp-{tmp_path.name}"},
-        "vision": {"media_root": str(tmp_path / "media"), "spool_path": str(tmp_path / "spool.sqlite")},
-        "comms": {"sms_provider": "drill", "audio_dir": str(tmp_path / "audio"),
-                  "drill_sink_path": str(tmp_path / "sink.jsonl")},
-    }))
-    _cli(cfg, "db", "upgrade")
-    out = _cli(cfg, "user", "add", "svc", "--role", "service", "--password", "svc-password-1", "--token")
-    token = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("token:"))
+    cfg = write_config(tmp_path, bus={"kind": "mqtt", "mqtt_port": mosquitto, "topic_prefix": f"wp-{tmp_path.name}"})
+    token = service_token(cfg)
     port = free_port()
     log = tmp_path / "serve.log"
-    proc = subprocess.Popen([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), "serve", "--workers", "2",
-                             "--port", str(port), "--no-upgrade"], cwd=ROOT, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
+    proc = start(cfg, port, log, "--workers", "2", "--no-upgrade")
     base = f"http://127.0.0.1:{port}"
     try:
-        def up() -> bool:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            try:
-                return httpx.get(base + "/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(up, 90)
         wait_until(lambda: log.read_text().count("Application startup complete") == 2, 60)
         text = log.read_text()
         assert text.count("this process runs the background loops") == 1, text[-3000:]

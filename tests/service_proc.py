@@ -1,0 +1,55 @@
+"""The real service as a subprocess (``watchpost serve``) on a site config in a temp folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_config(tmp: Path, **sections: dict) -> Path:
+    """A SQLite site config with drill SMS; ``sections`` add to or replace its top-level sections."""
+    cfg = tmp / "wp.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "storage": {"url": f"sqlite:///{tmp / 'wp.sqlite'}"},
+        "vision": {"media_root": str(tmp / "media"), "spool_path": str(tmp / "spool.sqlite")},
+        "comms": {"sms_provider": "drill", "audio_dir": str(tmp / "audio"), "drill_sink_path": str(tmp / "sink.jsonl")},
+    } | sections))
+    return cfg
+
+
+def cli(cfg: Path, *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def service_token(cfg: Path) -> str:
+    """Migrate the database and add a service account; its API token."""
+    cli(cfg, "db", "upgrade")
+    out = cli(cfg, "user", "add", "svc", "--role", "service", "--password", "svc-password-1", "--token")
+    return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("token:"))
+
+
+def start(cfg: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
+    """``watchpost serve`` on ``port``, returned once /healthz answers."""
+    proc = subprocess.Popen([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), "serve", "--port", str(port),
+                             *extra], cwd=ROOT, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"service exited: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("service did not come up")
