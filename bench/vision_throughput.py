@@ -104,11 +104,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--fps", type=float, default=2.0)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (vision.detector.threads); 0 = all cores")
+    ap.add_argument("--fire-smoke-weights", default=None, help="vision.detector.fire_smoke_weights (.pt or .onnx)")
     args = ap.parse_args()
     os.environ.setdefault("YOLO_OFFLINE", "1")
     from vision.pipeline import load_detectors
 
-    detectors = load_detectors(parse_config({"vision": {"detector": {"threads": args.threads}}}, environ={}), {"firesmoke"})
+    det_cfg: dict = {"threads": args.threads}
+    if args.fire_smoke_weights:
+        det_cfg["fire_smoke_weights"] = args.fire_smoke_weights
+    detectors = load_detectors(parse_config({"vision": {"detector": det_cfg}}, environ={}), {"firesmoke"})
     rows = []
     with tempfile.TemporaryDirectory(prefix="wp-vbench-") as tmp:
         clip = make_1080p(Path(tmp))
@@ -118,7 +122,8 @@ def main() -> None:
             print(f"{r['cameras']:>3} cams  target {r['target_fps']} fps  achieved(min) {r['min_detect_fps']:>5}  "
                   f"detect {r['mean_detect_ms']:>6} ms  cpu/cam {r['cpu_pct_per_camera']:>5}%  rss/cam {r['rss_mb_per_camera']:>6} MB  "
                   f"frame→alarm p50 {r['frame_to_alarm_p50_s']} s  sustained={r['sustained']}", flush=True)
-    out = REPO / f"bench/results/vision_throughput{'_threads%d' % args.threads if args.threads else ''}.json"
+    suffix = ("_threads%d" % args.threads if args.threads else "") + ("_onnx" if str(args.fire_smoke_weights or "").endswith(".onnx") else "")
+    out = REPO / f"bench/results/vision_throughput{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"cpu_count": os.cpu_count(), "torch_threads": args.threads or os.cpu_count(),
                                "loadavg_1m": os.getloadavg()[0], "runs": rows}, indent=2))
