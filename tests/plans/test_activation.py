@@ -10,7 +10,7 @@ from tests.plans.sample import park_plan, publish
 
 
 def _setup(service, materials_qty: float = 30):
-    op, cmd = service.as_role("duty_officer"), service.as_role("commander")
+    op = service.as_role("duty_officer")
     pid = service.post("/api/plans", json=park_plan(), headers=op).json()["id"]
     publish(service, pid)
     # A competing enterprise plan that does not name benzene and is for another site.
@@ -157,7 +157,7 @@ def test_match_follows_plan_revisions(service):
     """PLAN-6/PLAN-7: a revised and re-published plan is matched with its new levels (no stale cache)."""
     from tests.plans.sample import structured
 
-    op, cmd, viewer = service.as_role("duty_officer"), service.as_role("commander"), service.as_role("viewer")
+    op, viewer = service.as_role("duty_officer"), service.as_role("viewer")
     pid = service.post("/api/plans", json=park_plan(), headers=op).json()["id"]
     publish(service, pid)
     iid = service.post("/api/incidents", json={"type": "leak", "title": "泄漏", "level": "red",

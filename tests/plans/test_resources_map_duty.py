@@ -9,8 +9,6 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo"
 
 GOOD = [

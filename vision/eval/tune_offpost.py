@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 
 import av
-import numpy as np
 from shapely.geometry import Polygon, box
 
 from vision.eval.dataset import load_clips

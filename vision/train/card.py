@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 # Attributions for the developer data (../shared/data/README.md and SOURCES.md). A set not
