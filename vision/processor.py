@@ -9,6 +9,7 @@ from datetime import datetime
 
 import numpy as np
 
+from vision.change import ChangeHistory
 from vision.detect.base import Detection, Detector
 from vision.motion import MotionGate
 from vision.rules.events import RuleEvent
@@ -46,6 +47,10 @@ class CameraProcessor:
         self.off_post = [OffPostRule(rules_cfg.off_post, z, camera.duty_schedule, config.timezone)
                          for z in camera.zones if z.kind == "duty_post"] if "off_post" in self.rules else []
         self.gate = MotionGate() if camera.motion_gating else None
+        fs_cfg = rules_cfg.fire_smoke
+        self.fs_cfg = fs_cfg
+        self.history = (ChangeHistory(fs_cfg.change_baseline_s)
+                        if self.fire_smoke is not None and fs_cfg.smoke_min_change > 0 else None)
         self.last_detections: list[Detection] = []
 
     def process(self, frames_with_t: list[tuple[np.ndarray, float]], wall: datetime | None = None) -> list[RuleEvent]:
@@ -62,13 +67,29 @@ class CameraProcessor:
 
     def wants_detection(self, frame: np.ndarray, t: float) -> bool:
         """False when nothing moved since the last pass (the scene is as last seen)."""
-        return self.gate is None or self.gate.changed(frame, t)
+        wanted = self.gate is None or self.gate.changed(frame, t)
+        if wanted and self.history is not None:
+            self.history.add(frame, t)  # the frame these detections will come from
+        return wanted
+
+    def _drop_static_smoke(self, dets: list[Detection]) -> list[Detection]:
+        people = [d for d in dets if d.cls == "person" and d.score >= self.fs_cfg.person_veto_score]
+        out = []
+        for d in dets:
+            if d.cls == "smoke":
+                share = self.history.changed_share(d, people)  # type: ignore[union-attr]
+                if share is not None and share < self.fs_cfg.smoke_min_change:
+                    continue
+            out.append(d)
+        return out
 
     def apply(self, t: float, dets: list[Detection] | None, wall: datetime | None = None) -> list[RuleEvent]:
         """Feed the rules; ``None`` means the frame was gated out, so the last detections stand."""
         if dets is None:
             dets = self.last_detections
         else:
+            if self.history is not None:
+                dets = self._drop_static_smoke(dets)
             self.last_detections = dets
         return self._apply(t, dets, wall)
 

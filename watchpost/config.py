@@ -85,6 +85,10 @@ class FireSmokeRule(Strict):
                                description="drop a smoke box with this share of its area inside a detected "
                                            "person (cameras that run the person detector); 0 = off")
     person_veto_score: float = Field(default=0.35, ge=0, le=1, description="person score that can veto smoke")
+    smoke_min_change: float = Field(default=0.02, ge=0, le=1,
+                                    description="drop a smoke box whose pixels (people left out) changed less than this "
+                                                "share over the last change_baseline_s: a wall does not drift; 0 = off")
+    change_baseline_s: float = Field(default=2.0, gt=0, description="how far back smoke_min_change compares")
 
 
 class OffPostRule(Strict):

@@ -1,0 +1,63 @@
+"""Did a detected region change over the last seconds? (smoke drifts; a grey wall does not)
+
+The fire/smoke model calls large featureless grey or white surfaces "smoke" (a plain wall
+behind a seated person scored 0.44–0.59 for a whole clip). Real smoke moves: between frames a
+second or two apart a real plume changes a sizeable share of its box, a wall almost none.
+This keeps small grey copies of one camera's recent detection frames and measures, for a box,
+the share of its pixels (people's boxes left out: they move in front of walls) that changed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import cv2
+import numpy as np
+
+from vision.detect.base import Detection
+
+SIZE = (160, 90)  # w, h of the grey copies: enough for a box's share, cheap per frame
+LEVEL = 8  # grey levels that count as a change (above blur-smoothed compression noise)
+
+
+def small_grey(frame: np.ndarray) -> np.ndarray:
+    g = cv2.cvtColor(cv2.resize(frame, SIZE, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    return cv2.GaussianBlur(g, (3, 3), 0)
+
+
+PERSON_MARGIN = 0.2  # arms, hair and shadows move outside a person's box
+
+
+def _cells(d: Detection, margin: float = 0.0) -> tuple[slice, slice]:
+    w, h = SIZE
+    mx, my = margin * (d.x2 - d.x1), margin * (d.y2 - d.y1)
+    x1, y1, x2, y2 = max(0.0, d.x1 - mx), max(0.0, d.y1 - my), min(1.0, d.x2 + mx), min(1.0, d.y2 + my)
+    return (slice(int(y1 * h), max(int(y1 * h) + 1, int(np.ceil(y2 * h)))),
+            slice(int(x1 * w), max(int(x1 * w) + 1, int(np.ceil(x2 * w)))))
+
+
+class ChangeHistory:
+    """Recent grey copies of one camera's frames, newest last."""
+
+    def __init__(self, baseline_s: float = 2.0):
+        self.baseline_s = baseline_s
+        self._frames: deque[tuple[float, np.ndarray]] = deque()
+
+    def add(self, frame: np.ndarray, t: float) -> None:
+        self._frames.append((t, small_grey(frame)))
+        while len(self._frames) > 2 and t - self._frames[1][0] >= self.baseline_s:
+            self._frames.popleft()
+
+    def changed_share(self, box: Detection, exclude: list[Detection] = ()) -> float | None:
+        """Share of ``box`` outside ``exclude`` that differs between the newest frame and the oldest
+        kept (up to ``baseline_s`` earlier); None before there are two frames or if nothing is left."""
+        if len(self._frames) < 2:
+            return None
+        (_, old), (_, new) = self._frames[0], self._frames[-1]
+        diff = cv2.absdiff(new, old) > LEVEL
+        keep = np.ones(diff.shape, bool)
+        for p in exclude:
+            keep[_cells(p, PERSON_MARGIN)] = False
+        cells = _cells(box)
+        n = int(keep[cells].sum())
+        return float((diff[cells] & keep[cells]).sum()) / n if n else None
