@@ -50,7 +50,12 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
                 for loop in state.background:
                     loop.start()
 
-            leadership = Leadership(state.engine, start_loops)
+            def stop_loops() -> None:
+                loops, state.background = state.background, []
+                for loop in reversed(loops):
+                    loop.stop()
+
+            leadership = Leadership(state.engine, start_loops, on_deposed=stop_loops)
             leadership.start()
         try:
             yield

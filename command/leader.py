@@ -48,6 +48,9 @@ class _FileLock:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 
+    def still_held(self) -> bool:
+        return self._fd is not None  # an flock lasts as long as the descriptor
+
 
 class _AdvisoryLock:
     def __init__(self, engine: Any):
@@ -74,9 +77,27 @@ class _AdvisoryLock:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                 self._conn.commit()
+            except Exception:  # the session is gone, and its lock with it
+                pass
             finally:
                 self._conn.close()
                 self._conn = None
+
+    def still_held(self) -> bool:
+        """False once the lock's session is gone (server restart, killed backend, network)."""
+        if self._conn is None:
+            return False
+        try:
+            # A session-level advisory lock lasts as long as its session: a live session holds it.
+            self._conn.execute(text("SELECT 1"))
+            self._conn.commit()
+            return True
+        except Exception:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+            return False
 
 
 class _AlwaysLock:
@@ -85,6 +106,9 @@ class _AlwaysLock:
 
     def release(self) -> None:
         pass
+
+    def still_held(self) -> bool:
+        return True
 
 
 def lock_for(engine: Any) -> _FileLock | _AdvisoryLock | _AlwaysLock:
@@ -97,11 +121,15 @@ def lock_for(engine: Any) -> _FileLock | _AdvisoryLock | _AlwaysLock:
 
 
 class Leadership:
-    """Calls ``on_elected`` once this process holds the lock: at once if it is free, else later."""
+    """Calls ``on_elected`` once this process holds the lock (at once if it is free, else later),
+    and ``on_deposed`` if the lock is lost while held (the PostgreSQL session holding it died),
+    after which it competes again: loops never run in two processes for longer than ``retry_s``."""
 
-    def __init__(self, engine: Any, on_elected: Callable[[], None], retry_s: float = 5.0):
+    def __init__(self, engine: Any, on_elected: Callable[[], None], retry_s: float = 5.0,
+                 on_deposed: Callable[[], None] | None = None):
         self.lock = lock_for(engine)
         self.on_elected = on_elected
+        self.on_deposed = on_deposed
         self.retry_s = retry_s
         self.leader = False
         self._stop = threading.Event()
@@ -120,16 +148,21 @@ class Leadership:
         return got
 
     def start(self) -> None:
-        if self._try():
-            return
-        log.info("another process runs the background loops; standing by (pid %d)", os.getpid())
-        self._thread = threading.Thread(target=self._wait, name="wp-leadership", daemon=True)
+        if not self._try():
+            log.info("another process runs the background loops; standing by (pid %d)", os.getpid())
+        self._thread = threading.Thread(target=self._watch, name="wp-leadership", daemon=True)
         self._thread.start()
 
-    def _wait(self) -> None:
+    def _watch(self) -> None:
         while not self._stop.wait(self.retry_s):
-            if self._try():
-                return
+            if not self.leader:
+                self._try()
+            elif not self.lock.still_held():
+                log.warning("lost the background-loop lock; stopping the loops (pid %d)", os.getpid())
+                self.leader = False
+                self.lock.release()
+                if self.on_deposed is not None:
+                    self.on_deposed()
 
     def stop_waiting(self) -> None:
         """No election after this returns (call before stopping the loops)."""

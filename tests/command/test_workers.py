@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import httpx
 import pytest
@@ -37,6 +38,32 @@ def test_one_process_holds_the_loops_and_a_standby_takes_over(db_url):
             x.release()
         e1.dispose()
         e2.dispose()
+
+
+@pytest.mark.postgres
+def test_a_leader_whose_database_session_dies_stops_its_loops_and_competes_again(pg_server):
+    """PostgreSQL restart or a killed backend frees the advisory lock: the old holder must notice.
+    (An flock cannot be lost while its process lives, so this is PostgreSQL's case alone.)"""
+    from sqlalchemy import text
+
+    url = pg_server.create_database(f"lead_{uuid.uuid4().hex[:8]}")
+    engine, admin = make_engine(url), make_engine(url)
+    calls: list[str] = []
+    lead = Leadership(engine, lambda: calls.append("elected"), retry_s=0.1, on_deposed=lambda: calls.append("deposed"))
+    try:
+        lead.start()
+        assert calls == ["elected"]
+        pid = lead.lock._conn.execute(text("SELECT pg_backend_pid()")).scalar()  # type: ignore[union-attr]
+        lead.lock._conn.commit()  # type: ignore[union-attr]
+        with admin.begin() as c:
+            c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        wait_until(lambda: calls[-2:] == ["deposed", "elected"], 10)  # noticed, stopped, took the lock again
+        assert lead.leader
+    finally:
+        lead.stop_waiting()
+        lead.release()
+        engine.dispose()
+        admin.dispose()
 
 
 @pytest.mark.slow
