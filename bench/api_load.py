@@ -22,7 +22,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,14 +38,11 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.pg import free_port  # noqa: E402
+from tests.service_proc import start  # noqa: E402
+
 LEVELS = ["red", "orange", "yellow", "blue"]
 TYPES = ["fire", "smoke", "intrusion", "gas", "off_post"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -100,24 +96,6 @@ def prepare(url: str, tmp: Path, workers: int = 1, mqtt_port: int | None = None)
         "comms": {"audio_dir": str(tmp / "audio")},
     }))
     return cfg, tokens
-
-
-def start_service(cfg: Path, port: int, log: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-c", "from watchpost.cli import main; main()", "-c", str(cfg), "serve",
-           "--host", "127.0.0.1", "--port", str(port), "--no-upgrade"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"service exited ({proc.returncode}); see {log}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("service did not come up in 60 s")
 
 
 def stop_service(proc: subprocess.Popen) -> None:
@@ -375,7 +353,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
             broker, mqtt_port = start_mosquitto(tmp)
         cfg, tokens = prepare(url, tmp, args.workers, mqtt_port)
         port = free_port()
-        proc = start_service(cfg, port, tmp / "service.log")
+        proc = start(cfg, port, tmp / "service.log", "--host", "127.0.0.1", "--no-upgrade", new_session=True)
         res = asyncio.run(run_load(f"http://127.0.0.1:{port}", tokens, args))
         log_lines = (tmp / "service.log").read_text(errors="replace").splitlines()
         first_tb = next((i for i, line in enumerate(log_lines) if line.startswith("Traceback")), None)

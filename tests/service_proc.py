@@ -38,18 +38,20 @@ def service_token(cfg: Path) -> str:
     return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("token:"))
 
 
-def start(cfg: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
-    """``watchpost serve`` on ``port``, returned once /healthz answers."""
+def start(cfg: Path, port: int, log: Path, *extra: str, new_session: bool = False) -> subprocess.Popen:
+    """``watchpost serve`` on ``port``, returned once /healthz answers. ``new_session`` puts it in
+    a process group of its own, so ``os.killpg`` also ends its worker processes."""
     proc = subprocess.Popen([sys.executable, "-m", "watchpost.cli", "-c", str(cfg), "serve", "--port", str(port),
-                             *extra], cwd=ROOT, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+                             *extra], cwd=ROOT, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
+                            start_new_session=new_session)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"service exited: {log.read_text()[-3000:]}")
+            raise RuntimeError(f"service exited ({proc.returncode}): {log.read_text()[-3000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return proc
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.kill()
-    raise AssertionError("service did not come up")
+    raise RuntimeError(f"service did not come up in 90 s; see {log}")
