@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.pg import free_port  # noqa: E402
-from tests.service_proc import start  # noqa: E402
+from tests.service_proc import find_mosquitto, start, start_mosquitto  # noqa: E402
 
 LEVELS = ["red", "orange", "yellow", "blue"]
 TYPES = ["fire", "smoke", "intrusion", "gas", "off_post"]
@@ -60,19 +60,6 @@ def summary(values: list[float]) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # service set-up
-
-
-def start_mosquitto(tmp: Path) -> tuple[subprocess.Popen, int]:
-    """A broker for several service workers (their push hubs wake each other over MQTT)."""
-    from tests.pg import wait_port
-
-    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = free_port()
-    (tmp / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen([exe, "-c", str(tmp / "mosquitto.conf")], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    wait_port(port)
-    return proc, port
 
 
 def prepare(url: str, tmp: Path, workers: int = 1, mqtt_port: int | None = None) -> tuple[Path, dict[str, str]]:
@@ -350,7 +337,10 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
             url = pg.create_database("bench")
         mqtt_port = None
         if args.workers > 1:
-            broker, mqtt_port = start_mosquitto(tmp)
+            exe = find_mosquitto()
+            if exe is None:
+                return {"skipped": "mosquitto (Debian package mosquitto) is not installed"}
+            broker, mqtt_port = start_mosquitto(tmp, exe)
         cfg, tokens = prepare(url, tmp, args.workers, mqtt_port)
         port = free_port()
         proc = start(cfg, port, tmp / "service.log", "--host", "127.0.0.1", "--no-upgrade", new_session=True)

@@ -43,18 +43,18 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        def start_loops() -> None:
+            state.background = build_background(state)
+            for loop in state.background:
+                loop.start()
+
+        def stop_loops() -> None:
+            loops, state.background = state.background, []
+            for loop in reversed(loops):
+                loop.stop()
+
         leadership = None
         if run_background:
-            def start_loops() -> None:
-                state.background = build_background(state)
-                for loop in state.background:
-                    loop.start()
-
-            def stop_loops() -> None:
-                loops, state.background = state.background, []
-                for loop in reversed(loops):
-                    loop.stop()
-
             leadership = Leadership(state.engine, start_loops, on_deposed=stop_loops)
             leadership.start()
         try:
@@ -62,8 +62,7 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
         finally:
             if leadership is not None:
                 leadership.stop_waiting()
-            for loop in reversed(state.background):
-                loop.stop()
+            stop_loops()
             if leadership is not None:
                 leadership.release()
             state.bus.close()

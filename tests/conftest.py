@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.pg import PostgresServer, find_pg_bin, free_port, wait_port
+from tests.pg import PostgresServer, find_pg_bin
+from tests.service_proc import find_mosquitto, start_mosquitto
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 os.environ.setdefault("YOLO_OFFLINE", "1")
@@ -113,14 +112,10 @@ def service(db_url, make_config):
 @pytest.fixture
 def mosquitto(tmp_path):
     """A real MQTT broker on a free loopback port; yields the port."""
-    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+    exe = find_mosquitto()
     if exe is None:
         pytest.skip("mosquitto (Debian package mosquitto) is not installed")
-    port = free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port)
+    proc, port = start_mosquitto(tmp_path, exe)
     yield port
     proc.terminate()
     proc.wait(5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,7 +12,23 @@ from pathlib import Path
 import httpx
 import yaml
 
+from tests.pg import free_port, wait_port
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def find_mosquitto() -> str | None:
+    return shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+
+
+def start_mosquitto(tmp: Path, exe: str) -> tuple[subprocess.Popen, int]:
+    """A real MQTT broker on a free loopback port, returned once it listens."""
+    port = free_port()
+    conf = tmp / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port
 
 
 def write_config(tmp: Path, **sections: dict) -> Path:

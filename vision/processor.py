@@ -13,7 +13,7 @@ from vision.change import ChangeHistory
 from vision.detect.base import Detection, Detector
 from vision.motion import MotionGate
 from vision.rules.events import RuleEvent
-from vision.rules.fire_smoke import FireSmokeRule
+from vision.rules.fire_smoke import FireSmokeRule, confident_people
 from vision.rules.off_post import OffPostRule
 from watchpost.config import Camera, Config
 
@@ -47,10 +47,9 @@ class CameraProcessor:
         self.off_post = [OffPostRule(rules_cfg.off_post, z, camera.duty_schedule, config.timezone)
                          for z in camera.zones if z.kind == "duty_post"] if "off_post" in self.rules else []
         self.gate = MotionGate() if camera.motion_gating else None
-        fs_cfg = rules_cfg.fire_smoke
-        self.fs_cfg = fs_cfg
-        self.history = (ChangeHistory(fs_cfg.change_baseline_s)
-                        if self.fire_smoke is not None and fs_cfg.smoke_min_change > 0 else None)
+        self.fs_cfg = rules_cfg.fire_smoke
+        self.history = (ChangeHistory(self.fs_cfg.change_baseline_s)
+                        if self.fire_smoke is not None and self.fs_cfg.smoke_min_change > 0 else None)
         self.last_detections: list[Detection] = []
 
     def process(self, frames_with_t: list[tuple[np.ndarray, float]], wall: datetime | None = None) -> list[RuleEvent]:
@@ -73,7 +72,7 @@ class CameraProcessor:
         return wanted
 
     def _drop_static_smoke(self, dets: list[Detection]) -> list[Detection]:
-        people = [d for d in dets if d.cls == "person" and d.score >= self.fs_cfg.person_veto_score]
+        people = confident_people(dets, self.fs_cfg)
         out = []
         for d in dets:
             if d.cls == "smoke":

@@ -45,11 +45,15 @@ def _inside_fraction(a: Detection, b: Detection) -> float:
     return (w * h / a.area) if w > 0 and h > 0 and a.area > 0 else 0.0
 
 
+def confident_people(detections: list[Detection], cfg: FireSmokeConfig) -> list[Detection]:
+    """The person boxes sure enough to speak for a smoke box (veto, static-smoke check)."""
+    return [p for p in detections if p.cls == "person" and p.score >= cfg.person_veto_score]
+
+
 def on_a_person(d: Detection, detections: list[Detection], cfg: FireSmokeConfig) -> bool:
     """Whether smoke box ``d`` lies mostly inside a confidently detected person (the veto)."""
-    return cfg.person_veto > 0 and any(
-        p.cls == "person" and p.score >= cfg.person_veto_score and _inside_fraction(d, p) >= cfg.person_veto
-        for p in detections)
+    return cfg.person_veto > 0 and any(_inside_fraction(d, p) >= cfg.person_veto
+                                       for p in confident_people(detections, cfg))
 
 
 class FireSmokeRule:

@@ -34,7 +34,9 @@ FAILURE_MODES = {
         "Accuracy is well below the issue's targets (see metrics): a nano model on ~1.4k positive images; "
         "treat alarms as prompts for a human check on live video.",
         "Validation frames come from the same videos as training frames (`fa_*`): val numbers are optimistic.",
-        "Plain grey or white walls and grey clothing are scored as smoke (up to 0.6). The worker drops smoke boxes that do not change over 2 s and smoke lying on a detected person; a wall with moving light or shadows can still pass the change check.",
+        "Plain grey or white walls and grey clothing are scored as smoke (up to 0.6). The worker drops smoke "
+        "boxes that do not change over 2 s and smoke lying on a detected person; a wall with moving light or "
+        "shadows can still pass the change check.",
     ],
     "person": [
         "Training/validation footage is one clinical-trial room seen from ceiling cameras; other rooms, "
