@@ -37,6 +37,9 @@ FAILURE_MODES = {
         "Plain grey or white walls and grey clothing are scored as smoke (up to 0.6). The worker drops smoke "
         "boxes that do not change over 2 s and smoke lying on a detected person; a wall with moving light or "
         "shadows can still pass the change check.",
+        "A fire seen close up, running past the frame's edges (a camera near a fire, a flame front across the "
+        "whole view), is often missed: val fire recall falls from 0.80 to 0.34 when only the middle of each fire "
+        "is in view (`python -m vision.eval.close_ups`), and a real top-down flame-front video got no detection.",
     ],
     "person": [
         "Training/validation footage is one clinical-trial room seen from ceiling cameras; other rooms, "
