@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.git_repo import commit_tree
 from vision.eval.dataset import load_clips
 from vision.eval.fire_video_set import FDV, FURG, build, main
 
@@ -22,11 +23,7 @@ def _repo_with_video(root: Path, name: str, fps: float, frames: int) -> Path:
     for k in range(frames):
         writer.write(np.full((48, 64, 3), 10 * k % 255, np.uint8))
     writer.release()
-    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
-    subprocess.run(git[:3] + ["init", "-q"], check=True)
-    subprocess.run(git + ["add", "."], check=True)
-    subprocess.run(git + ["commit", "-q", "-m", "video"], check=True)
-    return root / ".git"
+    return commit_tree(root)
 
 
 def test_copies_videos_with_ground_truth_and_sources(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import cv2
 import pytest
 from PIL import Image
 
+from tests.git_repo import commit_tree
 from vision.eval.dataset import load_clips
 from vision.eval.seated_set import POSTS, build
 
@@ -21,11 +21,7 @@ def _repo_with_gifs(root: Path) -> Path:
     for i, name in enumerate(POSTS):
         frames = [Image.new("RGB", (96, 54), (40 * i + 10 * k, 120, 200)) for k in range(3)]
         frames[0].save(root / "preview" / f"{name}.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
-    subprocess.run(git[:3] + ["init", "-q"], check=True)
-    subprocess.run(git + ["add", "."], check=True)
-    subprocess.run(git + ["commit", "-q", "-m", "gifs"], check=True)
-    return root / ".git"
+    return commit_tree(root)
 
 
 def test_builds_looped_on_post_clips_with_sources(tmp_path: Path) -> None:
