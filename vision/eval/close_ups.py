@@ -22,7 +22,8 @@ import cv2
 import numpy as np
 
 from vision.eval.dataset import load_image_set
-from vision.eval.detectors import Det, ImageDetector, build_detector
+from vision.eval.detectors import FIRESMOKE_LABELS, Det, ImageDetector, configured_detector
+from vision.eval.harness import alarm_thresholds
 from vision.eval.metrics import iou_matrix
 from watchpost.config import load_config
 
@@ -94,10 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         if not 0 < f <= MAX_FILL:
             ap.error(f"--fill: {f} is not in (0, {MAX_FILL:g}]")
     cfg = load_config()
-    rule, det_cfg = cfg.vision.rules.fire_smoke, cfg.vision.detector
-    detector = build_detector(det_cfg.fire_smoke_weights, ("fire", "smoke"), imgsz=det_cfg.fire_smoke_imgsz, conf=0.05)
-    res = analyse(args.set, args.split, detector, {"fire": rule.fire_threshold, "smoke": rule.smoke_threshold},
-                  args.fill, args.min_box)
+    thresholds = {c: t for c, t in alarm_thresholds(cfg, None).items() if c in FIRESMOKE_LABELS}
+    detector = configured_detector(cfg.vision.detector, FIRESMOKE_LABELS, conf=0.05)
+    res = analyse(args.set, args.split, detector, thresholds, args.fill, args.min_box)
     print(json.dumps(res, indent=1))
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from watchpost.config import Detector as DetectorConfig
 
 
 
@@ -51,6 +54,23 @@ def build_detector(
     plugin = load_detector(backend, str(weights), classes=list(keep) if keep else None, imgsz=imgsz,
                            device=device, threads=threads, conf=conf)
     return PluginImageDetector(plugin)
+
+
+FIRESMOKE_LABELS = ("fire", "smoke")
+PERSON_LABELS = ("person",)
+
+
+def configured_detector(det_cfg: DetectorConfig, labels: tuple[str, ...], conf: float = 0.001) -> ImageDetector:
+    """The worker's fire/smoke (``FIRESMOKE_LABELS``) or person (``PERSON_LABELS``) detector as
+    ``vision.detector`` sets it up: weights, input size, backend, device and threads."""
+    if labels == FIRESMOKE_LABELS:
+        weights, imgsz = det_cfg.fire_smoke_weights, det_cfg.fire_smoke_imgsz
+    elif labels == PERSON_LABELS:
+        weights, imgsz = det_cfg.person_weights, det_cfg.imgsz
+    else:
+        raise ValueError(f"no configured detector for labels {labels}")
+    return build_detector(weights, labels, imgsz, conf, backend=det_cfg.backend, device=det_cfg.device,
+                          threads=det_cfg.threads)
 
 
 class MultiDetector:

@@ -11,13 +11,11 @@ from watchpost.config import Config
 from vision.eval import report as rpt
 from vision.eval.clips import evaluate_clips
 from vision.eval.dataset import EvalSetError, find_clip_indexes, load_clips, load_image_set
-from vision.eval.detectors import ImageDetector, MultiDetector, PredictionsDetector, build_detector
+from vision.eval.detectors import (FIRESMOKE_LABELS, PERSON_LABELS, ImageDetector, MultiDetector, PredictionsDetector,
+                                   configured_detector)
 from vision.eval.images import ImageOutcome, evaluate_images
 
 log = logging.getLogger(__name__)
-
-FIRESMOKE_LABELS = ("fire", "smoke")
-PERSON_LABELS = ("person",)
 
 
 @dataclass
@@ -65,16 +63,15 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         image_set = load_image_set(opts.set_dir, opts.split)
         wanted = set(image_set.names.values())
         parts: list[ImageDetector] = []
-        plug = {"backend": det_cfg.backend, "device": det_cfg.device, "threads": det_cfg.threads}
         if opts.predictions is not None:
             parts.append(PredictionsDetector(opts.predictions))
             detectors["predictions"] = {"weights": str(opts.predictions), "sha256": rpt.sha256(opts.predictions)}
         else:
             if wanted & set(FIRESMOKE_LABELS):
-                parts.append(build_detector(fs, FIRESMOKE_LABELS, fs_imgsz, **plug))
+                parts.append(configured_detector(config.vision.detector, FIRESMOKE_LABELS))
                 detectors["firesmoke"] = {"weights": str(fs), "sha256": rpt.sha256(fs), "imgsz": fs_imgsz}
             if wanted & set(PERSON_LABELS):
-                parts.append(build_detector(person, PERSON_LABELS, p_imgsz, **plug))
+                parts.append(configured_detector(config.vision.detector, PERSON_LABELS))
                 detectors["person"] = {"weights": str(person), "sha256": rpt.sha256(person), "imgsz": p_imgsz}
         if not parts:
             raise EvalSetError(f"{opts.set_dir}: data.yaml names {sorted(wanted)} include none of fire/smoke/person")

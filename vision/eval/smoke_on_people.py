@@ -18,7 +18,7 @@ import cv2
 
 from vision.detect.base import Detection
 from vision.eval.dataset import load_image_set
-from vision.eval.detectors import Det, build_detector
+from vision.eval.detectors import FIRESMOKE_LABELS, PERSON_LABELS, Det, configured_detector
 from vision.rules.fire_smoke import on_a_person
 from watchpost.config import load_config
 
@@ -31,8 +31,8 @@ def _norm(d: Det, w: int, h: int) -> Detection:
 def analyse(set_dir: Path, splits: list[str]) -> dict[str, object]:
     cfg = load_config()
     rule, det_cfg = cfg.vision.rules.fire_smoke, cfg.vision.detector
-    fs = build_detector(det_cfg.fire_smoke_weights, ("fire", "smoke"), imgsz=det_cfg.fire_smoke_imgsz, conf=0.05)
-    people = build_detector(det_cfg.person_weights, ("person",), imgsz=det_cfg.imgsz, conf=0.05)
+    fs = configured_detector(det_cfg, FIRESMOKE_LABELS, conf=0.05)
+    people = configured_detector(det_cfg, PERSON_LABELS, conf=0.05)
     out: dict[str, object] = {"thresholds": {"fire": rule.fire_threshold, "smoke": rule.smoke_threshold,
                                              "person_veto": rule.person_veto}, "images": 0,
                               "fire_frames": [], "smoke_frames": [], "smoke_vetoed_frames": []}
