@@ -43,13 +43,17 @@ def zoom_crop(image: np.ndarray, box: tuple[float, float, float, float],
         raise ValueError(f"fill must be in (0, {MAX_FILL:g}], got {fill}")
     x1, y1, x2, y2 = box
     side = max(x2 - x1, y2 - y1) / fill
-    ox, oy = (x1 + x2 - side) / 2, (y1 + y2 - side) / 2
-    s, ix, iy = max(1, round(side)), round(ox), round(oy)
+    s, ix, iy = max(1, round(side)), round((x1 + x2 - side) / 2), round((y1 + y2 - side) / 2)
+    return square_crop(image, ix, iy, s), (max(0.0, x1 - ix), max(0.0, y1 - iy), min(float(s), x2 - ix),
+                                           min(float(s), y2 - iy))
+
+
+def square_crop(image: np.ndarray, ix: int, iy: int, side: int) -> np.ndarray:
+    """The ``side`` x ``side`` window whose top-left corner is (ix, iy); grey where it leaves the image."""
     h, w = image.shape[:2]
-    pad = max(0, -ix, -iy, ix + s - w, iy + s - h)
+    pad = max(0, -ix, -iy, ix + side - w, iy + side - h)
     padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=PAD_GREY) if pad else image
-    crop = padded[iy + pad:iy + pad + s, ix + pad:ix + pad + s]
-    return crop, (max(0.0, x1 - ix), max(0.0, y1 - iy), min(float(s), x2 - ix), min(float(s), y2 - iy))
+    return padded[iy + pad:iy + pad + side, ix + pad:ix + pad + side]
 
 
 def found(dets: list[Det], cls: str, box: tuple[float, float, float, float], threshold: float) -> bool:

@@ -22,6 +22,12 @@ from watchpost.cli import config_from
 @click.option("--freeze", type=click.IntRange(min=0), help="freeze the first N layers (10 = backbone)")
 @click.option("--base", help="start checkpoint (default ../shared/models/yolo11n-coco.pt)")
 @click.option("--seed", type=int)
+@click.option("--close-ups", type=click.IntRange(min=0),
+              help="close-up views per large fire/smoke train box (crops cutting through it); 0 = none")
+@click.option("--train-limit", type=click.IntRange(min=1),
+              help="train on a seeded sample of this many train images plus the close-up views (CPU fine-tune)")
+@click.option("--mosaic", type=click.FloatRange(0, 1), help="mosaic probability (0 for a short fine-tune)")
+@click.option("--device", help="ultralytics device: cpu (default) or a GPU index")
 @click.option("--keep-base-classes", is_flag=True, help="train with the base model's class list (person: COCO)")
 @click.option("--resume", is_flag=True, help="continue the interrupted run from <work-dir>/runs/<name>/weights/last.pt")
 @click.option("--work-dir", default="var/train", show_default=True, type=click.Path(file_okay=False, path_type=Path),
@@ -33,7 +39,8 @@ from watchpost.cli import config_from
               help="with --ship-only: the ultralytics run folder it came from (recipe and curves for the card)")
 @click.pass_context
 def train_cmd(ctx: click.Context, data: Path, name: str, epochs: int | None, imgsz: int | None, batch: int | None,
-              lr0: float | None, freeze: int | None, base: str | None, seed: int | None, keep_base_classes: bool,
+              lr0: float | None, freeze: int | None, base: str | None, seed: int | None, close_ups: int | None,
+              train_limit: int | None, mosaic: float | None, device: str | None, keep_base_classes: bool,
               resume: bool, work_dir: Path, models_root: Path, ship_from: Path | None, run_dir: Path | None) -> None:
     """Fine-tune on DATA from the COCO checkpoint, then write models/<name>/{best.pt,best.onnx,card.md}."""
     from pydantic import ValidationError
@@ -47,7 +54,8 @@ def train_cmd(ctx: click.Context, data: Path, name: str, epochs: int | None, img
         raise click.BadParameter("letters, digits, - and _ only", param_hint="--model")
     config = config_from(ctx)
     overrides = {k: v for k, v in dict(epochs=epochs, imgsz=imgsz, batch=batch, lr0=lr0, freeze=freeze,
-                                       seed=seed, base=base).items() if v is not None}
+                                       seed=seed, base=base, close_ups=close_ups, train_limit=train_limit, mosaic=mosaic,
+                                       device=device).items() if v is not None}
     if keep_base_classes:
         overrides["keep_base_classes"] = True
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_BASE = "../shared/models/yolo11n-coco.pt"
 
@@ -49,8 +49,28 @@ class Recipe(BaseModel):
         "detection head transfers; data classes are mapped to base ids by name",
     )
 
+    close_ups: int = Field(
+        default=0, ge=0,
+        description="close-up views per large fire/smoke box of the train split: crops that cut through the "
+        "box, labels clipped (vision.train.close_up_views); 0 = none",
+    )
+    close_up_fill: tuple[float, float] = Field(
+        default=(1.2, 2.5), description="range of box side / crop side for the close-up views (>= 1)")
+    train_limit: int | None = Field(
+        default=None, ge=1,
+        description="train on a seeded sample of this many train images (plus the close-up views): a CPU fine-tune",
+    )
+
+    @field_validator("close_up_fill")
+    @classmethod
+    def _fill_range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 1.0 <= v[0] <= v[1]:
+            raise ValueError(f"close_up_fill must be (low, high) with 1 <= low <= high, got {v}")
+        return v
+
     def train_kwargs(self) -> dict[str, Any]:
-        kw = self.model_dump(exclude={"base", "keep_base_classes", "cache"})
+        kw = self.model_dump(exclude={"base", "keep_base_classes", "cache", "close_ups", "close_up_fill",
+                                      "train_limit"})
         if kw["freeze"] is None:
             kw.pop("freeze")
         kw["cache"] = "ram" if self.cache else False

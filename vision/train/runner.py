@@ -19,7 +19,7 @@ from vision.eval.harness import EvalOptions, run as run_eval
 from vision.eval.report import write_html, write_json
 from vision.detect.yolo_env import prepare_offline
 from vision.train import card
-from vision.train.data_prep import prepare
+from vision.train.data_prep import CloseUps, prepare
 from vision.train.onnx_check import compare, export_onnx
 from vision.train.recipe import Recipe
 
@@ -50,6 +50,10 @@ FAILURE_MODES = {
         "Mannequins, posters and reflections of people in windows can be detected as people (keeps the post 'occupied').",
     ],
 }
+
+# Fire only: smoke close-ups already score well (close_ups fill 2.5: 0.75 vs 0.61 full) and grey crops
+# of smoke would teach "grey = smoke", the worst false alarm on walls. Person detectors get none.
+CLOSE_UP_CLASSES = ("fire",)
 
 PURPOSE = {
     "firesmoke": "Detects open fire (`fire`) and smoke (`smoke`) in CCTV frames for the worker's fire/smoke "
@@ -108,7 +112,9 @@ def train(data: Path, name: str, recipe: Recipe, base: Path, work_dir: Path, res
     base_names = None
     if recipe.keep_base_classes:
         base_names = {int(k): str(v) for k, v in YOLO(str(base)).names.items()}
-    data_yaml = prepare(data, work_dir / "data" / name, base_names)
+    close_ups = (CloseUps(recipe.close_ups, recipe.close_up_fill, frozenset(CLOSE_UP_CLASSES))
+                 if recipe.close_ups else None)
+    data_yaml = prepare(data, work_dir / "data" / name, base_names, close_ups, recipe.train_limit, recipe.seed)
     YOLO(str(base)).train(data=str(data_yaml), project=str((work_dir / "runs").resolve()), name=name,
                           **recipe.train_kwargs())
     return run_dir
