@@ -10,11 +10,13 @@ import cv2
 import numpy as np
 import pytest
 import yaml
+from click.testing import CliRunner
 from pydantic import ValidationError
 
 from vision.train.close_up_views import MIN_SIDE_PX, clip_labels, views_of, write_views
 from vision.train.data_prep import CloseUps, prepare
 from vision.train.recipe import Recipe
+from watchpost.cli import main
 
 
 def test_clip_labels_box_filling_the_window_becomes_the_whole_crop() -> None:
@@ -107,3 +109,14 @@ def test_recipe_close_up_fields_are_validated_and_not_passed_to_ultralytics() ->
     assert not {"close_ups", "close_up_fill", "train_limit"} & set(kw)
     with pytest.raises(ValidationError, match="close_up_fill"):
         Recipe(close_up_fill=(0.5, 2.0))
+
+
+@pytest.mark.parametrize("args, named", [(["--train-limit", "0"], "--train-limit"),
+                                         (["--close-ups", "-1"], "--close-ups"),
+                                         (["--mosaic", "1.5"], "--mosaic")])
+def test_train_cli_names_the_bad_option(tmp_path: Path, args: list[str], named: str) -> None:
+    make_set(tmp_path / "src")
+    res = CliRunner().invoke(main, ["vision", "train", "--data", str(tmp_path / "src"), "--model", "x",
+                                    "--work-dir", str(tmp_path / "w"), *args])
+    assert res.exit_code == 2 and named in res.output
+    assert not (tmp_path / "w").exists()

@@ -23,9 +23,10 @@ from watchpost.cli import config_from
 @click.option("--base", help="start checkpoint (default ../shared/models/yolo11n-coco.pt)")
 @click.option("--seed", type=int)
 @click.option("--close-ups", type=click.IntRange(min=0),
-              help="close-up views per large fire/smoke train box (crops cutting through it); 0 = none")
+              help="close-up views per large fire box of the train split (crops cutting through it); 0 = none")
 @click.option("--train-limit", type=click.IntRange(min=1),
               help="train on a seeded sample of this many train images plus the close-up views (CPU fine-tune)")
+@click.option("--warmup-epochs", type=click.FloatRange(min=0), help="0 when continuing from a trained model")
 @click.option("--mosaic", type=click.FloatRange(0, 1), help="mosaic probability (0 for a short fine-tune)")
 @click.option("--device", help="ultralytics device: cpu (default) or a GPU index")
 @click.option("--keep-base-classes", is_flag=True, help="train with the base model's class list (person: COCO)")
@@ -40,9 +41,9 @@ from watchpost.cli import config_from
 @click.pass_context
 def train_cmd(ctx: click.Context, data: Path, name: str, epochs: int | None, imgsz: int | None, batch: int | None,
               lr0: float | None, freeze: int | None, base: str | None, seed: int | None, close_ups: int | None,
-              train_limit: int | None, mosaic: float | None, device: str | None, keep_base_classes: bool,
-              resume: bool, work_dir: Path, models_root: Path, ship_from: Path | None, run_dir: Path | None) -> None:
-    """Fine-tune on DATA from the COCO checkpoint, then write models/<name>/{best.pt,best.onnx,card.md}."""
+              train_limit: int | None, warmup_epochs: float | None, mosaic: float | None, device: str | None,
+              keep_base_classes: bool, resume: bool, work_dir: Path, models_root: Path, ship_from: Path | None, run_dir: Path | None) -> None:
+    """Fine-tune on DATA (from the COCO checkpoint unless --base), then write models/<name>/{best.pt,best.onnx,card.md}."""
     from pydantic import ValidationError
 
     from vision.eval.dataset import EvalSetError
@@ -53,9 +54,10 @@ def train_cmd(ctx: click.Context, data: Path, name: str, epochs: int | None, img
     if not name.replace("-", "").replace("_", "").isalnum():
         raise click.BadParameter("letters, digits, - and _ only", param_hint="--model")
     config = config_from(ctx)
-    overrides = {k: v for k, v in dict(epochs=epochs, imgsz=imgsz, batch=batch, lr0=lr0, freeze=freeze,
-                                       seed=seed, base=base, close_ups=close_ups, train_limit=train_limit, mosaic=mosaic,
-                                       device=device).items() if v is not None}
+    given = dict(epochs=epochs, imgsz=imgsz, batch=batch, lr0=lr0, freeze=freeze, seed=seed, base=base,
+                 close_ups=close_ups, train_limit=train_limit, warmup_epochs=warmup_epochs, mosaic=mosaic,
+                 device=device)
+    overrides = {k: v for k, v in given.items() if v is not None}
     if keep_base_classes:
         overrides["keep_base_classes"] = True
     try:
