@@ -120,3 +120,19 @@ def test_train_cli_names_the_bad_option(tmp_path: Path, args: list[str], named: 
                                     "--work-dir", str(tmp_path / "w"), *args])
     assert res.exit_code == 2 and named in res.output
     assert not (tmp_path / "w").exists()
+
+
+def test_gpu_pack_shrinks_large_views_and_keeps_their_labels(tmp_path: Path) -> None:
+    """The GPU job's packed data: views over 640 px are shrunk (labels are normalised, so unchanged)."""
+    from PIL import Image
+
+    from vision.train.gpu_pack import pack_split
+
+    (tmp_path / "img").mkdir()
+    (tmp_path / "lab").mkdir()
+    cv2.imwrite(str(tmp_path / "img" / "cu_a_0.jpg"), np.full((900, 900, 3), 200, np.uint8))
+    (tmp_path / "lab" / "cu_a_0.txt").write_text("0 0.5 0.5 1.0 1.0\n")
+    n = pack_split(tmp_path / "img", tmp_path / "lab", tmp_path / "o" / "images", tmp_path / "o" / "labels", 72,
+                   max_side=640)
+    assert n == 1 and Image.open(tmp_path / "o" / "images" / "cu_a_0.webp").size == (640, 640)
+    assert (tmp_path / "o" / "labels" / "cu_a_0.txt").read_text() == "0 0.5 0.5 1.0 1.0\n"

@@ -15,22 +15,29 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from PIL import Image
 
+from vision.train.close_up_views import CLOSE_UP_CLASSES, DEFAULT_FILLS, write_views
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pack_split(src: Path, dst: Path, split: str, quality: int, sample: int | None = None) -> int:
-    images = sorted((src / "images" / split).glob("*.jpg"))
+def pack_split(src_images: Path, src_labels: Path, dst_images: Path, dst_labels: Path, quality: int,
+               sample: int | None = None, max_side: int | None = None) -> int:
+    images = sorted(src_images.glob("*.jpg"))
     if sample:
         images = sorted(random.Random(0).sample(images, min(sample, len(images))))
-    (dst / "images" / split).mkdir(parents=True, exist_ok=True)
-    (dst / "labels" / split).mkdir(parents=True, exist_ok=True)
+    dst_images.mkdir(parents=True, exist_ok=True)
+    dst_labels.mkdir(parents=True, exist_ok=True)
     for p in images:
-        Image.open(p).convert("RGB").save(dst / "images" / split / f"{p.stem}.webp", "WEBP", quality=quality, method=6)
-        shutil.copyfile(src / "labels" / split / f"{p.stem}.txt", dst / "labels" / split / f"{p.stem}.txt")
+        im = Image.open(p).convert("RGB")
+        if max_side and max(im.size) > max_side:
+            im.thumbnail((max_side, max_side))  # labels are normalised: a resize leaves them valid
+        im.save(dst_images / f"{p.stem}.webp", "WEBP", quality=quality, method=6)
+        shutil.copyfile(src_labels / f"{p.stem}.txt", dst_labels / f"{p.stem}.txt")
     return len(images)
 
 
@@ -38,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=ROOT / ".gpu", help="must be ignored by git (.git/info/exclude)")
+    ap.add_argument("--close-ups", type=int, default=0, metavar="N",
+                    help="add N close-up views per large fire box to the fire/smoke train split "
+                    "(vision.train.close_up_views)")
     args = ap.parse_args(argv)
     out: Path = args.out
     if out.exists():
@@ -47,7 +57,17 @@ def main(argv: list[str] | None = None) -> None:
     shutil.copyfile(args.shared / "models" / "yolo11n-coco.pt", out / "base" / "yolo11n-coco.pt")
     for name, quality in (("firesmoke", 72), ("person", 60)):
         src, dst = args.shared / "data" / name, out / "data" / name
-        print(name, "train", pack_split(src, dst, "train", quality), "val", pack_split(src, dst, "val", 60, 80))
+        n = {split: pack_split(src / "images" / split, src / "labels" / split, dst / "images" / split,
+                               dst / "labels" / split, quality if split == "train" else 60,
+                               None if split == "train" else 80) for split in ("train", "val")}
+        print(name, n)
+    if args.close_ups:
+        with tempfile.TemporaryDirectory() as tmp:
+            views = Path(tmp)
+            write_views(args.shared / "data" / "firesmoke", views, set(CLOSE_UP_CLASSES), args.close_ups, DEFAULT_FILLS)
+            dst = out / "data" / "firesmoke"
+            print("close-up views", pack_split(views / "images", views / "labels", dst / "images" / "train",
+                                               dst / "labels" / "train", 72, max_side=640))
     subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d",
                     str(out / "whl"), "ultralytics==8.4.190", "ultralytics-thop==2.2.3"], check=True)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vision.train.close_up_views import DEFAULT_FILLS
+
 DEFAULT_BASE = "../shared/models/yolo11n-coco.pt"
 
 
@@ -55,7 +57,7 @@ class Recipe(BaseModel):
         "box, labels clipped (vision.train.close_up_views); 0 = none",
     )
     close_up_fill: tuple[float, float] = Field(
-        default=(1.2, 2.5), description="range of box side / crop side for the close-up views (>= 1)")
+        default=DEFAULT_FILLS, description="range of box side / crop side for the close-up views (>= 1)")
     train_limit: int | None = Field(
         default=None, ge=1,
         description="train on a seeded sample of this many train images (plus the close-up views): a CPU fine-tune",

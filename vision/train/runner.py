@@ -19,6 +19,7 @@ from vision.eval.harness import EvalOptions, run as run_eval
 from vision.eval.report import write_html, write_json
 from vision.detect.yolo_env import prepare_offline
 from vision.train import card
+from vision.train.close_up_views import CLOSE_UP_CLASSES
 from vision.train.data_prep import CloseUps, prepare
 from vision.train.onnx_check import compare, export_onnx
 from vision.train.recipe import Recipe
@@ -50,10 +51,6 @@ FAILURE_MODES = {
         "Mannequins, posters and reflections of people in windows can be detected as people (keeps the post 'occupied').",
     ],
 }
-
-# Fire only: smoke close-ups already score well (close_ups fill 2.5: 0.75 vs 0.61 full) and grey crops
-# of smoke would teach "grey = smoke", the worst false alarm on walls. Person detectors get none.
-CLOSE_UP_CLASSES = ("fire",)
 
 PURPOSE = {
     "firesmoke": "Detects open fire (`fire`) and smoke (`smoke`) in CCTV frames for the worker's fire/smoke "
