@@ -61,6 +61,18 @@ def data_section(kind: str) -> str:
     return "\n".join(out) + "\n"
 
 
+# Everything from this line on is written by hand (clip replays, real video, close-ups, target status)
+# and survives `watchpost vision train` regenerating the card above it.
+HAND_WRITTEN = ("<!-- Hand-written sections below: kept when `watchpost vision train` regenerates this card; "
+                "re-measure their numbers when the weights change. -->")
+
+
+def kept_sections(old_card: str) -> str:
+    """The hand-written tail of an existing card (from the ``HAND_WRITTEN`` marker on), or ""."""
+    at = old_card.find(HAND_WRITTEN)
+    return old_card[at:] if at >= 0 else ""
+
+
 def metrics_section(summary: dict[str, Any] | None, report_cmd: str) -> str:
     if not summary:
         return "_Not measured yet._\n"

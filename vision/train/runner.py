@@ -156,6 +156,7 @@ def ship(
            f"--no-clips --out report.json")
     if recipe is None and run_dir is not None:
         recipe = _run_args(run_dir)
+    card_md = out / "card.md"
     text = card.render(
         name=name, kind=name if name in card.DATA_SOURCES else data.name,
         purpose=PURPOSE.get(name, f"Detector `{name}`."), recipe=recipe,
@@ -163,6 +164,7 @@ def ship(
         summary=report["summary"]["images"], report_cmd=cmd, onnx_check=check,
         failure_modes=FAILURE_MODES.get(name, ["Not characterised yet."]),
         trained=run_dir is not None or recipe is not None,
+        extra=card.kept_sections(card_md.read_text()) if card_md.is_file() else "",
     )
-    (out / "card.md").write_text(text)
+    card_md.write_text(text)
     return ShipResult(out, report, check)
