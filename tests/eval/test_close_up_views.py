@@ -136,3 +136,21 @@ def test_gpu_pack_shrinks_large_views_and_keeps_their_labels(tmp_path: Path) -> 
                    max_side=640)
     assert n == 1 and Image.open(tmp_path / "o" / "images" / "cu_a_0.webp").size == (640, 640)
     assert (tmp_path / "o" / "labels" / "cu_a_0.txt").read_text() == "0 0.5 0.5 1.0 1.0\n"
+
+
+def test_ultralytics_reads_the_scratch_copy_and_writes_nothing_beside_the_source(tmp_path: Path) -> None:
+    """Regression: through a link to the whole images/ folder, ultralytics resolved the split folder to
+    the source, read its labels and wrote labels/val.cache into ../shared."""
+    from ultralytics.data.dataset import YOLODataset
+    from ultralytics.data.utils import check_det_dataset
+
+    make_set(tmp_path / "src")
+    before = sorted(str(p.relative_to(tmp_path / "src")) for p in (tmp_path / "src").rglob("*"))
+    cu = CloseUps(per_box=1, fills=(1.2, 2.0), classes=frozenset({"fire"}))
+    data = check_det_dataset(str(prepare(tmp_path / "src", tmp_path / "s", close_ups=cu, train_limit=3)))
+    for split in ("train", "val"):
+        ds = YOLODataset(img_path=data[split], data=data, imgsz=64, augment=False)
+        assert all(f.startswith(str(tmp_path / "s")) for f in ds.label_files)
+        assert sum(len(lab["cls"]) for lab in ds.labels) > 0
+    assert sorted(str(p.relative_to(tmp_path / "src")) for p in (tmp_path / "src").rglob("*")) == before
+    assert list((tmp_path / "s" / "labels").glob("*.cache"))
