@@ -26,7 +26,10 @@ KILL_AT = 7
 
 
 def test_sigkill_mid_batch_loses_nothing_and_duplicates_nothing(db_url, fake_twilio, comms_config, tmp_path):
-    cfg = comms_config(db_url, fake_twilio, batch_size=5, reconcile_after_s=0)
+    # One round claims all N while only send_workers (4) calls are in flight: when the provider stores the
+    # KILL_AT-th message at most a few more can land, so some claimed messages never reach it, whatever
+    # the timing (with batch_size 5 the rest of a batch could all land first, leaving nothing to requeue).
+    cfg = comms_config(db_url, fake_twilio, batch_size=N, send_workers=4, reconcile_after_s=0)
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     numbers = [f"+86139000{i:05d}" for i in range(N)]
