@@ -100,6 +100,10 @@ def test_prepare_without_a_sample_trains_on_the_folder_and_the_views(tmp_path: P
     cu = CloseUps(per_box=1, fills=(1.2, 2.0), classes=frozenset({"fire"}))
     doc = yaml.safe_load(prepare(tmp_path / "src", tmp_path / "s", close_ups=cu).read_text())
     assert doc["train"] == ["images/train", "closeup/images"]
+    listed = (tmp_path / "src" / "data.yaml").read_text().replace("train: images/train", "train: [images/train]")
+    (tmp_path / "src" / "data.yaml").write_text(listed)
+    doc = yaml.safe_load(prepare(tmp_path / "src", tmp_path / "s", close_ups=cu).read_text())
+    assert doc["train"] == ["images/train", "closeup/images"]
     with pytest.raises(ValueError, match="fills"):
         write_views(tmp_path / "src", tmp_path / "w", {"fire"}, 1, (0.8, 2.0))
 
@@ -126,14 +130,14 @@ def test_gpu_pack_shrinks_large_views_and_keeps_their_labels(tmp_path: Path) -> 
     """The GPU job's packed data: views over 640 px are shrunk (labels are normalised, so unchanged)."""
     from PIL import Image
 
-    from vision.train.gpu_pack import pack_split
+    from vision.train.gpu_pack import pack_images
 
     (tmp_path / "img").mkdir()
     (tmp_path / "lab").mkdir()
     cv2.imwrite(str(tmp_path / "img" / "cu_a_0.jpg"), np.full((900, 900, 3), 200, np.uint8))
     (tmp_path / "lab" / "cu_a_0.txt").write_text("0 0.5 0.5 1.0 1.0\n")
-    n = pack_split(tmp_path / "img", tmp_path / "lab", tmp_path / "o" / "images", tmp_path / "o" / "labels", 72,
-                   max_side=640)
+    n = pack_images(tmp_path / "img", tmp_path / "lab", tmp_path / "o" / "images", tmp_path / "o" / "labels", 72,
+                    max_side=640)
     assert n == 1 and Image.open(tmp_path / "o" / "images" / "cu_a_0.webp").size == (640, 640)
     assert (tmp_path / "o" / "labels" / "cu_a_0.txt").read_text() == "0 0.5 0.5 1.0 1.0\n"
 

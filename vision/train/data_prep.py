@@ -86,7 +86,7 @@ def prepare(data_dir: Path, scratch: Path, base_names: dict[int, str] | None = N
             (raw / "images").rename(scratch / "closeup" / "images")
             _copy_labels(raw / "labels", scratch / "closeup" / "labels", remap)
             extra = sorted((scratch / "closeup" / "images").iterdir())
-            train = [doc["train"], "closeup/images"]
+            train = [*(doc["train"] if isinstance(doc["train"], list) else [doc["train"]]), "closeup/images"]
         shutil.rmtree(raw)
     if train_limit is not None:
         if not isinstance(doc["train"], str):

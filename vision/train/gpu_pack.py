@@ -25,8 +25,13 @@ from vision.train.close_up_views import CLOSE_UP_CLASSES, DEFAULT_FILLS, write_v
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pack_split(src_images: Path, src_labels: Path, dst_images: Path, dst_labels: Path, quality: int,
-               sample: int | None = None, max_side: int | None = None) -> int:
+def pack_split(src: Path, dst: Path, split: str, quality: int, sample: int | None = None) -> int:
+    return pack_images(src / "images" / split, src / "labels" / split, dst / "images" / split,
+                       dst / "labels" / split, quality, sample)
+
+
+def pack_images(src_images: Path, src_labels: Path, dst_images: Path, dst_labels: Path, quality: int,
+                sample: int | None = None, max_side: int | None = None) -> int:
     images = sorted(src_images.glob("*.jpg"))
     if sample:
         images = sorted(random.Random(0).sample(images, min(sample, len(images))))
@@ -57,17 +62,14 @@ def main(argv: list[str] | None = None) -> None:
     shutil.copyfile(args.shared / "models" / "yolo11n-coco.pt", out / "base" / "yolo11n-coco.pt")
     for name, quality in (("firesmoke", 72), ("person", 60)):
         src, dst = args.shared / "data" / name, out / "data" / name
-        n = {split: pack_split(src / "images" / split, src / "labels" / split, dst / "images" / split,
-                               dst / "labels" / split, quality if split == "train" else 60,
-                               None if split == "train" else 80) for split in ("train", "val")}
-        print(name, n)
+        print(name, "train", pack_split(src, dst, "train", quality), "val", pack_split(src, dst, "val", 60, 80))
     if args.close_ups:
         with tempfile.TemporaryDirectory() as tmp:
-            views = Path(tmp)
-            write_views(args.shared / "data" / "firesmoke", views, set(CLOSE_UP_CLASSES), args.close_ups, DEFAULT_FILLS)
-            dst = out / "data" / "firesmoke"
-            print("close-up views", pack_split(views / "images", views / "labels", dst / "images" / "train",
-                                               dst / "labels" / "train", 72, max_side=640))
+            views, dst = Path(tmp), out / "data" / "firesmoke"
+            write_views(args.shared / "data" / "firesmoke", views, set(CLOSE_UP_CLASSES), args.close_ups,
+                        DEFAULT_FILLS)
+            print("close-up views", pack_images(views / "images", views / "labels", dst / "images" / "train",
+                                                dst / "labels" / "train", 72, max_side=640))
     subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d",
                     str(out / "whl"), "ultralytics==8.4.190", "ultralytics-thop==2.2.3"], check=True)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

@@ -53,7 +53,7 @@ class Recipe(BaseModel):
 
     close_ups: int = Field(
         default=0, ge=0,
-        description="close-up views per large fire/smoke box of the train split: crops that cut through the "
+        description="close-up views per large fire box of the train split: crops that cut through the "
         "box, labels clipped (vision.train.close_up_views); 0 = none",
     )
     close_up_fill: tuple[float, float] = Field(
