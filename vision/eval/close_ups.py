@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision.eval.dataset import load_image_set
+from vision.eval.dataset import load_image_set, to_pixels
 from vision.eval.detectors import FIRESMOKE_LABELS, Det, ImageDetector, configured_detector
 from vision.eval.harness import alarm_thresholds
 from vision.eval.metrics import iou_matrix
@@ -75,7 +75,7 @@ def analyse(set_dir: Path, split: str | None, detector: ImageDetector, threshold
         h, w = img.shape[:2]
         full = detector.detect(img, item.path)
         for cls, cx, cy, bw, bh in big:
-            box = ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)
+            box = to_pixels(cx, cy, bw, bh, w, h)
             c = counts[cls]
             c["boxes"] += 1
             c["full"] += found(full, cls, box, thresholds[cls])

@@ -31,6 +31,11 @@ class LabelledImage:
         return not self.boxes
 
 
+def to_pixels(cx: float, cy: float, bw: float, bh: float, w: int, h: int) -> tuple[float, float, float, float]:
+    """A normalized (cx, cy, w, h) box as (x1, y1, x2, y2) pixels of a ``w`` x ``h`` image."""
+    return (cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h
+
+
 @dataclass(frozen=True)
 class ImageSet:
     root: Path

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+
+from vision.eval.git_source import git, head_commit
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,6 @@ FURG = Source(
           "upper windows and grey smoke over the roof from the first frame to the end")
 
 
-def _git(git_dir: Path, *args: str) -> bytes:
-    return subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, check=True).stdout
-
-
 def _probe(path: Path) -> tuple[float, float, int, int]:
     cap = cv2.VideoCapture(str(path))
     try:
@@ -77,9 +74,9 @@ def build(sources: dict[Source, Path], out: Path) -> Path:
     (out / "clips").mkdir(parents=True, exist_ok=True)
     records = []
     for src, git_dir in sources.items():
-        commit = _git(git_dir, "rev-parse", "HEAD").decode().strip()
+        commit = head_commit(git_dir)
         clip = f"clips/{Path(src.path).stem}.mp4"
-        (out / clip).write_bytes(_git(git_dir, "show", f"HEAD:{src.path}"))
+        (out / clip).write_bytes(git(git_dir, "show", f"HEAD:{src.path}"))
         fps, duration, width, height = _probe(out / clip)
         records.append({
             "file": clip, "fps": fps, "duration_s": duration, "width": width, "height": height,

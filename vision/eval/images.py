@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision.eval.dataset import ImageSet
+from vision.eval.dataset import ImageSet, to_pixels
 from vision.eval.detectors import Det, ImageDetector
 from vision.eval.metrics import BACKGROUND, ClassStats, confusion_with_background
 
@@ -94,7 +94,7 @@ def evaluate_images(
             raise ValueError(f"{item.path}: cannot decode image")
         h, w = img.shape[:2]
         gt = [
-            (c, ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h))
+            (c, to_pixels(cx, cy, bw, bh, w, h))
             for c, cx, cy, bw, bh in item.boxes
         ]
         dets = [d for d in detector.detect(img, item.path) if d.label in stats]

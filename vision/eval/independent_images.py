@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
 import tarfile
 from collections import Counter
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 import yaml
 
 from vision.eval.dataset import load_image_set
+from vision.eval.git_source import git, head_commit
 
 REPO = "github.com/JoabeConrado19/fire-detection"
 SPLIT_DIR = "treinando_yolov8/datasets/smoke/test"
@@ -103,10 +103,8 @@ def excluded_by_name(stem: str) -> str | None:
 
 def build(git_dir: Path, dev: Path, out: Path) -> dict[str, object]:
     """Write ``out/images/test``, ``out/labels/test``, ``data.yaml`` and ``source.json``; return the tally."""
-    commit = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "HEAD"], capture_output=True,
-                            check=True, text=True).stdout.strip()
-    tar = subprocess.run(["git", "--git-dir", str(git_dir), "archive", "HEAD", SPLIT_DIR], capture_output=True,
-                         check=True).stdout
+    commit = head_commit(git_dir)
+    tar = git(git_dir, "archive", "HEAD", SPLIT_DIR)
     files = {}
     with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
         for m in tf.getmembers():

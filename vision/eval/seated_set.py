@@ -19,6 +19,8 @@ import json
 import subprocess
 from pathlib import Path
 
+from vision.eval.git_source import git, head_commit
+
 SOURCE = "github.com/intel-iot-devkit/sample-videos"
 # preview GIF -> duty-post polygon (normalised) over a seated person
 POSTS = {
@@ -31,13 +33,11 @@ POSTS = {
 
 def build(git_dir: Path, out: Path, seconds: float = 30.0, fps: float = 10.0) -> Path:
     (out / "clips").mkdir(parents=True, exist_ok=True)
-    commit = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "HEAD"], capture_output=True,
-                            text=True, check=True).stdout.strip()
+    commit = head_commit(git_dir)
     records = []
     for name, post in POSTS.items():
         gif = out / f"{name}.gif"
-        gif.write_bytes(subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:preview/{name}.gif"],
-                                       capture_output=True, check=True).stdout)
+        gif.write_bytes(git(git_dir, "show", f"HEAD:preview/{name}.gif"))
         clip = f"clips/seated_{name}.mp4"
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(gif), "-t", str(seconds),
                         "-r", str(fps), "-vf", "scale=640:360,format=yuv420p", "-c:v", "libx264", "-crf", "23",

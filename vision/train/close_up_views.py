@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from vision.eval.close_ups import square_crop
-from vision.eval.dataset import load_image_set
+from vision.eval.dataset import load_image_set, to_pixels
 
 # Fire only: smoke close-ups already score well (close_ups fill 2.5: 0.75 against 0.61 for the full
 # image), and grey crops of smoke would teach "grey = smoke", the worst false alarm on plain walls.
@@ -104,8 +104,7 @@ def write_views(data_dir: Path, out: Path, class_names: set[str], per_box: int, 
         if img is None:
             continue
         h, w = img.shape[:2]
-        boxes = [(ids[c], (cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)
-                 for c, cx, cy, bw, bh in item.boxes]
+        boxes = [(ids[c], *to_pixels(cx, cy, bw, bh, w, h)) for c, cx, cy, bw, bh in item.boxes]
         for k, view in enumerate(views_of(img, boxes, classes, per_box, fills, rng)):
             stem = f"cu_{item.path.stem}_{k}"
             cv2.imwrite(str(out / "images" / f"{stem}.jpg"), view.image, [cv2.IMWRITE_JPEG_QUALITY, 92])
