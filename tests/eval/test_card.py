@@ -36,3 +36,19 @@ def test_shipped_cards_mark_their_hand_written_sections() -> None:
         text = (ROOT / "models" / name / "card.md").read_text()
         tail = card.kept_sections(text)
         assert tail and "## Targets (issue #5)" in tail and "## Metrics" not in tail
+
+
+def _group(ap50: float, image_ap: float) -> dict[str, object]:
+    return {"n_images": 10, "classes": {
+        "fire": {"n_gt": 4, "ap50": ap50, "recall": 0.5, "image_level": {"ap": image_ap, "recall": 0.9}},
+        "smoke": {"n_gt": 0, "ap50": None, "recall": None, "image_level": {"ap": None, "recall": None}}}}
+
+
+def test_card_shows_box_and_image_figures_by_source() -> None:
+    """VID-12: the card puts each source's box AP50 beside its image-level AP; classes absent there are left out."""
+    text = card.metrics_section({"fire": {"ap50": 0.5}}, "watchpost vision eval ...",
+                                {"f8": _group(0.86, 0.97), "fa": _group(0.52, 0.99)})
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert rows == ["| `f8` | 10 | fire | 4 | 0.86 | 0.5 | 0.97 | 0.9 |", "| `fa` | 10 | fire | 4 | 0.52 | 0.5 | 0.99 | 0.9 |"]
+    # One source (the person set has no prefixes) adds nothing to the overall figures.
+    assert "By source" not in card.metrics_section({"fire": {"ap50": 0.5}}, "cmd", {"": _group(0.5, 0.9)})

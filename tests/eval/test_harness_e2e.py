@@ -60,6 +60,38 @@ def test_eval_cli_known_answers(tmp_path: Path) -> None:
     assert "data:image/png;base64," in page and "data:image/jpeg;base64," in page
 
 
+def test_eval_cli_image_level_and_by_source(tmp_path: Path) -> None:
+    """VID-12: image-level figures in the summary, and --by-source scores each file-name prefix alone."""
+    root = tmp_path / "set"
+    make_set(root)
+    for stem, new in (("a", "x_a"), ("b", "y_b"), ("c", "x_c")):
+        (root / "images" / "val" / f"{stem}.jpg").rename(root / "images" / "val" / f"{new}.jpg")
+        (root / "labels" / "val" / f"{stem}.txt").rename(root / "labels" / "val" / f"{new}.txt")
+    # x_a: the 40x40 fire found in one larger box (box IoU 1/3: a box miss, an image hit).
+    (tmp_path / "p.json").write_text(json.dumps({"x_a.jpg": [["fire", 0.9, 20, 20, 100, 60]],
+                                                 "y_b.jpg": [["smoke", 0.8, 50, 25, 150, 75]]}))
+    out, html = tmp_path / "r.json", tmp_path / "r.html"
+    res = CliRunner().invoke(main, ["vision", "eval", "--set", str(root), "--out", str(out), "--html", str(html),
+                                    "--predictions", str(tmp_path / "p.json"), "--by-source"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(out.read_text())
+    s = rep["summary"]["images"]
+    assert s["fire"]["ap50"] == 0.0 and s["fire"]["image_ap"] == 1.0 and s["fire"]["image_recall"] == 1.0
+    assert s["smoke"]["ap50"] == 1.0 and s["smoke"]["image_recall"] == 1.0
+    fire = rep["images"]["classes"]["fire"]["image_level"]
+    assert (fire["images_with_class"], fire["images_alarmed"], fire["located_recall"]) == (1, 1, 1.0)
+    by = rep["images"]["by_source"]
+    assert sorted(by) == ["x", "y"]
+    assert by["x"]["n_images"] == 2 and by["y"]["n_images"] == 1
+    assert by["x"]["classes"]["fire"]["n_gt"] == 1 and by["x"]["classes"]["smoke"]["n_gt"] == 0
+    assert by["y"]["classes"]["smoke"]["ap50"] == 1.0 and by["y"]["classes"]["fire"]["image_level"]["ap"] is None
+    assert "By source" in html.read_text()
+    # Without the flag there is no breakdown.
+    res = CliRunner().invoke(main, ["vision", "eval", "--set", str(root), "--out", str(out),
+                                    "--predictions", str(tmp_path / "p.json")])
+    assert res.exit_code == 0 and json.loads(out.read_text())["images"]["by_source"] is None
+
+
 def test_eval_cli_conf_override_changes_threshold(tmp_path: Path) -> None:
     """VID-12: --conf 0.95 puts every box below the alarm threshold: recall 0, no hard-negative FP."""
     make_set(tmp_path / "set")
@@ -85,3 +117,12 @@ def test_eval_cli_bad_label_names_file_and_line(tmp_path: Path) -> None:
     assert res.exit_code != 0
     assert "b.txt:1" in res.output and "class id 7" in res.output
     assert not out.exists()
+
+
+def test_source_tag_is_a_short_prefix_or_nothing() -> None:
+    from vision.eval.images import source_of
+
+    assert source_of(Path("fa_000343_jpg.rf.51.jpg")) == "fa"
+    assert source_of(Path("cam03_0001.png")) == "cam03"
+    assert source_of(Path("1-11-frame_0001.jpg")) == ""  # the person set's names: no tag
+    assert source_of(Path("frame0001.jpg")) == ""

@@ -10,6 +10,7 @@ import pytest
 from vision.eval.metrics import (
     BACKGROUND,
     ClassStats,
+    ImageLevelStats,
     average_precision,
     confusion_with_background,
     iou_matrix,
@@ -99,3 +100,48 @@ def test_percentile() -> None:
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
     assert percentile([0.0, 10.0], 95) == pytest.approx(9.5)
     assert np.isfinite(percentile([1.0], 95))
+
+
+def test_image_level_finds_a_fragmented_fire_that_box_ap_scores_low() -> None:
+    """VID-12: a fire labelled as three flame tongues and found as one box: box AP50 1/3, image AP 1."""
+    tongues = [[0, 0, 10, 30], [10, 0, 20, 30], [20, 0, 30, 30]]
+    whole = [[0, 0, 30, 30]]
+    boxes, per_image = ClassStats("fire"), ImageLevelStats("fire")
+    for st in (boxes, per_image):
+        st.add(whole, [0.8], tongues)
+    assert boxes.summary(0.5)["ap50"] == pytest.approx(0.0)  # IoU 1/3 with each tongue: no match at 0.5
+    s = per_image.summary(0.5)
+    assert s["ap"] == pytest.approx(1.0)
+    assert (s["recall"], s["located_recall"], s["precision"]) == (1.0, 1.0, 1.0)
+
+
+def test_image_level_ranks_images_by_their_best_score() -> None:
+    """VID-12: four images ranked by best score: pos 0.9, neg 0.7, pos 0.4, pos with no detection.
+
+    Ranked TP, FP, TP over 3 positives -> AP = 1/3*1 + 1/3*(2/3); the unfound image caps recall at 2/3.
+    At 0.5: alarmed {pos 0.9, neg 0.7} -> recall 1/3, precision 1/2.
+    """
+    st = ImageLevelStats("smoke")
+    st.add([[0, 0, 5, 5], [0, 0, 4, 4]], [0.9, 0.3], [[0, 0, 5, 5]])
+    st.add([[0, 0, 5, 5]], [0.7], [])
+    st.add([[0, 0, 5, 5]], [0.4], [[1, 1, 5, 5]])
+    st.add([], [], [[0, 0, 5, 5]])
+    s = st.summary(0.5)
+    assert (s["images"], s["positives"], s["alarmed"]) == (4, 3, 2)
+    assert s["ap"] == pytest.approx(1 / 3 + 1 / 3 * 2 / 3)
+    assert s["recall"] == pytest.approx(1 / 3) and s["precision"] == pytest.approx(0.5)
+
+
+def test_image_level_located_recall_needs_the_box_on_the_object() -> None:
+    """VID-12: an alarm elsewhere in the image finds the image but does not locate the fire."""
+    st = ImageLevelStats("fire")
+    st.add([[50, 50, 60, 60]], [0.9], [[0, 0, 10, 10]])
+    s = st.summary(0.5)
+    assert s["recall"] == 1.0 and s["located_recall"] == 0.0
+
+
+def test_image_level_without_positives_is_not_measurable() -> None:
+    st = ImageLevelStats("fire")
+    st.add([], [], [])
+    s = st.summary(0.5)
+    assert math.isnan(s["ap"]) and math.isnan(s["recall"]) and s["precision"] == 1.0

@@ -30,13 +30,15 @@ from watchpost.cli import config_from
 @click.option("--detect-fps", type=click.FloatRange(min=0, min_open=True), help="camera detect_fps for replay")
 @click.option("--predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="score precomputed detections (JSON, see docs/evaluation.md) instead of running the models")
+@click.option("--by-source", is_flag=True,
+              help="also score each source (file-name prefix up to the first '_') on its own")
 @click.option("--no-images", is_flag=True, help="skip the image part")
 @click.option("--no-clips", is_flag=True, help="skip the clip part")
 @click.pass_context
 def eval_cmd(ctx: click.Context, set_dir: Path, out: Path, html_out: Path | None, split: str,
              weights_firesmoke: Path | None, weights_person: Path | None, imgsz: int | None, conf: float | None,
              clips: tuple[Path, ...], absent_after: float | None, detect_fps: float | None,
-             predictions: Path | None, no_images: bool, no_clips: bool) -> None:
+             predictions: Path | None, by_source: bool, no_images: bool, no_clips: bool) -> None:
     """Score detectors (images) and the worker pipeline (clips) on SET; write report.json."""
     from vision.eval.dataset import EvalSetError
     from vision.eval.harness import EvalOptions, run
@@ -51,7 +53,7 @@ def eval_cmd(ctx: click.Context, set_dir: Path, out: Path, html_out: Path | None
     opts = EvalOptions(set_dir=set_dir, split=split, weights_firesmoke=weights_firesmoke,
                        weights_person=weights_person, imgsz=imgsz, conf=conf, clips=list(clips),
                        images=not no_images, run_clips=not no_clips, detect_fps=detect_fps,
-                       predictions=predictions)
+                       predictions=predictions, by_source=by_source)
     try:
         report, outcomes = run(config, opts)
     except (EvalSetError, FileNotFoundError, ValueError) as exc:

@@ -13,7 +13,7 @@ from vision.eval.clips import evaluate_clips
 from vision.eval.dataset import EvalSetError, find_clip_indexes, load_clips, load_image_set
 from vision.eval.detectors import (FIRESMOKE_LABELS, PERSON_LABELS, ImageDetector, MultiDetector, PredictionsDetector,
                                    configured_detector)
-from vision.eval.images import ImageOutcome, evaluate_images
+from vision.eval.images import ImageOutcome, evaluate_images, source_of
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class EvalOptions:
     detect_fps: float | None = None
     grace_s: float = 1.0
     predictions: Path | None = None  # precomputed detections instead of running models (images only)
+    by_source: bool = False  # also score each file-name prefix (developer sets: f8_, fa_, cn_) on its own
 
 
 def alarm_thresholds(config: Config, conf: float | None) -> dict[str, float]:
@@ -75,7 +76,8 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
                 detectors["person"] = {"weights": str(person), "sha256": rpt.sha256(person), "imgsz": p_imgsz}
         if not parts:
             raise EvalSetError(f"{opts.set_dir}: data.yaml names {sorted(wanted)} include none of fire/smoke/person")
-        ev = evaluate_images(image_set, MultiDetector(parts), thresholds)
+        ev = evaluate_images(image_set, MultiDetector(parts), thresholds,
+                             group_of=source_of if opts.by_source else None)
         images_report, outcomes = ev.report, ev.outcomes
 
     clips_report = None

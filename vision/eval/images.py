@@ -6,13 +6,14 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
 
 from vision.eval.dataset import ImageSet, to_pixels
 from vision.eval.detectors import Det, ImageDetector
-from vision.eval.metrics import BACKGROUND, ClassStats, confusion_with_background
+from vision.eval.metrics import BACKGROUND, ClassStats, ImageLevelStats, confusion_with_background
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +69,69 @@ def _sweep(st: ClassStats, neg_max: list[float]) -> list[dict[str, float | None]
     return rows
 
 
+def source_of(path: Path) -> str:
+    """The source tag of an image: a short alphanumeric prefix before the first underscore
+    (the developer sets' ``f8_…``, ``fa_…``, ``cn_…``; an evaluator's ``cam03_…``), else ""."""
+    head, sep, _ = path.name.partition("_")
+    return head if sep and head.isalnum() and len(head) <= 8 else ""
+
+
+@dataclass
+class _Tally:
+    """Box and image-level statistics of each class over one group of images."""
+
+    classes: list[str]
+    images: int = 0
+    boxes: dict[str, ClassStats] = field(init=False)
+    per_image: dict[str, ImageLevelStats] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.boxes = {c: ClassStats(c) for c in self.classes}
+        self.per_image = {c: ImageLevelStats(c) for c in self.classes}
+
+    def add(self, dets: list[Det], gt: list[tuple[str, tuple[float, float, float, float]]]) -> None:
+        self.images += 1
+        for c in self.classes:
+            mine = [d for d in dets if d.label == c]
+            truth = [b for gc, b in gt if gc == c]
+            self.boxes[c].add([d.box for d in mine], [d.conf for d in mine], truth)
+            self.per_image[c].add([d.box for d in mine], [d.conf for d in mine], truth)
+
+    def image_level(self, c: str, conf: float) -> dict[str, object]:
+        s = self.per_image[c].summary(conf)
+        return {"images_with_class": s["positives"], "images_alarmed": s["alarmed"], "ap": _num(s["ap"]),  # type: ignore[arg-type]
+                "recall": _num(s["recall"]), "located_recall": _num(s["located_recall"]),  # type: ignore[arg-type]
+                "precision": _num(s["precision"])}  # type: ignore[arg-type]
+
+    def brief(self, alarm_conf: dict[str, float]) -> dict[str, object]:
+        """Per class: box AP50 / P / R at the alarm threshold and the image-level figures."""
+        out: dict[str, object] = {}
+        for c in self.classes:
+            t = alarm_conf.get(c, 0.5)
+            s = self.boxes[c].summary(t)
+            out[c] = {"n_gt": s["n_gt"], "ap50": _num(s["ap50"]), "precision": _num(s["precision"]),  # type: ignore[arg-type]
+                      "recall": _num(s["recall"]), "image_level": self.image_level(c, t)}  # type: ignore[arg-type]
+        return {"n_images": self.images, "classes": out}
+
+
 def evaluate_images(
     image_set: ImageSet,
     detector: ImageDetector,
     alarm_conf: dict[str, float],
     iou_confusion: float = 0.5,
+    group_of: Callable[[Path], str] | None = None,
 ) -> ImageEval:
     """Run ``detector`` over every image (low score floor) and score it against the labels.
 
     Only classes present in both the set's ``names`` and the detector's labels are scored;
     the others are listed under ``not_evaluated`` so a missing detector is visible.
     ``alarm_conf`` is the per-class alarm threshold used for P/R, confusion and negatives.
+    ``group_of`` (e.g. ``source_of``) also scores each group of images on its own, under ``by_source``.
     """
     set_classes = list(dict.fromkeys(image_set.names.values()))
     classes = [c for c in set_classes if c in detector.labels]
-    stats = {c: ClassStats(c) for c in classes}
+    total = _Tally(classes)
+    groups: dict[str, _Tally] = {}
     confusion: Counter[tuple[str, str]] = Counter()
     negatives = 0
     neg_fp: list[dict[str, object]] = []
@@ -97,15 +146,12 @@ def evaluate_images(
             (c, to_pixels(cx, cy, bw, bh, w, h))
             for c, cx, cy, bw, bh in item.boxes
         ]
-        dets = [d for d in detector.detect(img, item.path) if d.label in stats]
-        for c, st in stats.items():
-            st.add(
-                [d.box for d in dets if d.label == c],
-                [d.conf for d in dets if d.label == c],
-                [b for gc, b in gt if gc == c],
-            )
+        dets = [d for d in detector.detect(img, item.path) if d.label in total.boxes]
+        total.add(dets, gt)
+        if group_of is not None:
+            groups.setdefault(group_of(item.path), _Tally(classes)).add(dets, gt)
         alarm = [d for d in dets if d.conf >= alarm_conf.get(d.label, 0.5)]
-        gt_eval = [(c, b) for c, b in gt if c in stats]
+        gt_eval = [(c, b) for c, b in gt if c in total.boxes]
         pairs = confusion_with_background(
             [d.label for d in alarm], [d.box for d in alarm], [c for c, _ in gt_eval], [b for _, b in gt_eval],
             iou=iou_confusion,
@@ -126,7 +172,7 @@ def evaluate_images(
             log.info("images: %d/%d", n + 1, len(image_set.images))
 
     per_class: dict[str, object] = {}
-    for c, st in stats.items():
+    for c, st in total.boxes.items():
         s = st.summary(alarm_conf.get(c, 0.5))
         rec, prec, _ = st.pr_curve(0.5)
         per_class[c] = {
@@ -140,6 +186,7 @@ def evaluate_images(
             "detections": s["n_det_at_conf"],
             "pr_curve_iou50": _interp_curve(rec, prec),
             "threshold_sweep": _sweep(st, neg_max[c]),
+            "image_level": total.image_level(c, alarm_conf.get(c, 0.5)),
         }
     labels = classes + [BACKGROUND]
     matrix = [[confusion.get((p, a), 0) for a in labels] for p in labels]
@@ -149,7 +196,7 @@ def evaluate_images(
         "n_images": len(image_set.images),
         "names": {str(k): v for k, v in image_set.names.items()},
         "classes": per_class,
-        "not_evaluated": [c for c in set_classes if c not in stats],
+        "not_evaluated": [c for c in set_classes if c not in total.boxes],
         "confusion": {"labels": labels, "rows_predicted_cols_actual": matrix, "iou": iou_confusion},
         "hard_negatives": {
             "negative_images": negatives,
@@ -157,5 +204,6 @@ def evaluate_images(
             "rate": round(len(neg_fp) / negatives, 4) if negatives else None,
             "false_positive_images": sorted(neg_fp, key=lambda r: -float(r["conf"])),  # type: ignore[arg-type]
         },
+        "by_source": {g: t.brief(alarm_conf) for g, t in sorted(groups.items())} if group_of is not None else None,
     }
     return ImageEval(report, outcomes)

@@ -149,6 +149,53 @@ class ClassStats:
         return rec, prec, np.sort(scores)[::-1]
 
 
+@dataclass
+class ImageLevelStats:
+    """One class judged per image: does the image hold it, and the detector's best score for it.
+
+    The worker raises an alarm on a frame, not on a box, so this is what an alarm sees. Box AP also
+    charges for how an object is cut into boxes: one labeller draws each flame tongue, another the
+    whole fire, and a detector that finds the fire in one box is scored as several misses.
+    ``located_recall`` asks more: the alarming box must overlap a ground-truth box of the class, so
+    an image is not counted as found because of a detection somewhere else in it.
+    """
+
+    name: str
+    top: list[float] = field(default_factory=list)
+    top_located: list[float] = field(default_factory=list)
+    positive: list[bool] = field(default_factory=list)
+
+    def add(self, det_boxes: object, det_scores: object, gt_boxes: object) -> None:
+        scores = np.asarray(det_scores, dtype=np.float64).reshape(-1)
+        gt = _as_boxes(gt_boxes)
+        on_truth = (iou_matrix(det_boxes, gt) > 0).any(axis=1) if len(gt) else np.zeros(len(scores), dtype=bool)
+        self.top.append(float(scores.max()) if len(scores) else 0.0)
+        self.top_located.append(float(scores[on_truth].max()) if on_truth.any() else 0.0)
+        self.positive.append(len(gt) > 0)
+
+    def summary(self, conf: float) -> dict[str, object]:
+        """Image-level AP (images ranked by their best score; an image with no detection is never
+        retrieved), and recall / located recall / precision of the images alarmed at ``conf``."""
+        top = np.asarray(self.top, dtype=np.float64)
+        pos = np.asarray(self.positive, dtype=bool)
+        n_pos = int(pos.sum())
+        found = top > 0
+        ap = average_precision(pos[found], top[found], n_pos)[0]
+        alarmed = top >= conf
+        hits = int((alarmed & pos).sum())
+        located = int((np.asarray(self.top_located, dtype=np.float64) >= conf).sum())
+        n_alarmed = int(alarmed.sum())
+        return {
+            "images": len(top),
+            "positives": n_pos,
+            "alarmed": n_alarmed,
+            "ap": ap,
+            "recall": hits / n_pos if n_pos else float("nan"),
+            "located_recall": located / n_pos if n_pos else float("nan"),
+            "precision": hits / n_alarmed if n_alarmed else (1.0 if n_pos == 0 else 0.0),
+        }
+
+
 def confusion_with_background(
     pred_classes: list[str],
     pred_boxes: object,

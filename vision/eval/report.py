@@ -41,7 +41,9 @@ def build_report(
     summary: dict[str, Any] = {"images": None, "clips": None}
     if images is not None:
         s: dict[str, Any] = {
-            c: {k: v[k] for k in SUMMARY_CLASS_KEYS} for c, v in images["classes"].items()
+            c: {**{k: v[k] for k in SUMMARY_CLASS_KEYS},
+                "image_ap": v["image_level"]["ap"], "image_recall": v["image_level"]["recall"]}
+            for c, v in images["classes"].items()
         }
         hn = images["hard_negatives"]
         s["hard_negative_false_positives"] = hn["rate"]
@@ -182,11 +184,27 @@ def write_html(report: dict[str, Any], out: Path, outcomes: list[ImageOutcome] |
     if images:
         parts.append(f"<h2>Images ({images['n_images']}, split {e(str(images['split']))})</h2>")
         parts.append("<table><tr><th>class</th><th>GT boxes</th><th>alarm thr</th><th>precision</th>"
-                     "<th>recall</th><th>AP50</th><th>AP50-95</th></tr>")
+                     "<th>recall</th><th>AP50</th><th>AP50-95</th><th>images with class</th><th>image AP</th>"
+                     "<th>image recall</th><th>image precision</th></tr>")
         for c, v in images["classes"].items():
+            il = v["image_level"]
             parts.append(f"<tr><td>{e(c)}</td><td>{v['n_gt']}</td><td>{v['alarm_threshold']}</td><td>{v['precision']}"
-                         f"</td><td>{v['recall']}</td><td>{v['ap50']}</td><td>{v['ap50_95']}</td></tr>")
-        parts.append("</table>")
+                         f"</td><td>{v['recall']}</td><td>{v['ap50']}</td><td>{v['ap50_95']}</td>"
+                         f"<td>{il['images_with_class']}</td><td>{il['ap']}</td><td>{il['recall']}</td>"
+                         f"<td>{il['precision']}</td></tr>")
+        parts.append("</table><p>Box figures match boxes at IoU 0.5; image figures ask only whether an image "
+                     "holding the class got a detection of it at the alarm threshold (what raises an alarm).</p>")
+        if images.get("by_source"):
+            parts.append("<h3>By source (file-name prefix)</h3><table><tr><th>source</th><th>images</th>"
+                         "<th>class</th><th>GT boxes</th><th>AP50</th><th>recall</th><th>image AP</th>"
+                         "<th>image recall</th></tr>")
+            for src, g in images["by_source"].items():
+                for c, v in g["classes"].items():
+                    il = v["image_level"]
+                    parts.append(f"<tr><td>{e(src)}</td><td>{g['n_images']}</td><td>{e(c)}</td><td>{v['n_gt']}</td>"
+                                 f"<td>{v['ap50']}</td><td>{v['recall']}</td><td>{il['ap']}</td>"
+                                 f"<td>{il['recall']}</td></tr>")
+            parts.append("</table>")
         hn = images["hard_negatives"]
         parts.append(f"<p>Negative images with a detection above the alarm threshold: {hn['with_false_positive']}"
                      f" of {hn['negative_images']} (rate {hn['rate']}).</p>")

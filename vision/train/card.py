@@ -73,10 +73,29 @@ def kept_sections(old_card: str) -> str:
     return old_card[at:] if at >= 0 else ""
 
 
-def metrics_section(summary: dict[str, Any] | None, report_cmd: str) -> str:
+def metrics_section(summary: dict[str, Any] | None, report_cmd: str,
+                    by_source: dict[str, Any] | None = None) -> str:
     if not summary:
         return "_Not measured yet._\n"
-    return f"Reproduce: `{report_cmd}`\n\n```json\n{json.dumps(summary, indent=2)}\n```\n"
+    text = f"Reproduce: `{report_cmd}`\n\n```json\n{json.dumps(summary, indent=2)}\n```\n"
+    return text + by_source_table(by_source)
+
+
+def by_source_table(by_source: dict[str, Any] | None) -> str:
+    """Box AP50 next to image-level AP and recall per source; nothing when there is one source."""
+    if not by_source or len(by_source) < 2:
+        return ""
+    rows = ["\nBy source (`--by-source`; image level: does an image holding the class get a detection of it "
+            "at the alarm threshold):\n", "| source | images | class | boxes | box AP50 | box recall | image AP "
+            "| image recall |", "|---|---|---|---|---|---|---|---|"]
+    for src, g in by_source.items():
+        for c, v in g["classes"].items():
+            if not v["n_gt"]:
+                continue
+            il = v["image_level"]
+            rows.append(f"| `{src or '-'}` | {g['n_images']} | {c} | {v['n_gt']} | {v['ap50']} | {v['recall']} "
+                        f"| {il['ap']} | {il['recall']} |")
+    return "\n".join(rows) + "\n"
 
 
 def render(
@@ -91,6 +110,7 @@ def render(
     failure_modes: list[str],
     extra: str = "",
     trained: bool = True,
+    by_source: dict[str, Any] | None = None,
 ) -> str:
     parts = [
         f"# Model card: `{name}`\n",
@@ -106,7 +126,7 @@ def render(
     if train_metrics:
         parts.append("Trainer's own validation at the best epoch (ultralytics, 101-point AP):\n"
                      f"```json\n{json.dumps(train_metrics, indent=2)}\n```\n")
-    parts.append("## Metrics (evaluation harness, `watchpost vision eval`)\n" + metrics_section(summary, report_cmd))
+    parts.append("## Metrics (evaluation harness, `watchpost vision eval`)\n" + metrics_section(summary, report_cmd, by_source))
     if onnx_check:
         parts.append(f"ONNX export check: equivalent = {onnx_check['equivalent']} on {len(onnx_check['images'])} "
                      f"images (boxes matched at IoU ≥ {onnx_check['iou_min']}, |Δconf| ≤ {onnx_check['conf_tol']}).\n")

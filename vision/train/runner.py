@@ -148,7 +148,8 @@ def ship(
 
     is_person = "person" in set(val.names.values())
     kw = {"weights_person": best} if is_person else {"weights_firesmoke": best}
-    opts = EvalOptions(set_dir=data, split="val", imgsz=imgsz, run_clips=False, **kw)  # type: ignore[arg-type]
+    opts = EvalOptions(set_dir=data, split="val", imgsz=imgsz, run_clips=False, by_source=True,
+                       **kw)  # type: ignore[arg-type]
     report, outcomes = run_eval(config, opts)
     write_json(report, out / "eval_val.json")
     # The HTML embeds dataset frames: keep it out of models/ (never commit data).
@@ -156,7 +157,7 @@ def ship(
     flag = "--weights-person" if is_person else "--weights-firesmoke"
     shown = os.path.relpath(data.resolve(), Path.cwd().resolve())
     cmd = (f"watchpost vision eval --set {shown} --split val --imgsz {imgsz} {flag} models/{name}/best.pt "
-           f"--no-clips --out report.json")
+           f"--no-clips --by-source --out report.json")
     if recipe is None and run_dir is not None:
         recipe = _run_args(run_dir)
     card_md = out / "card.md"
@@ -166,7 +167,7 @@ def ship(
         train_metrics=_best_row(run_dir / "results.csv") if run_dir else None,
         summary=report["summary"]["images"], report_cmd=cmd, onnx_check=check,
         failure_modes=FAILURE_MODES.get(name, ["Not characterised yet."]),
-        trained=run_dir is not None or recipe is not None,
+        trained=run_dir is not None or recipe is not None, by_source=report["images"]["by_source"],
         extra=card.kept_sections(card_md.read_text()) if card_md.is_file() else "",
     )
     card_md.write_text(text)
