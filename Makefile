@@ -48,6 +48,7 @@ bench: deps
 	$(BIN)/python bench/api_load.py --backend both --clients 300 --ws 1000 --duration 30 --intake-duration 10
 	$(BIN)/python bench/vision_throughput.py --cameras 2 4 8 12 --seconds 20 --fps 2 --threads 1
 	$(BIN)/python bench/detector_speed.py --n 20 --imgsz 640 320
+	$(BIN)/python bench/inference_options.py --variants 640 640+tta 800 960
 	$(BIN)/python bench/sms_campaign.py --n 10000 --rate 500
 	$(BIN)/python bench/plans_load.py --backend both
 
