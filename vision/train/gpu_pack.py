@@ -46,24 +46,55 @@ def pack_images(src_images: Path, src_labels: Path, dst_images: Path, dst_labels
     return len(images)
 
 
+JOB_DATA = {"fs": ("firesmoke", 72), "person": ("person", 60)}  # job -> data set, WebP quality
+
+
+def pack_base(src: Path, dst: Path) -> str:
+    """A training start point as small as it gets: the model (EMA if present) in half precision, no
+    optimizer or EMA copy; ultralytics casts it back to float when training starts."""
+    import torch
+
+    ckpt = torch.load(src, map_location="cpu", weights_only=False)
+    model = (ckpt.get("ema") or ckpt["model"]).half()
+    names = getattr(model, "names", None)
+    torch.save({"model": model, "ema": None, "optimizer": None, "epoch": -1, "train_args": {},
+                "date": ckpt.get("date"), "version": ckpt.get("version")}, dst)
+    params = sum(p.numel() for p in model.parameters())
+    return f"{src.name}: {params / 1e6:.1f} M parameters, classes {names}, {dst.stat().st_size / 2**20:.1f} MiB"
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=ROOT / ".gpu", help="must be ignored by git (.git/info/exclude)")
+    ap.add_argument("--jobs", default="fs,person",
+                    help="which jobs' data to pack (fs, person); leave one out to make room (64 MiB in all)")
+    ap.add_argument("--fs-base", type=Path, metavar="CKPT",
+                    help="start fire/smoke from this ultralytics checkpoint instead of the COCO yolo11n "
+                    "(packed as base/fs_base.pt, half precision, without optimizer state)")
     ap.add_argument("--close-ups", type=int, default=0, metavar="N",
                     help="add N close-up views per large fire box to the fire/smoke train split "
                     "(vision.train.close_up_views)")
     args = ap.parse_args(argv)
+    jobs = [j for j in args.jobs.split(",") if j]
+    if not jobs or set(jobs) - set(JOB_DATA):
+        ap.error(f"--jobs: expected some of {', '.join(JOB_DATA)}, got {args.jobs!r}")
+    if args.fs_base is not None and not args.fs_base.is_file():
+        ap.error(f"--fs-base: {args.fs_base} is not a file")
     out: Path = args.out
     if out.exists():
         shutil.rmtree(out)
     (out / "base").mkdir(parents=True)
     shutil.copyfile(Path(__file__).with_name("gpu_job.py"), out / "gpu_job.py")
-    shutil.copyfile(args.shared / "models" / "yolo11n-coco.pt", out / "base" / "yolo11n-coco.pt")
-    for name, quality in (("firesmoke", 72), ("person", 60)):
+    if "person" in jobs or args.fs_base is None:
+        shutil.copyfile(args.shared / "models" / "yolo11n-coco.pt", out / "base" / "yolo11n-coco.pt")
+    if args.fs_base is not None:
+        print("fire/smoke base", pack_base(args.fs_base, out / "base" / "fs_base.pt"))
+    for job in jobs:
+        name, quality = JOB_DATA[job]
         src, dst = args.shared / "data" / name, out / "data" / name
         print(name, "train", pack_split(src, dst, "train", quality), "val", pack_split(src, dst, "val", 60, 80))
-    if args.close_ups:
+    if args.close_ups and "fs" in jobs:
         with tempfile.TemporaryDirectory() as tmp:
             views, dst = Path(tmp), out / "data" / "firesmoke"
             write_views(args.shared / "data" / "firesmoke", views, set(CLOSE_UP_CLASSES), args.close_ups,
