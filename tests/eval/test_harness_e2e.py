@@ -80,6 +80,9 @@ def test_eval_cli_image_level_and_by_source(tmp_path: Path) -> None:
     assert s["smoke"]["ap50"] == 1.0 and s["smoke"]["image_recall"] == 1.0
     fire = rep["images"]["classes"]["fire"]["image_level"]
     assert (fire["images_with_class"], fire["images_alarmed"], fire["located_recall"]) == (1, 1, 1.0)
+    # The fire box (0.9) is above every swept threshold: a box miss and an image hit at each of them.
+    sweep = rep["images"]["classes"]["fire"]["threshold_sweep"]
+    assert {(r["recall"], r["image_recall"]) for r in sweep} == {(0.0, 1.0)}
     by = rep["images"]["by_source"]
     assert sorted(by) == ["x", "y"]
     assert by["x"]["n_images"] == 2 and by["y"]["n_images"] == 1

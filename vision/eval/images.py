@@ -53,8 +53,9 @@ def _num(x: float) -> float | None:
 SWEEP = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 
 
-def _sweep(st: ClassStats, neg_max: list[float]) -> list[dict[str, float | None]]:
-    """P/R/F1 and the share of negative images alarmed by this class, per candidate threshold.
+def _sweep(st: ClassStats, per_image: ImageLevelStats, neg_max: list[float]) -> list[dict[str, float | None]]:
+    """Box P/R/F1, image recall and the share of negative images alarmed by this class, per candidate
+    threshold.
 
     This is what the alarm thresholds in the rules are tuned on (docs/evaluation.md).
     """
@@ -65,6 +66,7 @@ def _sweep(st: ClassStats, neg_max: list[float]) -> list[dict[str, float | None]
         f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
         neg = sum(1 for m in neg_max if m >= t) / len(neg_max) if neg_max else None
         rows.append({"threshold": t, "precision": _num(p), "recall": _num(r), "f1": _num(f1),
+                     "image_recall": _num(per_image.summary(t)["recall"]),  # type: ignore[arg-type]
                      "negative_images_alarmed": _num(neg) if neg is not None else None})
     return rows
 
@@ -185,7 +187,7 @@ def evaluate_images(
             "tp": s["tp_at_conf"],
             "detections": s["n_det_at_conf"],
             "pr_curve_iou50": _interp_curve(rec, prec),
-            "threshold_sweep": _sweep(st, neg_max[c]),
+            "threshold_sweep": _sweep(st, total.per_image[c], neg_max[c]),
             "image_level": total.image_level(c, alarm_conf.get(c, 0.5)),
         }
     labels = classes + [BACKGROUND]
