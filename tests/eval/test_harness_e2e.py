@@ -129,3 +129,24 @@ def test_source_tag_is_a_short_prefix_or_nothing() -> None:
     assert source_of(Path("cam03_0001.png")) == "cam03"
     assert source_of(Path("1-11-frame_0001.jpg")) == ""  # the person set's names: no tag
     assert source_of(Path("frame0001.jpg")) == ""
+
+
+def test_report_examples_tell_frames_passed_over_from_boxes_missed() -> None:
+    """VID-12: the HTML's example frames: an image whose fire got no alarm at all is shown apart from an
+    image that alarmed but left a labelled box unmatched."""
+    from vision.eval.detectors import Det
+    from vision.eval.images import ImageOutcome
+    from vision.eval.report import pick_examples
+
+    fire = ("fire", (0.0, 0.0, 10.0, 10.0))
+    smoke = ("smoke", (20.0, 20.0, 40.0, 40.0))
+    hit = Det("fire", 0.9, (0.0, 0.0, 10.0, 10.0))
+    passed_over = ImageOutcome(Path("p.jpg"), [fire, smoke], [hit], fp=0, fn=1)  # smoke never alarmed
+    partly = ImageOutcome(Path("m.jpg"), [fire, fire], [hit], fp=0, fn=1)  # fire alarmed, one box unmatched
+    good = ImageOutcome(Path("g.jpg"), [fire], [hit], fp=0, fn=0)
+    negative = ImageOutcome(Path("n.jpg"), [], [Det("smoke", 0.4, (1.0, 1.0, 5.0, 5.0))], fp=1, fn=0)
+    ex = pick_examples([passed_over, partly, good, negative])
+    assert [o.path.name for o in ex["images with a class and no alarm for it"]] == ["p.jpg"]
+    assert [o.path.name for o in ex["missed boxes in images that did alarm"]] == ["m.jpg"]
+    assert [o.path.name for o in ex["correct"]] == ["g.jpg"]
+    assert [o.path.name for o in ex["false positives on negative images"]] == ["n.jpg"]

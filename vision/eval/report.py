@@ -154,14 +154,21 @@ def _frame(o: ImageOutcome, max_side: int = 360) -> str:
     return base64.b64encode(buf.tobytes()).decode() if ok else ""
 
 
+def unalarmed_classes(o: ImageOutcome) -> set[str]:
+    """Classes the image holds that got no detection at the alarm threshold: a frame an alarm passes over."""
+    return {c for c, _ in o.gt} - {d.label for d in o.dets}
+
+
 def pick_examples(outcomes: list[ImageOutcome], n: int = 4) -> dict[str, list[ImageOutcome]]:
     neg_fp = sorted((o for o in outcomes if not o.gt and o.dets), key=lambda o: -max(d.conf for d in o.dets))
-    missed = sorted((o for o in outcomes if o.fn), key=lambda o: -o.fn)
+    passed_over = sorted((o for o in outcomes if unalarmed_classes(o)), key=lambda o: -len(o.gt))
+    missed = sorted((o for o in outcomes if o.fn and not unalarmed_classes(o)), key=lambda o: -o.fn)
     good = [o for o in outcomes if o.gt and not o.fn and not o.fp]
     step = max(1, len(good) // n) if good else 1
     return {
         "false positives on negative images": neg_fp[:n],
-        "missed objects": missed[:n],
+        "images with a class and no alarm for it": passed_over[:n],
+        "missed boxes in images that did alarm": missed[:n],
         "correct": good[::step][:n],
     }
 
