@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 
 from vision.detect.base import Detector
+from vision.detect.context_view import load_fire_smoke
 from vision.detect.registry import load_detector
 from vision.processor import CameraProcessor, detectors_needed
 from vision.rules.events import RuleEvent
@@ -24,8 +25,7 @@ def load_detectors(config: Config, needs: set[str] | None = None) -> dict[str, D
         needs = needs or {"firesmoke"}
     out: dict[str, Detector] = {}
     if "firesmoke" in needs:
-        out["firesmoke"] = load_detector(d.backend, d.fire_smoke_weights, classes=["fire", "smoke"],
-                                         imgsz=d.fire_smoke_imgsz, device=d.device, threads=d.threads)
+        out["firesmoke"] = load_fire_smoke(d)
     if "person" in needs:
         out["person"] = load_detector(d.backend, d.person_weights, classes=["person"], imgsz=d.imgsz,
                                       device=d.device, threads=d.threads)

@@ -103,12 +103,27 @@ class Rules(Strict):
     off_post: OffPostRule = Field(default_factory=OffPostRule)
 
 
+class ContextView(Strict):
+    """A second fire/smoke pass on the frame shrunk into a grey canvas: a fire seen close up runs past
+    the frame's edges, and the model finds it only with an edge in view (vision/detect/context_view.py)."""
+
+    enabled: bool = True
+    scale: float = Field(default=0.5, gt=0, lt=1, description="size of the shrunk frame within the canvas")
+    imgsz: int = Field(default=320, ge=32, description="input size of the context pass")
+    labels: list[Literal["fire", "smoke"]] = Field(default_factory=lambda: ["fire"], min_length=1,
+                                                   description="classes the context pass may add")
+    min_area: float = Field(default=0.1, ge=0, le=1,
+                            description="smallest box the context pass may add, as a share of the frame")
+    min_score: float = Field(default=0.35, ge=0, le=1, description="lowest score of a box the context pass may add")
+
+
 class Detector(Strict):
     backend: str = "ultralytics"
     fire_smoke_weights: str = "models/firesmoke/best.pt"
     person_weights: str = "models/person/best.pt"
     imgsz: int = Field(default=640, ge=32, description="person detector input size")
     fire_smoke_imgsz: int = Field(default=640, ge=32, description="fire/smoke detector input size (its training size)")
+    fire_smoke_context_view: ContextView = Field(default_factory=ContextView)
     device: str = "cpu"
     threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
 

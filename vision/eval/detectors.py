@@ -61,16 +61,16 @@ PERSON_LABELS = ("person",)
 
 
 def configured_detector(det_cfg: DetectorConfig, labels: tuple[str, ...], conf: float = 0.001) -> ImageDetector:
-    """The worker's fire/smoke (``FIRESMOKE_LABELS``) or person (``PERSON_LABELS``) detector as
-    ``vision.detector`` sets it up: weights, input size, backend, device and threads."""
+    """The worker's fire/smoke (``FIRESMOKE_LABELS``, with its context pass) or person (``PERSON_LABELS``)
+    detector as ``vision.detector`` sets it up: weights, input size, backend, device and threads."""
     if labels == FIRESMOKE_LABELS:
-        weights, imgsz = det_cfg.fire_smoke_weights, det_cfg.fire_smoke_imgsz
-    elif labels == PERSON_LABELS:
-        weights, imgsz = det_cfg.person_weights, det_cfg.imgsz
-    else:
-        raise ValueError(f"no configured detector for labels {labels}")
-    return build_detector(weights, labels, imgsz, conf, backend=det_cfg.backend, device=det_cfg.device,
-                          threads=det_cfg.threads)
+        from vision.detect.context_view import load_fire_smoke
+
+        return PluginImageDetector(load_fire_smoke(det_cfg, conf))
+    if labels == PERSON_LABELS:
+        return build_detector(det_cfg.person_weights, labels, det_cfg.imgsz, conf, backend=det_cfg.backend,
+                              device=det_cfg.device, threads=det_cfg.threads)
+    raise ValueError(f"no configured detector for labels {labels}")
 
 
 class MultiDetector:

@@ -55,6 +55,9 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         "fire_smoke_imgsz": fs_imgsz})})
     config = config.model_copy(update={"vision": vcfg})
     thresholds = alarm_thresholds(config, opts.conf)
+    cv = config.vision.detector.fire_smoke_context_view
+    fs_entry: dict[str, Any] = {"weights": str(fs), "sha256": rpt.sha256(fs) if fs.is_file() else None,
+                                "imgsz": fs_imgsz, "context_view": cv.model_dump() if cv.enabled else None}
 
     detectors: dict[str, dict[str, Any]] = {}
     images_report = None
@@ -70,7 +73,7 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         else:
             if wanted & set(FIRESMOKE_LABELS):
                 parts.append(configured_detector(config.vision.detector, FIRESMOKE_LABELS))
-                detectors["firesmoke"] = {"weights": str(fs), "sha256": rpt.sha256(fs), "imgsz": fs_imgsz}
+                detectors["firesmoke"] = fs_entry
             if wanted & set(PERSON_LABELS):
                 parts.append(configured_detector(config.vision.detector, PERSON_LABELS))
                 detectors["person"] = {"weights": str(person), "sha256": rpt.sha256(person), "imgsz": p_imgsz}
@@ -87,9 +90,11 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         all_clips = [c for idx in indexes for c in load_clips(idx)]
         try:
             clips_report = evaluate_clips(all_clips, config, detect_fps=opts.detect_fps, grace_s=opts.grace_s)
-            for key, w, sz in (("firesmoke", fs, fs_imgsz), ("person", person, p_imgsz)):
-                if w.is_file():
-                    detectors.setdefault(key, {"weights": str(w), "sha256": rpt.sha256(w), "imgsz": sz})
+            if fs.is_file():
+                detectors.setdefault("firesmoke", fs_entry)
+            if person.is_file():
+                detectors.setdefault("person", {"weights": str(person), "sha256": rpt.sha256(person),
+                                                "imgsz": p_imgsz})
         except ImportError as exc:
             clips_error = f"the worker pipeline is not available ({exc})"
             log.warning("clips skipped: %s", clips_error)
