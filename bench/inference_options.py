@@ -72,9 +72,9 @@ class Timed:
 
 def variant_detector(weights: Path, imgsz: int, flag: str, threads: int) -> ImageDetector:
     """The worker's fire/smoke detector (plain, or with its context pass) or the model with TTA."""
-    from ultralytics import YOLO
-
     if flag == "tta":
+        from ultralytics import YOLO
+
         model = YOLO(str(weights), task="detect")
         model.predict(np.zeros((64, 64, 3), np.uint8), verbose=False)
         import torch

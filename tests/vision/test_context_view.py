@@ -31,6 +31,13 @@ def test_boxes_on_the_canvas_map_back_to_the_frame() -> None:
     assert from_canvas(Detection("fire", 0.8, 0.0, 0.0, 0.2, 0.2), 0.5, 0.25, 0.25) is None
 
 
+def test_box_overlap_known_values() -> None:
+    a = Detection("fire", 0.5, 0.0, 0.0, 0.2, 0.2)
+    b = Detection("fire", 0.5, 0.1, 0.1, 0.3, 0.3)
+    assert a.intersection(b) == pytest.approx(0.01) and a.iou(b) == pytest.approx(0.01 / 0.07)
+    assert a.intersection(Detection("fire", 0.5, 0.5, 0.5, 0.6, 0.6)) == 0.0 and a.iou(a) == pytest.approx(1.0)
+
+
 def test_merge_keeps_the_higher_score_of_a_fire_found_by_both_passes() -> None:
     main_low = Detection("fire", 0.15, 0.0, 0.0, 0.5, 0.5)
     extra_high = Detection("fire", 0.8, 0.0, 0.0, 0.5, 0.52)

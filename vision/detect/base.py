@@ -22,6 +22,17 @@ class Detection:
     def area(self) -> float:
         return max(0.0, self.x2 - self.x1) * max(0.0, self.y2 - self.y1)
 
+    def intersection(self, other: Detection) -> float:
+        """Area (normalised) that this box shares with ``other``."""
+        w = min(self.x2, other.x2) - max(self.x1, other.x1)
+        h = min(self.y2, other.y2) - max(self.y1, other.y1)
+        return w * h if w > 0 and h > 0 else 0.0
+
+    def iou(self, other: Detection) -> float:
+        inter = self.intersection(other)
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
     @property
     def centre(self) -> tuple[float, float]:
         return (self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2

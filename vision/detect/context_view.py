@@ -46,14 +46,6 @@ def from_canvas(d: Detection, scale: float, ox: float, oy: float) -> Detection |
     return Detection(d.cls, d.score, x1, y1, x2, y2)
 
 
-def _iou(a: Detection, b: Detection) -> float:
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    inter = ix * iy
-    union = a.area + b.area - inter
-    return inter / union if union > 0 else 0.0
-
-
 def merge(main: list[Detection], extra: list[Detection], iou: float = 0.5) -> list[Detection]:
     """Both passes' boxes as NMS across the passes would keep them: highest score first, a box is
     dropped when a kept box of its class from the other pass overlaps it (IoU >= ``iou``). The main
@@ -61,7 +53,7 @@ def merge(main: list[Detection], extra: list[Detection], iou: float = 0.5) -> li
     kept: list[tuple[Detection, bool]] = []
     tagged = [(d, False) for d in main] + [(d, True) for d in extra]
     for d, is_extra in sorted(tagged, key=lambda t: -t[0].score):
-        if any(k.cls == d.cls and k_extra != is_extra and _iou(k, d) >= iou for k, k_extra in kept):
+        if any(k.cls == d.cls and k_extra != is_extra and k.iou(d) >= iou for k, k_extra in kept):
             continue
         kept.append((d, is_extra))
     return [d for d, _ in kept]

@@ -40,9 +40,7 @@ class _ClassState:
 
 def _inside_fraction(a: Detection, b: Detection) -> float:
     """Share of ``a``'s area that lies inside ``b``."""
-    w = min(a.x2, b.x2) - max(a.x1, b.x1)
-    h = min(a.y2, b.y2) - max(a.y1, b.y1)
-    return (w * h / a.area) if w > 0 and h > 0 and a.area > 0 else 0.0
+    return a.intersection(b) / a.area if a.area > 0 else 0.0
 
 
 def confident_people(detections: list[Detection], cfg: FireSmokeConfig) -> list[Detection]:
