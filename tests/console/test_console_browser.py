@@ -146,8 +146,17 @@ def test_login_live_alarm_verify_incident_and_language(live):
             expect(steps).to_have_count(before + 1, timeout=5_000)
             assert api.get(f"/api/incidents/{iid}", headers=duty).json()["status"] == target
 
-            # 上报 / 续报 from the form: the first report, then the form offers a follow-up.
+            # 上报 / 续报 from the form: the first report, then the form offers a follow-up. A push about this
+            # incident (here another alarm linked to it) redraws the page while the officer is typing: the
+            # half-written report must survive it (it was wiped, and the empty report never sent).
             page.fill("#report-body", "罐区1号起火，已启动处置 Fire at tank 1, response under way")
+            other = api.post("/api/alarms", json=alarm(3, camera_id="cam-9", source_event_id="cam-9-3"), headers=cam)
+            assert other.status_code == 201, other.text
+            n = steps.count()
+            linked = api.post(f"/api/incidents/{iid}/alarms", json={"alarm_ids": [other.json()["id"]]}, headers=duty)
+            assert linked.status_code == 200, linked.text
+            expect(steps).to_have_count(n + 1, timeout=5_000)
+            expect(page.locator("#report-body")).to_have_value("罐区1号起火，已启动处置 Fire at tank 1, response under way")
             page.fill("#report-to", "园区应急管理局")
             page.click("#report-submit[data-kind=initial]")
             expect(page.locator("#report-submit[data-kind=followup]")).to_be_visible(timeout=5_000)

@@ -4,12 +4,16 @@
   const el = WP.el;
   const id = Number(WP.param("id"));
   let inc = null;
+  // What the officer has typed survives a re-render: every push about this incident (another
+  // officer's step, a report clock) redraws the page, and a half-written report must not vanish.
+  const draft = { note: "", body: "", to: "", rl: "" };
+  const keep = (node, key) => { node.value = draft[key] || node.value; node.addEventListener("input", () => { draft[key] = node.value; }); return node; };
 
   function transitions() {
     const allowed = ((WP.meta && WP.meta.incident_transitions) || {})[inc.status] || [];
     if (!allowed.length) return el("p", { class: "muted", text: WP.t("incident.none") });
-    const note = el("textarea", { id: "note", rows: 2, style: "width:100%", placeholder: WP.t("incident.note") });
-    const rl = el("select", { id: "response-level" }, ((WP.meta && WP.meta.response_levels) || []).map((l) => el("option", { value: l, text: l })));
+    const note = keep(el("textarea", { id: "note", rows: 2, style: "width:100%", placeholder: WP.t("incident.note") }), "note");
+    const rl = keep(el("select", { id: "response-level" }, ((WP.meta && WP.meta.response_levels) || []).map((l) => el("option", { value: l, text: l }))), "rl");
     return el("div", {},
       el("div", { class: "field" }, el("label", { text: WP.t("incident.note") }), note),
       allowed.includes("activated") ? el("div", { class: "field" }, el("label", { text: WP.t("incident.rl") }), rl) : null,
@@ -21,8 +25,8 @@
   function reportForm() {
     if (["closed", "false_alarm", "cancelled"].includes(inc.status)) return null;
     const kind = inc.first_reported_at ? "followup" : "initial";
-    const body = el("textarea", { id: "report-body", rows: 3, style: "width:100%", placeholder: WP.t("report.body") });
-    const to = el("input", { id: "report-to", style: "width:100%", placeholder: WP.t("report.to") });
+    const body = keep(el("textarea", { id: "report-body", rows: 3, style: "width:100%", placeholder: WP.t("report.body") }), "body");
+    const to = keep(el("input", { id: "report-to", style: "width:100%", placeholder: WP.t("report.to") }), "to");
     return el("div", { style: "margin-top:1rem" },
       el("h2", { text: WP.t("report." + kind) }),
       el("div", { class: "field" }, body), el("div", { class: "field" }, to),
@@ -35,6 +39,7 @@
     if (!body.trim()) return;
     try {
       await WP.api(`/api/incidents/${id}/reports`, { method: "POST", body: { kind, body, to_authority: toAuthority } });
+      draft.body = "";  // sent; the recipient stays for the follow-ups
       await load();
     } catch (e) { WP.showError(e); }
   }
@@ -69,7 +74,7 @@
     WP.showError(null);
     const body = { to, note };
     if (responseLevel) body.response_level = responseLevel;
-    try { inc = await WP.api(`/api/incidents/${id}/transitions`, { method: "POST", body }); render(); }
+    try { inc = await WP.api(`/api/incidents/${id}/transitions`, { method: "POST", body }); draft.note = ""; render(); }
     catch (e) { WP.showError(e); }
   }
 
