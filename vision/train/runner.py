@@ -32,8 +32,8 @@ FAILURE_MODES = {
         "Fog-machine fog is labelled smoke in the `fa_*` source, so fog, mist and dust clouds can be called smoke.",
         "Small or distant fires and faint smoke are often missed (low recall at the alarm threshold); thin smoke "
         "against a bright sky is the weakest case.",
-        "Box AP50 is well below the issue's 0.80 target on the `fa_*` part of val (see metrics; its labels cut "
-        "fires and plumes into pieces), above it on `f8_*`: a nano model on ~1.4k positive images. Treat alarms "
+        "Box AP50 is well below the issue's 0.80 target on the `fa_*` part of val (see metrics; partly because "
+        "its labels cut fires and plumes into pieces), above it on `f8_*`: a nano model on ~1.4k positive images. Treat alarms "
         "as prompts for a human check on live video.",
         "Validation frames come from the same videos as training frames (`fa_*`), so val numbers may flatter; "
         "on an independent image set (mostly close-up flames) fire AP50 is 0.69, smoke is untested there.",
