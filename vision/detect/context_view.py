@@ -92,6 +92,13 @@ class ContextViewDetector(Detector):
         return out
 
 
+def canvas_scale(scale: float, imgsz: int, runs_at: int) -> float:
+    """The shrink factor that gives the network the frame at the size the settings mean. The settings
+    (``scale`` of a canvas seen at ``imgsz``) put the frame at ``scale * imgsz`` pixels; a static exported
+    graph runs at its own size ``runs_at`` whatever it is asked, so the frame shrinks further to match."""
+    return scale * imgsz / runs_at if runs_at > imgsz else scale
+
+
 def load_fire_smoke(d: DetectorConfig, conf: float = 0.05) -> Detector:
     """The fire/smoke detector as ``vision.detector`` sets it up, with its context pass when enabled:
     what the worker runs and the harness measures."""
@@ -103,4 +110,5 @@ def load_fire_smoke(d: DetectorConfig, conf: float = 0.05) -> Detector:
     if not cv.enabled:
         return main
     context = load_detector(d.backend, d.fire_smoke_weights, imgsz=cv.imgsz, **kw)  # type: ignore[arg-type]
-    return ContextViewDetector(main, context, cv.scale, list(cv.labels), cv.min_area, cv.min_score)
+    scale = canvas_scale(cv.scale, cv.imgsz, getattr(context, "input_size", cv.imgsz))
+    return ContextViewDetector(main, context, scale, list(cv.labels), cv.min_area, cv.min_score)
