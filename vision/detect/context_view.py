@@ -4,8 +4,8 @@ The fire/smoke model learned fire as an object inside a wider scene. A fire seen
 the frame's edges, and it scores near zero: val fire recall falls to 0.34 when only the middle of a
 fire is in view, and a real top-down flame-front video got no detection at all. Shrunk into a grey
 canvas, the same frame shows the fire with an edge all round again, and the same weights find it
-(models/firesmoke/card.md, "Context view"). The extra pass runs at a small input size, so it adds
-about a quarter of the main pass's time, and it keeps only the classes it is there for (fire).
+(models/firesmoke/card.md, "Context view"). The extra pass runs at a small input size (a tenth more
+detector time per val image, measured), and it keeps only the classes it is there for (fire).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vision.detect.context_view import PAD_GREY
 from vision.eval.dataset import load_image_set, to_pixels
 from vision.eval.detectors import FIRESMOKE_LABELS, Det, ImageDetector, configured_detector
 from vision.eval.harness import alarm_thresholds
@@ -28,7 +29,6 @@ from vision.eval.metrics import iou_matrix
 from watchpost.config import load_config
 
 HIT_IOU = 0.3
-PAD_GREY = (114, 114, 114)  # the letterbox grey the detector already sees
 MAX_FILL = 4.0
 
 

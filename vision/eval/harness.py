@@ -56,8 +56,10 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
     config = config.model_copy(update={"vision": vcfg})
     thresholds = alarm_thresholds(config, opts.conf)
     cv = config.vision.detector.fire_smoke_context_view
-    fs_entry: dict[str, Any] = {"weights": str(fs), "sha256": rpt.sha256(fs) if fs.is_file() else None,
-                                "imgsz": fs_imgsz, "context_view": cv.model_dump() if cv.enabled else None}
+
+    def fs_entry() -> dict[str, Any]:  # hashed only when the fire/smoke detector takes part
+        return {"weights": str(fs), "sha256": rpt.sha256(fs), "imgsz": fs_imgsz,
+                "context_view": cv.model_dump() if cv.enabled else None}
 
     detectors: dict[str, dict[str, Any]] = {}
     images_report = None
@@ -73,7 +75,7 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         else:
             if wanted & set(FIRESMOKE_LABELS):
                 parts.append(configured_detector(config.vision.detector, FIRESMOKE_LABELS))
-                detectors["firesmoke"] = fs_entry
+                detectors["firesmoke"] = fs_entry()
             if wanted & set(PERSON_LABELS):
                 parts.append(configured_detector(config.vision.detector, PERSON_LABELS))
                 detectors["person"] = {"weights": str(person), "sha256": rpt.sha256(person), "imgsz": p_imgsz}
@@ -90,8 +92,8 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
         all_clips = [c for idx in indexes for c in load_clips(idx)]
         try:
             clips_report = evaluate_clips(all_clips, config, detect_fps=opts.detect_fps, grace_s=opts.grace_s)
-            if fs.is_file():
-                detectors.setdefault("firesmoke", fs_entry)
+            if fs.is_file() and "firesmoke" not in detectors:
+                detectors["firesmoke"] = fs_entry()
             if person.is_file():
                 detectors.setdefault("person", {"weights": str(person), "sha256": rpt.sha256(person),
                                                 "imgsz": p_imgsz})
