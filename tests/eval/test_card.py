@@ -50,5 +50,9 @@ def test_card_shows_box_and_image_figures_by_source() -> None:
                                 {"f8": _group(0.86, 0.97), "fa": _group(0.52, 0.99)})
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert rows == ["| `f8` | 10 | fire | 4 | 0.86 | 0.5 | 0.97 | 0.9 |", "| `fa` | 10 | fire | 4 | 0.52 | 0.5 | 0.99 | 0.9 |"]
+    # Sources with negative images get their own small table.
+    negs = {"f8": _group(0.86, 0.97), "cn": {**_group(0.5, 0.9), "negative_images": 57, "negatives_alarmed": 2}}
+    assert "| `cn` | 57 | 2 |" in card.metrics_section({"fire": {"ap50": 0.5}}, "cmd", negs).splitlines()
+    assert "alarmed |" not in text
     # One source (the person set has no prefixes) adds nothing to the overall figures.
     assert "By source" not in card.metrics_section({"fire": {"ap50": 0.5}}, "cmd", {"": _group(0.5, 0.9)})

@@ -68,8 +68,10 @@ def test_eval_cli_image_level_and_by_source(tmp_path: Path) -> None:
         (root / "images" / "val" / f"{stem}.jpg").rename(root / "images" / "val" / f"{new}.jpg")
         (root / "labels" / "val" / f"{stem}.txt").rename(root / "labels" / "val" / f"{new}.txt")
     # x_a: the 40x40 fire found in one larger box (box IoU 1/3: a box miss, an image hit).
+    # x_c, a negative, alarms on smoke at 0.3 (over the 0.25 threshold, ranked under the true smoke).
     (tmp_path / "p.json").write_text(json.dumps({"x_a.jpg": [["fire", 0.9, 20, 20, 100, 60]],
-                                                 "y_b.jpg": [["smoke", 0.8, 50, 25, 150, 75]]}))
+                                                 "y_b.jpg": [["smoke", 0.8, 50, 25, 150, 75]],
+                                                 "x_c.jpg": [["smoke", 0.3, 0, 0, 30, 30]]}))
     out, html = tmp_path / "r.json", tmp_path / "r.html"
     res = CliRunner().invoke(main, ["vision", "eval", "--set", str(root), "--out", str(out), "--html", str(html),
                                     "--predictions", str(tmp_path / "p.json"), "--by-source"])
@@ -88,6 +90,9 @@ def test_eval_cli_image_level_and_by_source(tmp_path: Path) -> None:
     assert by["x"]["n_images"] == 2 and by["y"]["n_images"] == 1
     assert by["x"]["classes"]["fire"]["n_gt"] == 1 and by["x"]["classes"]["smoke"]["n_gt"] == 0
     assert by["y"]["classes"]["smoke"]["ap50"] == 1.0 and by["y"]["classes"]["fire"]["image_level"]["ap"] is None
+    # Negatives are counted per source too: which source's negatives alarm.
+    assert (by["x"]["negative_images"], by["x"]["negatives_alarmed"]) == (1, 1)
+    assert (by["y"]["negative_images"], by["y"]["negatives_alarmed"]) == (0, 0)
     assert "By source" in html.read_text()
     # Without the flag there is no breakdown.
     res = CliRunner().invoke(main, ["vision", "eval", "--set", str(root), "--out", str(out),

@@ -84,6 +84,8 @@ class _Tally:
 
     classes: list[str]
     images: int = 0
+    negatives: int = 0  # images with no labelled box
+    negatives_alarmed: int = 0  # of those, images with a detection at the alarm threshold
     boxes: dict[str, ClassStats] = field(init=False)
     per_image: dict[str, ImageLevelStats] = field(init=False)
 
@@ -91,8 +93,12 @@ class _Tally:
         self.boxes = {c: ClassStats(c) for c in self.classes}
         self.per_image = {c: ImageLevelStats(c) for c in self.classes}
 
-    def add(self, dets: list[Det], gt: list[tuple[str, tuple[float, float, float, float]]]) -> None:
+    def add(self, dets: list[Det], gt: list[tuple[str, tuple[float, float, float, float]]],
+            alarmed: bool) -> None:
         self.images += 1
+        if not gt:
+            self.negatives += 1
+            self.negatives_alarmed += alarmed
         for c in self.classes:
             mine = [d for d in dets if d.label == c]
             truth = [b for gc, b in gt if gc == c]
@@ -106,14 +112,16 @@ class _Tally:
                 "precision": _num(s["precision"])}  # type: ignore[arg-type]
 
     def brief(self, alarm_conf: dict[str, float]) -> dict[str, object]:
-        """Per class: box AP50 / P / R at the alarm threshold and the image-level figures."""
+        """Per class: box AP50 / P / R at the alarm threshold and the image-level figures; and how many
+        negative images alarmed."""
         out: dict[str, object] = {}
         for c in self.classes:
             t = alarm_conf.get(c, 0.5)
             s = self.boxes[c].summary(t)
             out[c] = {"n_gt": s["n_gt"], "ap50": _num(s["ap50"]), "precision": _num(s["precision"]),  # type: ignore[arg-type]
                       "recall": _num(s["recall"]), "image_level": self.image_level(c, t)}  # type: ignore[arg-type]
-        return {"n_images": self.images, "classes": out}
+        return {"n_images": self.images, "classes": out, "negative_images": self.negatives,
+                "negatives_alarmed": self.negatives_alarmed}
 
 
 def evaluate_images(
@@ -149,10 +157,10 @@ def evaluate_images(
             for c, cx, cy, bw, bh in item.boxes
         ]
         dets = [d for d in detector.detect(img, item.path) if d.label in total.boxes]
-        total.add(dets, gt)
-        if group_of is not None:
-            groups.setdefault(group_of(item.path), _Tally(classes)).add(dets, gt)
         alarm = [d for d in dets if d.conf >= alarm_conf.get(d.label, 0.5)]
+        total.add(dets, gt, bool(alarm))
+        if group_of is not None:
+            groups.setdefault(group_of(item.path), _Tally(classes)).add(dets, gt, bool(alarm))
         gt_eval = [(c, b) for c, b in gt if c in total.boxes]
         pairs = confusion_with_background(
             [d.label for d in alarm], [d.box for d in alarm], [c for c, _ in gt_eval], [b for _, b in gt_eval],

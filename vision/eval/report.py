@@ -212,6 +212,12 @@ def write_html(report: dict[str, Any], out: Path, outcomes: list[ImageOutcome] |
                                  f"<td>{v['ap50']}</td><td>{v['recall']}</td><td>{il['ap']}</td>"
                                  f"<td>{il['recall']}</td></tr>")
             parts.append("</table>")
+            negs = {src: g for src, g in images["by_source"].items() if g.get("negative_images")}
+            if negs:
+                parts.append("<table><tr><th>source</th><th>negative images</th><th>alarmed</th></tr>")
+                parts += [f"<tr><td>{e(src)}</td><td>{g['negative_images']}</td><td>{g['negatives_alarmed']}</td></tr>"
+                          for src, g in negs.items()]
+                parts.append("</table>")
         hn = images["hard_negatives"]
         parts.append(f"<p>Negative images with a detection above the alarm threshold: {hn['with_false_positive']}"
                      f" of {hn['negative_images']} (rate {hn['rate']}).</p>")

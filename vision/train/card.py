@@ -95,6 +95,11 @@ def by_source_table(by_source: dict[str, Any] | None) -> str:
             il = v["image_level"]
             rows.append(f"| `{src or '-'}` | {g['n_images']} | {c} | {v['n_gt']} | {v['ap50']} | {v['recall']} "
                         f"| {il['ap']} | {il['recall']} |")
+    negs = {src: g for src, g in by_source.items() if g.get("negative_images")}
+    if negs:
+        rows += ["\nNegative images (no labelled box) with a detection at the alarm threshold, by source:\n",
+                 "| source | negative images | alarmed |", "|---|---|---|"]
+        rows += [f"| `{src or '-'}` | {g['negative_images']} | {g['negatives_alarmed']} |" for src, g in negs.items()]
     return "\n".join(rows) + "\n"
 
 
