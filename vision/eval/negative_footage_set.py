@@ -3,8 +3,8 @@
 The developer clips are mostly fire, smoke and duty posts; the only footage with nothing to alarm on is
 seated people. This set adds everyday scenes that resemble what the fire/smoke model has been seen to
 confuse: plain grey and white walls (scored as smoke before the static-smoke check), a worker in a hi-vis
-orange vest and yellow hard hat on a floor with red markings, red and orange fruit. Each video or preview
-GIF of intel-iot-devkit/sample-videos (CC BY 4.0, Intel Corporation) becomes, in the evaluation layout
+orange vest and yellow hard hat on a floor with red markings, red and orange fruit, people gesturing in an
+office with plain walls. Each video or preview GIF of intel-iot-devkit/sample-videos (CC BY 4.0, Intel Corporation) becomes, in the evaluation layout
 (../shared/spec/eval-format.md):
 
 - one clip of ``kind: negative`` at its own length, not looped, so any alarm counts towards the false
@@ -49,6 +49,15 @@ SCENES = {
     "car-detection.mp4": ("outdoor", "a car park seen from above"),
     "preview/person-bicycle-car-detection.gif": ("outdoor", "a car park from above with cyclists and walkers"),
 }
+# Every short clip in this folder: one person signing in an office with plain white walls, some in an orange
+# jumper; their hands move all the time, so the static-smoke check cannot drop a wall called smoke.
+OFFICE_DIR, OFFICE = "asl_gestures", ("office", "a person signing before plain office walls")
+
+
+def sources(git_dir: Path) -> dict[str, tuple[str, str]]:
+    """The repository files to use, each with its scene tag and what it shows."""
+    listed = git(git_dir, "ls-tree", "-r", "--name-only", "HEAD", f"{OFFICE_DIR}/").decode().split()
+    return {**SCENES, **{p: OFFICE for p in sorted(listed) if p.endswith((".mkv", ".mp4"))}}
 
 
 def _sample_frames(clip: Path, every_s: float, out_dir: Path, stem: str) -> list[str]:
@@ -88,11 +97,11 @@ def build(git_dir: Path, out: Path, every_s: float = 0.5) -> Path:
     commit = head_commit(git_dir)
     records = []
     with tempfile.TemporaryDirectory() as tmp:
-        for path, (scene, what) in SCENES.items():
+        for path, (scene, what) in sources(git_dir).items():
             name = Path(path).stem
             src = Path(tmp) / Path(path).name
             src.write_bytes(git(git_dir, "show", f"HEAD:{path}"))
-            clip = f"clips/negative_{name}.mp4"
+            clip = f"clips/negative_{scene}_{name}.mp4"
             # Re-encoded as H.264 so every clip decodes alike (the GIFs have no other video form here);
             # even sides for yuv420p.
             subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf",

@@ -40,7 +40,7 @@ FAILURE_MODES = {
         "Plain grey or white walls and surfaces filling much of the view are scored as smoke (up to 0.8). The "
         "worker drops smoke boxes that do not change over 2 s and smoke lying on a detected person, but anything "
         "moving in the box (hands, a conveyor, people on a camera without the person detector) passes the change "
-        "check: on 100 s of everyday negative footage this raised 3 false smoke alarms (see Negative footage).",
+        "check: on 144 s of everyday negative footage this raised 3 false smoke alarms (see Negative footage).",
         "A fire seen close up, running past the frame's edges (a camera near a fire, a flame front across the "
         "whole view), scores near zero on its own: val fire recall falls from 0.80 to 0.34 when only the middle "
         "of each fire is in view (`python -m vision.eval.close_ups`). The worker's context pass (the frame shrunk "
