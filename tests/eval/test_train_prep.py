@@ -49,3 +49,24 @@ def test_recipe_is_gentle_and_explicit() -> None:
     assert kw["optimizer"] == "SGD" and kw["lr0"] <= 0.01 and kw["seed"] == 0
     assert "freeze" not in kw and kw["cache"] == "ram"
     assert Recipe(freeze=10).train_kwargs()["freeze"] == 10
+
+
+def test_cpu_training_gets_every_core_back() -> None:
+    """ultralytics' trainer drops torch to cpu_count - 1 threads on the CPU; the runner's hook, run once the
+    trainer is set up, gives every core back (1.6x faster per epoch on the 2-core box). GPU runs keep theirs."""
+    import os
+
+    import torch
+
+    from vision.train.runner import _all_cores, _model
+
+    weights = Path(__file__).resolve().parents[2] / "models" / "firesmoke" / "best.pt"
+    assert _all_cores in _model(weights, Recipe(device="cpu")).callbacks["on_pretrain_routine_end"]
+    assert _all_cores not in _model(weights, Recipe(device="0")).callbacks["on_pretrain_routine_end"]
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        _all_cores(None)
+        assert torch.get_num_threads() == (os.cpu_count() or 1)
+    finally:
+        torch.set_num_threads(before)
