@@ -4,8 +4,8 @@ The developer clips are mostly fire, smoke and duty posts; the only footage with
 seated people. This set adds everyday scenes that resemble what the fire/smoke model has been seen to
 confuse: plain grey and white walls (scored as smoke before the static-smoke check), a worker in a hi-vis
 orange vest and yellow hard hat on a floor with red markings, red and orange fruit, people gesturing in an
-office with plain walls. Each video or preview GIF of intel-iot-devkit/sample-videos (CC BY 4.0, Intel Corporation) becomes, in the evaluation layout
-(../shared/spec/eval-format.md):
+office with plain walls. Each video or preview GIF of intel-iot-devkit/sample-videos (CC BY 4.0, Intel
+Corporation) becomes, in the evaluation layout (../shared/spec/eval-format.md):
 
 - one clip of ``kind: negative`` at its own length, not looped, so any alarm counts towards the false
   alarms per hour of negative footage;
@@ -45,7 +45,7 @@ SCENES = {
     "preview/fruit-and-vegetable-detection.gif": ("objects", "red, orange, yellow and green fruit on a conveyor "
                                                              "before a white wall"),
     "preview/bolt-multi-size-detection.gif": ("objects", "bolts on a grey conveyor"),
-    "bottle-detection.mp4": ("objects", "bottles on a conveyor before a plain grey wall"),
+    "bottle-detection.mp4": ("objects", "bottles on a table before a plain grey wall, taken away by hand"),
     "car-detection.mp4": ("outdoor", "a car park seen from above"),
     "preview/person-bicycle-car-detection.gif": ("outdoor", "a car park from above with cyclists and walkers"),
 }
