@@ -157,6 +157,11 @@ def test_login_live_alarm_verify_incident_and_language(live):
             assert linked.status_code == 200, linked.text
             expect(steps).to_have_count(n + 1, timeout=5_000)
             expect(page.locator("#report-body")).to_have_value("罐区1号起火，已启动处置 Fire at tank 1, response under way")
+            # ...and keeps the focus and caret, so the next keys land in it (they went nowhere, and a push
+            # racing page.fill left the field empty: a flaky clean-clone run).
+            expect(page.locator("#report-body")).to_be_focused()
+            page.keyboard.type("!")
+            expect(page.locator("#report-body")).to_have_value("罐区1号起火，已启动处置 Fire at tank 1, response under way!")
             page.fill("#report-to", "园区应急管理局")
             page.click("#report-submit[data-kind=initial]")
             expect(page.locator("#report-submit[data-kind=followup]")).to_be_visible(timeout=5_000)

@@ -52,7 +52,12 @@
       el("div", { class: "when", text: `${WP.fmtTime(t.at)} · ${t.actor || ""}` }),
       el("div", {}, t.to ? [t.from ? WP.statusBadge(t.from) : null, t.from ? " → " : null, WP.statusBadge(t.to)] : el("b", { text: t.kind })),
       t.note ? el("div", { class: "muted", text: t.note }) : null)));
-    document.getElementById("content").replaceChildren(el("div", { class: "row" },
+    // A push can redraw the page mid-keystroke: the field being typed in keeps its focus and caret, or the
+    // officer's next keys would go nowhere.
+    const content = document.getElementById("content");
+    const active = content.contains(document.activeElement) && document.activeElement.id ? document.activeElement : null;
+    const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+    content.replaceChildren(el("div", { class: "row" },
       el("section", { class: "panel grow" },
         el("h2", {}, WP.levelBadge(inc.level), `#${inc.id} ${inc.title || inc.type}`, WP.statusBadge(inc.status),
           inc.exercise ? el("span", { class: "badge exercise", text: WP.t("exercise") }) : null),
@@ -66,6 +71,11 @@
         el("h2", { style: "margin-top:1rem", text: WP.t("incident.timeline") }), timeline),
       el("section", { class: "panel", style: "min-width:340px;max-width:420px" },
         el("h2", { text: WP.t("incident.actions") }), transitions(), reportForm())));
+    const again = active && document.getElementById(active.id);
+    if (again) {
+      again.focus();
+      if (caret && typeof again.setSelectionRange === "function") again.setSelectionRange(caret[0], caret[1]);
+    }
   }
 
   async function load() { inc = await WP.api(`/api/incidents/${id}`); render(); }
