@@ -26,9 +26,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-
 from vision.eval.git_source import git, head_commit
+from vision.eval.video_probe import probe
 
 
 @dataclass(frozen=True)
@@ -54,21 +53,6 @@ FURG = Source(
           "upper windows and grey smoke over the roof from the first frame to the end")
 
 
-def _probe(path: Path) -> tuple[float, float, int, int]:
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise ValueError(f"{path}: not a readable video")
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        frames = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-        width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    finally:
-        cap.release()
-    if fps <= 0 or frames <= 0:
-        raise ValueError(f"{path}: no frame rate or frame count")
-    return round(fps, 3), round(frames / fps, 2), width, height
-
-
 def build(sources: dict[Source, Path], out: Path) -> Path:
     """Copy each source video out of its git directory and write ``clips.json``."""
     (out / "clips").mkdir(parents=True, exist_ok=True)
@@ -77,7 +61,7 @@ def build(sources: dict[Source, Path], out: Path) -> Path:
         commit = head_commit(git_dir)
         clip = f"clips/{Path(src.path).stem}.mp4"
         (out / clip).write_bytes(git(git_dir, "show", f"HEAD:{src.path}"))
-        fps, duration, width, height = _probe(out / clip)
+        fps, duration, width, height = probe(out / clip)
         records.append({
             "file": clip, "fps": fps, "duration_s": duration, "width": width, "height": height,
             "kind": src.events[0][0], "roi": None,

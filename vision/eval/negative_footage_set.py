@@ -29,6 +29,7 @@ from pathlib import Path
 import cv2
 
 from vision.eval.git_source import git, head_commit
+from vision.eval.video_probe import probe
 
 SOURCE = "github.com/intel-iot-devkit/sample-videos"
 # File in the repository -> (scene tag: the image-name prefix --by-source groups by, what it shows).
@@ -60,9 +61,8 @@ def sources(git_dir: Path) -> dict[str, tuple[str, str]]:
     return {**SCENES, **{p: OFFICE for p in sorted(listed) if p.endswith((".mkv", ".mp4"))}}
 
 
-def _sample_frames(clip: Path, every_s: float, out_dir: Path, stem: str) -> list[str]:
+def _sample_frames(clip: Path, fps: float, every_s: float, out_dir: Path, stem: str) -> list[str]:
     cap = cv2.VideoCapture(str(clip))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
     names, i, next_t = [], 0, 0.0
     while True:
         ok, frame = cap.read()
@@ -78,15 +78,6 @@ def _sample_frames(clip: Path, every_s: float, out_dir: Path, stem: str) -> list
         names.append(name)
     cap.release()
     return names
-
-
-def _probe(clip: Path) -> tuple[float, float, int, int]:
-    """fps, duration (s), width, height of an encoded clip."""
-    cap = cv2.VideoCapture(str(clip))
-    fps, n = cap.get(cv2.CAP_PROP_FPS), cap.get(cv2.CAP_PROP_FRAME_COUNT)
-    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    cap.release()
-    return fps, n / fps if fps else 0.0, w, h
 
 
 def build(git_dir: Path, out: Path, every_s: float = 0.5) -> Path:
@@ -107,10 +98,10 @@ def build(git_dir: Path, out: Path, every_s: float = 0.5) -> Path:
             subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf",
                             "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p", "-c:v", "libx264", "-crf", "20",
                             str(out / clip)], check=True)
-            fps, duration, w, h = _probe(out / clip)
-            for img in _sample_frames(out / clip, every_s, img_dir, f"{scene}_{name}"):
+            fps, duration, w, h = probe(out / clip)
+            for img in _sample_frames(out / clip, fps, every_s, img_dir, f"{scene}_{name}"):
                 (lab_dir / Path(img).with_suffix(".txt").name).write_text("")
-            records.append({"file": clip, "fps": round(fps, 3), "duration_s": round(duration, 2), "width": w,
+            records.append({"file": clip, "fps": fps, "duration_s": duration, "width": w,
                             "height": h, "kind": "negative", "roi": None, "events": [],
                             "notes": f"{what}; nothing to alarm on, played once, not looped",
                             "source": f"{SOURCE} @ {commit}, {path} (CC BY 4.0, Intel Corporation)"})
