@@ -4,7 +4,8 @@ The fire/smoke model calls large featureless grey or white surfaces "smoke" (a p
 behind a seated person scored 0.44–0.59 for a whole clip). Real smoke moves: between frames a
 second or two apart a real plume changes a sizeable share of its box, a wall almost none.
 This keeps small grey copies of one camera's recent detection frames and measures, for a box,
-the share of its pixels (people's boxes left out: they move in front of walls) that changed.
+the share of its pixels that changed. People move in front of walls, so their boxes are left out,
+where they stand now and where they stood on the frame compared against.
 """
 
 from __future__ import annotations
@@ -37,26 +38,33 @@ def _cells(d: Detection, margin: float = 0.0) -> tuple[slice, slice]:
 
 
 class ChangeHistory:
-    """Recent grey copies of one camera's frames, newest last."""
+    """Recent grey copies of one camera's frames, newest last, with the people seen in each."""
 
     def __init__(self, baseline_s: float = 2.0):
         self.baseline_s = baseline_s
-        self._frames: deque[tuple[float, np.ndarray]] = deque()
+        self._frames: deque[tuple[float, np.ndarray, list[Detection]]] = deque()
 
     def add(self, frame: np.ndarray, t: float) -> None:
-        self._frames.append((t, small_grey(frame)))
+        self._frames.append((t, small_grey(frame), []))
         while len(self._frames) > 2 and t - self._frames[1][0] >= self.baseline_s:
             self._frames.popleft()
 
-    def changed_share(self, box: Detection, exclude: list[Detection] = ()) -> float | None:
-        """Share of ``box`` outside ``exclude`` that differs between the newest frame and the oldest
-        kept (up to ``baseline_s`` earlier); None before there are two frames or if nothing is left."""
+    def note_people(self, people: list[Detection]) -> None:
+        """The people detected on the newest frame: where they stand now changes the pixels when the
+        frame kept as the baseline is compared against, however far they walk in between."""
+        if self._frames:
+            self._frames[-1][2][:] = people
+
+    def changed_share(self, box: Detection) -> float | None:
+        """Share of ``box`` that differs between the newest frame and the oldest kept (up to ``baseline_s``
+        earlier), leaving out the people noted on either frame; None before there are two frames or if
+        nothing is left."""
         if len(self._frames) < 2:
             return None
-        (_, old), (_, new) = self._frames[0], self._frames[-1]
+        (_, old, people_then), (_, new, people_now) = self._frames[0], self._frames[-1]
         diff = cv2.absdiff(new, old) > LEVEL
         keep = np.ones(diff.shape, bool)
-        for p in exclude:
+        for p in [*people_then, *people_now]:
             keep[_cells(p, PERSON_MARGIN)] = False
         cells = _cells(box)
         n = int(keep[cells].sum())

@@ -72,11 +72,11 @@ class CameraProcessor:
         return wanted
 
     def _drop_static_smoke(self, dets: list[Detection]) -> list[Detection]:
-        people = confident_people(dets, self.fs_cfg)
+        self.history.note_people(confident_people(dets, self.fs_cfg))  # type: ignore[union-attr]
         out = []
         for d in dets:
             if d.cls == "smoke":
-                share = self.history.changed_share(d, people)  # type: ignore[union-attr]
+                share = self.history.changed_share(d)  # type: ignore[union-attr]
                 if share is not None and share < self.fs_cfg.smoke_min_change:
                     continue
             out.append(d)

@@ -41,9 +41,26 @@ def test_people_and_their_margin_are_left_out():
         f = wall()
         f[100:300, 420 + 10 * i:520 + 10 * i] = 40  # a person swaying in front of the wall
         hist.add(f, i * 0.5)
-    person = Detection("person", 0.9, 420 / 640, 100 / 360, 540 / 640, 300 / 360)
     assert hist.changed_share(BOX) > 0.02
-    assert hist.changed_share(BOX, [person]) == 0.0
+    hist.note_people([Detection("person", 0.9, 420 / 640, 100 / 360, 540 / 640, 300 / 360)])
+    assert hist.changed_share(BOX) == 0.0
+
+
+def test_a_person_who_walked_on_leaves_no_change_where_they_stood():
+    """The frame compared against still shows them where they were: that spot changed too."""
+    hist = ChangeHistory(2.0)
+    then = wall()
+    then[100:300, 340:420] = 40
+    hist.add(then, 0.0)
+    hist.note_people([Detection("person", 0.9, 340 / 640, 100 / 360, 420 / 640, 300 / 360)])
+    now = wall()
+    now[100:300, 520:600] = 40
+    hist.add(now, 1.0)
+    hist.note_people([Detection("person", 0.9, 520 / 640, 100 / 360, 600 / 640, 300 / 360)])
+    assert hist.changed_share(BOX) == 0.0
+    # Where they stood then, unnoted, counts as change (the check before people were kept per frame).
+    hist._frames[0][2].clear()
+    assert hist.changed_share(BOX) > 0.02
 
 
 def test_history_keeps_only_the_baseline_window():
