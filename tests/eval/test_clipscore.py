@@ -58,3 +58,37 @@ def test_aggregate_recall_p95_and_negative_rate() -> None:
     assert agg["negative_footage_h"] == pytest.approx(1.0)
     assert agg["false_alarms_per_hour_negative"] == 1.0
     assert "smoke" not in agg  # no smoke events: no recall to report
+
+
+def test_off_post_event_too_short_for_threshold_is_not_scored() -> None:
+    """VID-3 / eval-format: with T = 60 s, a clip ending 5.5 s after the post empties cannot show an
+    on-time alarm: the event is left out of the recall, not counted as a miss; a long clip still misses."""
+    short = score_clip(rec("off_post", [("off_post", 20.0)], duration=25.5), [], absent_after_s=60.0)
+    (ev,) = short["events"]
+    assert ev["detected"] is False and ev["scorable"] is False
+    assert "5.5 s after the post empties" in ev["reason"] and "65 s" in ev["reason"]
+    long = score_clip(rec("off_post", [("off_post", 20.0)], duration=90.0), [], absent_after_s=60.0)
+    assert long["events"][0]["scorable"] is True
+    agg = aggregate([short, long])
+    assert agg["off_post"]["events"] == 2 and agg["off_post"]["not_scorable"] == 1
+    assert agg["off_post"]["event_recall"] == 0.0  # 0 of the 1 scorable event
+    assert aggregate([short])["off_post"]["event_recall"] is None  # nothing measurable
+
+
+def test_alarm_in_a_short_clip_still_counts() -> None:
+    """An alarm that does come in a clip shorter than T + 5 s after the seat empties is scored as detected."""
+    out = score_clip(rec("off_post", [("off_post", 5.0)], duration=10.0), [Alarm("off_post", 8.5)],
+                     absent_after_s=3.0)
+    (ev,) = out["events"]
+    assert ev["detected"] and ev["scorable"] is True and ev["time_to_alarm_s"] == 3.5
+
+
+def test_cli_names_the_threshold_that_fits_short_clips(capsys: pytest.CaptureFixture[str]) -> None:
+    """The evaluator is told which --absent-after lets an alarm fall inside every unscored clip."""
+    from vision.eval.cli import _warn_unscored
+
+    clips = [score_clip(rec("off_post", [("off_post", 20.0)], duration=25.5), [], 60.0),
+             score_clip(rec("off_post", [("off_post", 9.0)], duration=15.0), [], 60.0)]
+    _warn_unscored({"clips": {"absent_after_s": 60.0, "per_clip": clips}})
+    err = capsys.readouterr().err
+    assert "2 off-post event(s) not scored" in err and "--absent-after 4.5 or less" in err

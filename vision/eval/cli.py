@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,3 +63,18 @@ def eval_cmd(ctx: click.Context, set_dir: Path, out: Path, html_out: Path | None
     if html_out:
         write_html(report, html_out, outcomes)
     click.echo(json.dumps(report["summary"], indent=2))
+    _warn_unscored(report)
+
+
+def _warn_unscored(report: dict[str, Any]) -> None:
+    """Say which off-post events the clips were too short to score, and the T that would score them."""
+    clips = report.get("clips") or {}
+    gaps = [c["duration_s"] - e["start_s"] for c in clips.get("per_clip", []) for e in c["events"]
+            if not e.get("scorable", True)]
+    if gaps:
+        fit = round(min(gaps) - 1.0, 1)  # the alarm comes about a detection step after T
+        advice = (f"replay with --absent-after {fit:g} or less so an alarm can fall inside every one of them"
+                  if fit > 0 else "one ends within 1 s of the post emptying, too soon for any threshold")
+        click.echo(f"note: {len(gaps)} off-post event(s) not scored: their clips end before "
+                   f"T ({clips['absent_after_s']:g} s) + 5 s has passed after the post empties; {advice}",
+                   err=True)

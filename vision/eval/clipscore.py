@@ -8,7 +8,10 @@ Matching rules (docs/evaluation.md):
 - off_post: the rule can only fire once the post has been empty for the configured
   ``absent_after_s`` (T), so an alarm matches the event when t >= start_s + T - grace_s
   (grace covers the 0.5 s labelling step and a person fading out of the ROI). It is on time
-  when t - start_s <= T + late_s (the VID-3 target is T + 5 s).
+  when t - start_s <= T + late_s (the VID-3 target is T + 5 s). A clip that ends before
+  start_s + T + late_s without the alarm cannot show whether the system meets the target: the
+  event is ``scorable: false`` and left out of the recall, never counted as a miss (the spec:
+  "scoring must allow for" the configured T).
 """
 
 from __future__ import annotations
@@ -45,7 +48,13 @@ def score_clip(
             hi = evs[k + 1].start_s + shift if k + 1 < len(evs) else float("inf")
             hits = [i for i, a in enumerate(alarms) if a.type == etype and lo - 1e-9 <= a.t < hi]
             used.update(hits)
-            out: dict[str, object] = {"type": etype, "start_s": ev.start_s, "detected": bool(hits)}
+            out: dict[str, object] = {"type": etype, "start_s": ev.start_s, "detected": bool(hits),
+                                      "scorable": True}
+            if etype == "off_post" and not hits and rec.duration_s < ev.start_s + absent_after_s + late_s:
+                out["scorable"] = False
+                out["reason"] = (f"the clip ends {rec.duration_s - ev.start_s:.1f} s after the post empties; "
+                                 f"an on-time alarm needs {absent_after_s + late_s:g} s (T {absent_after_s:g} s "
+                                 f"+ {late_s:g} s)")
             if hits:
                 tta = alarms[hits[0]].t - ev.start_s
                 out["alarm_t"] = round(alarms[hits[0]].t, 3)
@@ -73,10 +82,12 @@ def aggregate(clips: list[dict[str, object]]) -> dict[str, object]:
         if not evs:
             continue
         ttas = [float(e["time_to_alarm_s"]) for e in evs if e["detected"]]
+        scorable = sum(1 for e in evs if e.get("scorable", True))
         d: dict[str, object] = {
             "events": len(evs),
             "detected": len(ttas),
-            "event_recall": round(len(ttas) / len(evs), 4),
+            "not_scorable": len(evs) - scorable,
+            "event_recall": round(len(ttas) / scorable, 4) if scorable else None,
             "time_to_alarm_p50_s": _r(percentile(ttas, 50)),
             "time_to_alarm_p95_s": _r(percentile(ttas, 95)),
             "time_to_alarm_max_s": _r(max(ttas) if ttas else None),

@@ -6,6 +6,7 @@ The class map always comes from the set's ``data.yaml``; nothing here assumes id
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -42,14 +43,21 @@ class ImageSet:
     split: str | None
     names: dict[int, str]
     images: tuple[LabelledImage, ...]
+    folder: Path | None = None  # where the images were read from
 
 
-def read_names(data_yaml: Path) -> dict[int, str]:
+def _read_yaml(data_yaml: Path) -> dict[str, object]:
     try:
         doc = yaml.safe_load(data_yaml.read_text()) or {}
     except yaml.YAMLError as exc:
         raise EvalSetError(f"{data_yaml}: not valid YAML: {exc}") from None
-    names = doc.get("names")
+    if not isinstance(doc, dict):
+        raise EvalSetError(f"{data_yaml}: must be a mapping (path, train/val, names)")
+    return doc
+
+
+def read_names(data_yaml: Path) -> dict[int, str]:
+    names = _read_yaml(data_yaml).get("names")
     if isinstance(names, list):
         return {i: str(n) for i, n in enumerate(names)}
     if isinstance(names, dict) and names:
@@ -79,6 +87,40 @@ def _parse_label(path: Path, names: dict[int, str]) -> tuple[tuple[str, float, f
     return tuple(out)
 
 
+def _labels_dir(img_dir: Path) -> Path:
+    """ultralytics' rule: the label folder is the image folder with its last ``images`` part renamed."""
+    parts = list(img_dir.parts)
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] == "images":
+            parts[i] = "labels"
+            return Path(*parts)
+    raise EvalSetError(f"{img_dir}: image folder has no `images` part to find its labels by")
+
+
+def _has_images(folder: Path) -> bool:
+    return any(p.suffix.lower() in IMAGE_EXTS for p in folder.iterdir() if p.is_file())
+
+
+def _image_dir(root: Path, data_yaml: Path, split: str | None) -> tuple[Path, str | None]:
+    """``images/<split>``, else the folder data.yaml names for the split, else flat ``images/``."""
+    img_dir = root / "images"
+    if split and (img_dir / split).is_dir():
+        return img_dir / split, split
+    if split:
+        entry = _read_yaml(data_yaml).get(split)
+        if isinstance(entry, str) and (root / entry).is_dir():
+            # normpath, not resolve: a linked images/ folder must keep its labels/ sibling.
+            return Path(os.path.normpath(root / entry)), split
+    if img_dir.is_dir() and _has_images(img_dir):
+        return img_dir, None
+    if not img_dir.is_dir():
+        raise EvalSetError(f"{root}: no images/ folder")
+    subs = sorted(p.name for p in img_dir.iterdir() if p.is_dir())
+    hint = f"; it holds {', '.join(subs)}: choose one with --split" if subs else ""
+    raise EvalSetError(f"{root}: no images for split {split!r} (no images/{split}/, data.yaml names no such "
+                       f"folder) and no images directly in images/{hint}")
+
+
 def load_image_set(root: Path, split: str | None = "val") -> ImageSet:
     """Images with a label file under ``images/<split>`` (or flat ``images/`` when absent)."""
     root = Path(root)
@@ -86,13 +128,8 @@ def load_image_set(root: Path, split: str | None = "val") -> ImageSet:
     if not data_yaml.is_file():
         raise EvalSetError(f"{root}: no data.yaml (needed for the class names)")
     names = read_names(data_yaml)
-    img_dir, lbl_dir = root / "images", root / "labels"
-    if split and (img_dir / split).is_dir():
-        img_dir, lbl_dir = img_dir / split, lbl_dir / split
-    else:
-        split = None
-    if not img_dir.is_dir():
-        raise EvalSetError(f"{root}: no images/ folder")
+    img_dir, split = _image_dir(root, data_yaml, split)
+    lbl_dir = _labels_dir(img_dir)
     images = []
     for p in sorted(img_dir.iterdir()):
         if p.suffix.lower() not in IMAGE_EXTS:
@@ -101,7 +138,7 @@ def load_image_set(root: Path, split: str | None = "val") -> ImageSet:
         if not label.is_file():
             continue  # not part of the set (eval-format.md)
         images.append(LabelledImage(p, _parse_label(label, names)))
-    return ImageSet(root=root, split=split, names=names, images=tuple(images))
+    return ImageSet(root=root, split=split, names=names, images=tuple(images), folder=img_dir)
 
 
 EventType = Literal["fire", "smoke", "off_post"]

@@ -67,6 +67,9 @@ def run(config: Config, opts: EvalOptions) -> tuple[dict[str, Any], list[ImageOu
     has_images = (opts.set_dir / "data.yaml").is_file()
     if opts.images and has_images:
         image_set = load_image_set(opts.set_dir, opts.split)
+        if not image_set.images:
+            raise EvalSetError(f"{image_set.folder}: no image has a label file (an image without one is not "
+                               "part of the set; a negative image needs an empty one)")
         wanted = set(image_set.names.values())
         parts: list[ImageDetector] = []
         if opts.predictions is not None:

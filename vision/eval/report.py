@@ -19,7 +19,7 @@ from vision.eval.images import ImageOutcome
 SCHEMA = "watchpost.eval/1"
 SUMMARY_CLASS_KEYS = ("ap50", "ap50_95", "precision", "recall", "n_gt")
 SUMMARY_CLIP_KEYS = ("events", "detected", "event_recall", "time_to_alarm_p50_s", "time_to_alarm_p95_s",
-                     "time_to_alarm_max_s", "within_target")
+                     "time_to_alarm_max_s", "within_target", "not_scorable")
 
 
 def sha256(path: str | Path) -> str:
@@ -244,9 +244,7 @@ def write_html(report: dict[str, Any], out: Path, outcomes: list[ImageOutcome] |
         parts.append(f"<h2>Clips (absence threshold {clips['absent_after_s']} s)</h2>")
         parts.append("<table><tr><th>clip</th><th>kind</th><th>events (type@start → alarm)</th><th>false alarms</th></tr>")
         for c in clips["per_clip"]:
-            evs = "; ".join(
-                f"{x['type']}@{x['start_s']} → " + (f"{x['alarm_t']} (+{x['time_to_alarm_s']} s)" if x["detected"] else "MISSED")
-                for x in c["events"]) or "—"
+            evs = "; ".join(f"{x['type']}@{x['start_s']} → {_event_outcome(x)}" for x in c["events"]) or "—"
             fa = ", ".join(f"{a['type']}@{a['t']}" for a in c["false_alarms"]) or "0"
             parts.append(f"<tr><td>{e(c['file'])}</td><td>{e(c['kind'])}</td><td>{e(evs)}</td><td>{e(fa)}</td></tr>")
         parts.append("</table>")
@@ -259,6 +257,14 @@ def write_html(report: dict[str, Any], out: Path, outcomes: list[ImageOutcome] |
     parts.append("</body></html>")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(parts))
+
+
+def _event_outcome(ev: dict[str, Any]) -> str:
+    if ev["detected"]:
+        return f"{ev['alarm_t']} (+{ev['time_to_alarm_s']} s)"
+    if not ev.get("scorable", True):
+        return f"not scored: {ev['reason']}"
+    return "MISSED"
 
 
 def finite(x: Any) -> Any:
