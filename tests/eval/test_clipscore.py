@@ -9,7 +9,8 @@ from vision.eval.dataset import ClipRecord
 
 
 def rec(kind: str, events: list[tuple[str, float]], duration: float = 30.0) -> ClipRecord:
-    return ClipRecord(file=f"clips/{kind}.mp4", fps=10, duration_s=duration, kind=kind,
+    roi = [(0.2, 0.2), (0.8, 0.2), (0.8, 0.9)] if kind in ("off_post", "on_post") else None
+    return ClipRecord(file=f"clips/{kind}.mp4", fps=10, duration_s=duration, kind=kind, roi=roi,
                       events=[{"type": t, "start_s": s} for t, s in events])
 
 

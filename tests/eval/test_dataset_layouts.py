@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from vision.eval.dataset import EvalSetError, load_image_set
+from vision.eval.dataset import EvalSetError, load_clips, load_image_set
 from watchpost.cli import main
 
 
@@ -70,3 +72,30 @@ def test_data_yaml_that_is_not_a_mapping(tmp_path: Path) -> None:
     (tmp_path / "data.yaml").write_text("- fire\n- smoke\n")
     with pytest.raises(EvalSetError, match="must be a mapping"):
         load_image_set(tmp_path)
+
+
+def _clips(tmp_path: Path, rec: dict[str, object]) -> Path:
+    (tmp_path / "clips").mkdir(exist_ok=True)
+    (tmp_path / "clips" / "a.mp4").write_bytes(b"")
+    base = {"file": "clips/a.mp4", "fps": 10, "duration_s": 30, "kind": "off_post",
+            "events": [{"type": "off_post", "start_s": 12}]}
+    (tmp_path / "clips.json").write_text(json.dumps([{**base, **rec}]))
+    return tmp_path / "clips.json"
+
+
+@pytest.mark.parametrize("rec,why", [
+    ({"roi": None}, "record 0: `roi` (the duty post's polygon) is required for off_post and on_post clips"),
+    ({"kind": "on_post", "events": [], "roi": None}, "`roi` (the duty post's polygon) is required"),
+    ({"roi": [[0.1, 0.1], [0.9, 0.1]]}, "field `roi`: a polygon needs at least 3 points"),
+    ({"roi": [[64, 36], [600, 36], [600, 300]]}, "field `roi`: points are normalized 0-1"),
+    ({"events": [{"type": "off_post", "start_s": -1}]}, "field `events.0.start_s`"),
+])
+def test_clip_records_that_cannot_be_scored_are_refused(tmp_path: Path, rec: dict[str, object], why: str) -> None:
+    """A post clip without its post, or drawn in pixels, would score every event a miss: refuse it by name."""
+    with pytest.raises(EvalSetError, match=re.escape(why)):
+        load_clips(_clips(tmp_path, rec))
+
+
+def test_post_clip_with_its_roi_loads(tmp_path: Path) -> None:
+    (clip,) = load_clips(_clips(tmp_path, {"roi": [[0.1, 0.1], [0.9, 0.1], [0.5, 0.9]]}))
+    assert clip.record.roi == [(0.1, 0.1), (0.9, 0.1), (0.5, 0.9)]

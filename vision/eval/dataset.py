@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -163,6 +163,23 @@ class ClipRecord(BaseModel):
     notes: str = ""
     source: str = ""
 
+    @field_validator("roi")
+    @classmethod
+    def _roi_is_a_normalized_polygon(cls, roi: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+        if roi is not None:
+            if len(roi) < 3:
+                raise ValueError("a polygon needs at least 3 points")
+            if any(not (0 <= v <= 1) for pt in roi for v in pt):
+                raise ValueError("points are normalized 0-1 (fractions of width and height), not pixels")
+        return roi
+
+    @model_validator(mode="after")
+    def _post_clips_draw_the_post(self) -> "ClipRecord":
+        # Without the post's polygon the off-post rule has nothing to watch: every event would score a miss.
+        if self.roi is None and (self.kind in ("off_post", "on_post") or any(e.type == "off_post" for e in self.events)):
+            raise ValueError("`roi` (the duty post's polygon) is required for off_post and on_post clips")
+        return self
+
 
 @dataclass(frozen=True)
 class Clip:
@@ -185,7 +202,9 @@ def load_clips(clips_json: Path) -> list[Clip]:
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(x) for x in first["loc"])
-            raise EvalSetError(f"{clips_json}: record {i}: field `{loc}`: {first['msg']}") from None
+            where = f"field `{loc}`: " if loc else ""
+            msg = first["msg"].removeprefix("Value error, ")
+            raise EvalSetError(f"{clips_json}: record {i}: {where}{msg}") from None
         path = clips_json.parent / r.file
         if not path.is_file():
             raise EvalSetError(f"{clips_json}: record {i}: file {r.file!r} not found")
