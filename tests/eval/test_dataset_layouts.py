@@ -33,8 +33,9 @@ def test_split_folder_named_in_data_yaml(tmp_path: Path) -> None:
 
 
 def test_roboflow_layout_labels_beside_images(tmp_path: Path) -> None:
-    """`val: valid/images` (Roboflow export): labels come from `valid/labels`, ultralytics' rule."""
-    (tmp_path / "data.yaml").write_text("path: .\nval: valid/images\nnames: {0: fire, 1: smoke, 2: person}\n")
+    """`val: valid/images` (Roboflow export): labels come from `valid/labels`, ultralytics' rule; class
+    names are matched whatever their case (`Fire` is fire)."""
+    (tmp_path / "data.yaml").write_text("path: .\nval: valid/images\nnames: {0: Fire, 1: ' smoke', 2: PERSON}\n")
     _image(tmp_path / "valid" / "images", "x", "0 0.5 0.5 0.2 0.2\n")
     _image(tmp_path / "valid" / "images", "unlabelled", None)  # not part of the set
     s = load_image_set(tmp_path, "val")

@@ -56,13 +56,18 @@ def _read_yaml(data_yaml: Path) -> dict[str, object]:
     return doc
 
 
+def _class_name(name: object) -> str:
+    # Detectors emit lower-case names; a set that writes `Fire` or ` smoke` means the same class.
+    return str(name).strip().lower()
+
+
 def read_names(data_yaml: Path) -> dict[int, str]:
     names = _read_yaml(data_yaml).get("names")
     if isinstance(names, list):
-        return {i: str(n) for i, n in enumerate(names)}
+        return {i: _class_name(n) for i, n in enumerate(names)}
     if isinstance(names, dict) and names:
         try:
-            return {int(k): str(v) for k, v in names.items()}
+            return {int(k): _class_name(v) for k, v in names.items()}
         except (TypeError, ValueError):
             raise EvalSetError(f"{data_yaml}: `names` keys must be integer class ids") from None
     raise EvalSetError(f"{data_yaml}: `names` is missing or empty")
