@@ -93,3 +93,20 @@ def test_cli_names_the_threshold_that_fits_short_clips(capsys: pytest.CaptureFix
     _warn_unscored({"clips": {"absent_after_s": 60.0, "per_clip": clips}})
     err = capsys.readouterr().err
     assert "2 off-post event(s) not scored" in err and "--absent-after 4.5 or less" in err
+
+
+def test_html_report_tables_events_and_says_why_one_was_not_scored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """VID-12: the evaluator's page shows recall/time-to-alarm per type and the reason an event was left out."""
+    from vision.eval.report import write_html
+
+    clips = [score_clip(rec("fire", [("fire", 1.0)]), [Alarm("fire", 3.0), Alarm("smoke", 4.0)], 60.0),
+             score_clip(rec("off_post", [("off_post", 20.0)], duration=25.5), [], 60.0)]
+    report = {"set": "s", "created_utc": "t", "schema": "watchpost.eval/1", "detectors": {}, "thresholds": {},
+              "images": None, "summary": {"images": None, "clips": None},
+              "clips": {"absent_after_s": 60.0, "grace_s": 1.0, "per_clip": clips, "summary": aggregate(clips)}}
+    write_html(report, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert "<th>fire</th><td>1</td><td>1</td><td>0</td><td>1.0</td><td>2.0</td>" in page
+    assert "<th>off_post</th><td>1</td><td>0</td><td>1</td><td>—</td>" in page
+    assert "not scored: the clip ends 5.5 s after the post empties" in page
+    assert "False alarms: 1 in 2 clips (smoke 1)" in page

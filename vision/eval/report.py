@@ -248,7 +248,7 @@ def write_html(report: dict[str, Any], out: Path, outcomes: list[ImageOutcome] |
             fa = ", ".join(f"{a['type']}@{a['t']}" for a in c["false_alarms"]) or "0"
             parts.append(f"<tr><td>{e(c['file'])}</td><td>{e(c['kind'])}</td><td>{e(evs)}</td><td>{e(fa)}</td></tr>")
         parts.append("</table>")
-        parts.append(f"<pre>{e(json.dumps(report['summary']['clips'], indent=1))}</pre>")
+        parts.append(_clip_summary_table(clips["summary"]))
         tta = _tta_plot(clips)
         if tta:
             parts.append(f"<img src='data:image/png;base64,{tta}'>")
@@ -257,6 +257,24 @@ def write_html(report: dict[str, Any], out: Path, outcomes: list[ImageOutcome] |
     parts.append("</body></html>")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(parts))
+
+
+def _clip_summary_table(agg: dict[str, Any]) -> str:
+    cols = ("events", "detected", "not_scorable", "event_recall", "time_to_alarm_p50_s", "time_to_alarm_p95_s",
+            "time_to_alarm_max_s", "within_target")
+    heads = ("events", "detected", "not scorable", "recall", "time-to-alarm p50 s", "p95 s", "max s",
+             "within T + 5 s")
+    rows = [f"<tr><th>{html.escape(t)}</th>" + "".join(f"<td>{'—' if v.get(c) is None else v[c]}</td>" for c in cols)
+            + "</tr>" for t, v in agg.items() if isinstance(v, dict) and "events" in v]
+    per_h = agg.get("false_alarms_per_hour_negative")
+    by_type = ", ".join(f"{k} {v}" for k, v in agg.get("false_alarms_by_type", {}).items())
+    return ("<h3>Events</h3><table><tr><th>type</th>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr>"
+            + "".join(rows) + "</table>"
+            + f"<p>False alarms: {agg['false_alarms']} in {agg.get('clips', '?')} clips"
+            + (f" ({html.escape(by_type)})" if by_type else "") + "; on negative footage "
+            + f"({agg.get('negative_footage_h', 0) * 3600:.0f} s): "
+            + f"{agg.get('false_alarms_on_negative_clips', 0)}, "
+            + (f"{per_h} an hour" if per_h is not None else "no negative footage") + ".</p>")
 
 
 def _event_outcome(ev: dict[str, Any]) -> str:
