@@ -118,14 +118,16 @@ class ContextView(Strict):
 
 
 class Detector(Strict):
-    backend: str = "ultralytics"
+    backend: str = Field(default="auto", description="auto: ultralytics (torch) for .pt weights, onnxruntime for "
+                         ".onnx; or a plugin's name from the watchpost.detectors entry points")
     fire_smoke_weights: str = "models/firesmoke/best.pt"
     person_weights: str = "models/person/best.pt"
     imgsz: int = Field(default=640, ge=32, description="person detector input size")
     fire_smoke_imgsz: int = Field(default=640, ge=32, description="fire/smoke detector input size (its training size)")
     fire_smoke_context_view: ContextView = Field(default_factory=ContextView)
     device: str = "cpu"
-    threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
+    threads: int = Field(default=0, ge=0, description="inference threads per detector (torch or onnxruntime); "
+                         "0 = all cores")
 
 
 class Evidence(Strict):

@@ -106,14 +106,3 @@ def test_a_static_graph_gets_the_frame_at_the_size_the_settings_mean() -> None:
     assert canvas_scale(0.5, 320, 320) == 0.5
     assert canvas_scale(0.5, 320, 640) == 0.25
     assert canvas_scale(0.5, 640, 320) == 0.5  # a graph smaller than asked: nothing to make up
-
-
-def test_the_onnx_backend_reports_the_size_its_graph_runs_at() -> None:
-    from pathlib import Path
-
-    from vision.detect.registry import load_detector
-
-    root = Path(__file__).resolve().parents[2] / "models" / "firesmoke"
-    onnx = load_detector("ultralytics", str(root / "best.onnx"), classes=["fire"], imgsz=320)
-    pt = load_detector("ultralytics", str(root / "best.pt"), classes=["fire"], imgsz=320)
-    assert (onnx.input_size, pt.input_size) == (640, 320)

@@ -1,4 +1,5 @@
-"""The default backend: ultralytics YOLO with ``.pt`` or exported ``.onnx`` weights."""
+"""ultralytics YOLO on torch, for ``.pt`` weights (CPU or GPU). Exported ``.onnx`` graphs run on the
+onnxruntime backend (vision/detect/onnx_backend.py), which controls its threads and letterbox."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from vision.detect.base import Detection, Detector
 class UltralyticsDetector(Detector):
     def __init__(self, weights: Path, *, classes: list[str] | None = None, imgsz: int = 640, device: str = "cpu",
                  threads: int = 0, conf: float = 0.05):
+        if Path(weights).suffix.lower() == ".onnx":
+            raise ValueError(f"{weights}: run .onnx graphs on the onnxruntime backend "
+                             "(vision.detector.backend: auto picks it)")
         self.weights = Path(weights)
         self.name = f"ultralytics:{self.weights.parent.name}/{self.weights.name}"
         self.wanted = [c.lower() for c in classes] if classes else None
         self.imgsz, self.device, self.threads, self.conf = imgsz, device, threads, conf
         self.model = None
-        self.input_size = imgsz  # the size the network really runs at (see _graph_size)
+        self.input_size = imgsz  # the size the network runs at
         self.classes: list[str] = []
         self._ids: list[int] | None = None
         self._names: dict[int, str] = {}
@@ -40,20 +44,10 @@ class UltralyticsDetector(Detector):
         # Warm up once so the first camera frame is not slow, then undo ultralytics lowering
         # torch's thread count to cpu_count - 1 on CPU.
         self.model.predict(np.zeros((64, 64, 3), np.uint8), imgsz=self.imgsz, device=self.device, verbose=False)
-        self.input_size = self._graph_size() or self.imgsz
         if self.device == "cpu":
             import torch
 
             torch.set_num_threads(self.threads or os.cpu_count() or 1)
-
-    def _graph_size(self) -> int | None:
-        """The side of a static exported graph (ours are square): it runs at that size whatever ``imgsz`` asks."""
-        if self.weights.suffix != ".onnx":
-            return None
-        import onnxruntime as ort
-
-        shape = ort.InferenceSession(str(self.weights), providers=["CPUExecutionProvider"]).get_inputs()[0].shape
-        return shape[-1] if isinstance(shape[-1], int) else None
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]:
         if not frames:

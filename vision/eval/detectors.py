@@ -1,8 +1,7 @@
 """Detectors as the harness sees them: an image in, labelled boxes out.
 
-The harness runs the project's detector plugins (``vision.detect``, VID-13) when that
-package is importable, so the numbers measure what the worker actually runs; otherwise it
-falls back to a small ultralytics adapter with the same behaviour.
+The harness runs the project's detector plugins (``vision.detect``, VID-13), so the numbers
+measure what the worker actually runs.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ class PluginImageDetector:
 
 def build_detector(
     weights: str | Path, keep: tuple[str, ...] | None, imgsz: int = 640, conf: float = 0.001,
-    backend: str = "ultralytics", device: str = "cpu", threads: int = 0,
+    backend: str = "auto", device: str = "cpu", threads: int = 0,
 ) -> ImageDetector:
     """The worker's own detector plugin, so the harness measures what the worker runs."""
     from vision.detect.registry import load_detector
