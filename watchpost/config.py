@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENV_PREFIX = "WATCHPOST__"
 
@@ -120,14 +120,25 @@ class ContextView(Strict):
 class Detector(Strict):
     backend: str = Field(default="auto", description="auto: ultralytics (torch) for .pt weights, onnxruntime for "
                          ".onnx; or a plugin's name from the watchpost.detectors entry points")
-    fire_smoke_weights: str = "models/firesmoke/best.pt"
-    person_weights: str = "models/person/best.pt"
+    # The exported graphs by default: on a CPU host they give the .pt models' boxes with less time and
+    # memory per camera (docs/benchmarks.md). A GPU host points these at the .pt files and sets device.
+    fire_smoke_weights: str = "models/firesmoke/best.onnx"
+    person_weights: str = "models/person/best.onnx"
     imgsz: int = Field(default=640, ge=32, description="person detector input size")
     fire_smoke_imgsz: int = Field(default=640, ge=32, description="fire/smoke detector input size (its training size)")
     fire_smoke_context_view: ContextView = Field(default_factory=ContextView)
-    device: str = "cpu"
+    device: str = Field(default="cpu", description="cpu, or a torch device such as cuda:0 (with .pt weights)")
     threads: int = Field(default=0, ge=0, description="inference threads per detector (torch or onnxruntime); "
                          "0 = all cores")
+
+    @model_validator(mode="after")
+    def _device_fits_the_format(self) -> "Detector":
+        # Caught at `config check`, not when a worker starts: the onnxruntime backend here is CPU-only.
+        onnx = [w for w in (self.fire_smoke_weights, self.person_weights) if w.lower().endswith(".onnx")]
+        if self.backend in ("auto", "onnxruntime") and self.device != "cpu" and onnx:
+            raise ValueError(f"device {self.device!r} needs .pt weights; {', '.join(onnx)} run on the CPU "
+                             "(onnxruntime): point fire_smoke_weights/person_weights at the .pt files")
+        return self
 
 
 class Evidence(Strict):

@@ -33,6 +33,17 @@ def test_errors_name_the_field(tmp_path):
     assert "servr" in text
 
 
+def test_gpu_device_with_onnx_weights_is_refused_by_field():
+    """The exported graphs run on the CPU: a GPU device must come with the .pt checkpoints."""
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"vision": {"detector": {"device": "cuda:0"}}}, environ={})
+    text = "\n".join(exc.value.errors)
+    assert "vision.detector" in text and "needs .pt weights" in text and "models/firesmoke/best.onnx" in text
+    gpu = parse_config({"vision": {"detector": {"device": "cuda:0", "fire_smoke_weights": "models/firesmoke/best.pt",
+                                                "person_weights": "models/person/best.pt"}}}, environ={})
+    assert gpu.vision.detector.device == "cuda:0"
+
+
 def test_cli_config_check_prints_fields(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("policies: {levels: {red: {verify_within_s: 10, feedback_within_s: 20}}}\n")

@@ -120,7 +120,7 @@ def render(
     parts = [
         f"# Model card: `{name}`\n",
         f"{purpose}\n",
-        "## Files\n- `best.pt` (ultralytics checkpoint), `best.onnx` (same network, onnxruntime)\n",
+        "## Files\n- `best.pt` (ultralytics checkpoint), `best.onnx` (same network, dynamic input size, for the onnxruntime backend)\n",
         "## Base model and licence\n" + BASE_MODEL + "\n",
         ("## Training data (and attributions)\n" if trained else
          "## Data (and attributions)\nThese weights were **not trained** on this data; it was used only to measure "
