@@ -22,6 +22,7 @@ PAD_VALUE = 114  # ultralytics' letterbox grey
 STRIDE = 32
 NMS_IOU = 0.7  # ultralytics' predict default
 MAX_DET = 100
+CLASS_OFFSET = 7680.0  # ultralytics' max_wh: shifting each class's boxes apart keeps NMS within a class
 
 
 def letterbox(frame: np.ndarray, size: int, rect: bool) -> tuple[np.ndarray, tuple[float, float, float, float]]:
@@ -132,8 +133,7 @@ class OnnxRuntimeDetector(Detector):
         cx, cy, bw, bh = pred[:4, sel]
         boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], 1)
         score, cls = score[sel], cls_all[sel]
-        # Class-aware NMS the way ultralytics does it: boxes of different classes never suppress each other.
-        keep = nms(boxes + (cls * 7680.0)[:, None], score, NMS_IOU)[:MAX_DET]
+        keep = nms(boxes + (cls * CLASS_OFFSET)[:, None], score, NMS_IOU)[:MAX_DET]
         h, w = shape
         gx, gy, left, top = back
         dets = []
