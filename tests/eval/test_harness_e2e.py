@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from watchpost.cli import main
@@ -98,6 +100,21 @@ def test_eval_cli_image_level_and_by_source(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["vision", "eval", "--set", str(root), "--out", str(out),
                                     "--predictions", str(tmp_path / "p.json")])
     assert res.exit_code == 0 and json.loads(out.read_text())["images"]["by_source"] is None
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
+                    reason="Debian chromium is not installed (make deps installs it)")
+def test_eval_cli_prints_the_report_to_pdf(tmp_path: Path) -> None:
+    """VID-12: the evaluator's report as a PDF for the acceptance file, without asking for the HTML too."""
+    make_set(tmp_path / "set")
+    (tmp_path / "p.json").write_text(json.dumps({"a.jpg": [["fire", 0.9, 30, 30, 70, 70]]}))
+    out, pdf = tmp_path / "r.json", tmp_path / "out" / "report.pdf"
+    res = CliRunner().invoke(main, ["vision", "eval", "--set", str(tmp_path / "set"), "--out", str(out),
+                                    "--pdf", str(pdf), "--predictions", str(tmp_path / "p.json")])
+    assert res.exit_code == 0, res.output
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and len(data) > 10_000  # the tables and the PR-curve plot, not an empty page
+    assert not list(tmp_path.glob("out/*.tmp")) and not (tmp_path / "report.html").exists()
 
 
 def test_eval_cli_conf_override_changes_threshold(tmp_path: Path) -> None:

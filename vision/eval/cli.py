@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from watchpost.cli import config_from
               help="evaluation set folder (data.yaml + images/labels and/or clips.json)")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="report.json to write")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="also write an HTML report")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="also print the HTML report to PDF (Chromium)")
 @click.option("--split", default="val", show_default=True, help="image split folder; ignored for flat sets")
 @click.option("--weights-firesmoke", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="default: vision.detector.fire_smoke_weights")
@@ -36,14 +40,14 @@ from watchpost.cli import config_from
 @click.option("--no-images", is_flag=True, help="skip the image part")
 @click.option("--no-clips", is_flag=True, help="skip the clip part")
 @click.pass_context
-def eval_cmd(ctx: click.Context, set_dir: Path, out: Path, html_out: Path | None, split: str,
+def eval_cmd(ctx: click.Context, set_dir: Path, out: Path, html_out: Path | None, pdf_out: Path | None, split: str,
              weights_firesmoke: Path | None, weights_person: Path | None, imgsz: int | None, conf: float | None,
              clips: tuple[Path, ...], absent_after: float | None, detect_fps: float | None,
              predictions: Path | None, by_source: bool, no_images: bool, no_clips: bool) -> None:
     """Score detectors (images) and the worker pipeline (clips) on SET; write report.json."""
     from vision.eval.dataset import EvalSetError
     from vision.eval.harness import EvalOptions, run
-    from vision.eval.report import write_html, write_json
+    from vision.eval.report import write_html, write_json, write_pdf
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = config_from(ctx)
@@ -62,6 +66,15 @@ def eval_cmd(ctx: click.Context, set_dir: Path, out: Path, html_out: Path | None
     write_json(report, out)
     if html_out:
         write_html(report, html_out, outcomes)
+    if pdf_out:
+        with tempfile.TemporaryDirectory(prefix="wp-eval-") as tmp:
+            page = html_out or Path(tmp) / "report.html"
+            if not html_out:
+                write_html(report, page, outcomes)
+            try:
+                write_pdf(page, pdf_out)
+            except (FileNotFoundError, ValueError, subprocess.TimeoutExpired) as exc:
+                raise click.ClickException(f"--pdf: {exc} (report.json was written)") from None
     click.echo(json.dumps(report["summary"], indent=2))
     _warn_unscored(report)
 

@@ -7,6 +7,8 @@ import hashlib
 import html
 import io
 import json
+import shutil
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,23 @@ def write_json(report: dict[str, Any], out: Path) -> None:
     tmp = out.with_suffix(out.suffix + ".tmp")
     tmp.write_text(json.dumps(report, indent=2, allow_nan=False))
     tmp.replace(out)  # nothing half-written on error
+
+
+def write_pdf(html_file: Path, out: Path, timeout_s: float = 120) -> None:
+    """Print the HTML report to PDF with the Debian Chromium the console tests already use (no Python
+    PDF stack): the same page, for an acceptance file."""
+    exe = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
+    if exe is None:
+        raise FileNotFoundError("--pdf needs Chromium (Debian package `chromium`, installed by `make deps`)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    run = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                          f"--print-to-pdf={tmp}", html_file.resolve().as_uri()],
+                         capture_output=True, text=True, timeout=timeout_s)
+    if run.returncode != 0 or not tmp.is_file() or tmp.read_bytes()[:5] != b"%PDF-":
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"Chromium could not print {html_file} to PDF: {run.stderr.strip()[-300:]}")
+    tmp.replace(out)
 
 
 # ---------------------------------------------------------------- HTML
@@ -179,6 +198,8 @@ def write_html(report: dict[str, Any], out: Path, outcomes: list[ImageOutcome] |
         "<!doctype html><html><head><meta charset='utf-8'><title>Watchpost evaluation</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}img.ex{margin:3px;max-width:340px}"
+        "img{max-width:100%}@media print{body{margin:0;font-size:10pt}table{font-size:8pt}td,th{padding:1px 4px}"
+        "h2,h3{break-after:avoid}tr,img{break-inside:avoid}}"
         "</style></head><body>",
         f"<h1>Watchpost evaluation</h1><p>Set <code>{e(report['set'])}</code>, {e(report['created_utc'])}, "
         f"schema {e(report['schema'])}.</p>",
