@@ -61,8 +61,9 @@ def _class_name(name: object) -> str:
     return str(name).strip().lower()
 
 
-def read_names(data_yaml: Path) -> dict[int, str]:
-    names = _read_yaml(data_yaml).get("names")
+def read_names(data_yaml: Path, doc: dict[str, object] | None = None) -> dict[int, str]:
+    """Class ids to names from ``data.yaml`` (``doc``: its contents when already read)."""
+    names = (doc if doc is not None else _read_yaml(data_yaml)).get("names")
     if isinstance(names, list):
         return {i: _class_name(n) for i, n in enumerate(names)}
     if isinstance(names, dict) and names:
@@ -106,13 +107,13 @@ def _has_images(folder: Path) -> bool:
     return any(p.suffix.lower() in IMAGE_EXTS for p in folder.iterdir() if p.is_file())
 
 
-def _image_dir(root: Path, data_yaml: Path, split: str | None) -> tuple[Path, str | None]:
+def _image_dir(root: Path, doc: dict[str, object], split: str | None) -> tuple[Path, str | None]:
     """``images/<split>``, else the folder data.yaml names for the split, else flat ``images/``."""
     img_dir = root / "images"
     if split and (img_dir / split).is_dir():
         return img_dir / split, split
     if split:
-        entry = _read_yaml(data_yaml).get(split)
+        entry = doc.get(split)
         if isinstance(entry, str) and (root / entry).is_dir():
             # normpath, not resolve: a linked images/ folder must keep its labels/ sibling.
             return Path(os.path.normpath(root / entry)), split
@@ -132,8 +133,9 @@ def load_image_set(root: Path, split: str | None = "val") -> ImageSet:
     data_yaml = root / "data.yaml"
     if not data_yaml.is_file():
         raise EvalSetError(f"{root}: no data.yaml (needed for the class names)")
-    names = read_names(data_yaml)
-    img_dir, split = _image_dir(root, data_yaml, split)
+    doc = _read_yaml(data_yaml)
+    names = read_names(data_yaml, doc)
+    img_dir, split = _image_dir(root, doc, split)
     lbl_dir = _labels_dir(img_dir)
     images = []
     for p in sorted(img_dir.iterdir()):
