@@ -1,6 +1,6 @@
 """Fire/smoke recall when the fire or smoke fills the frame or runs past its edges (VID-1, VID-2).
 
-Real footage of a fire seen close up (``vision.eval.fire_video_set``: a flame front running
+Real footage of a fire seen close up (``vision.datasets.fire_video_set``: a flame front running
 across a fixed camera's whole view) got no detection at all, while the same detector finds fire
 as an object in a wider scene. This measures that on any labelled image set: each large enough
 ground-truth box is cut out as a square crop whose side is the box's longer side / ``fill``

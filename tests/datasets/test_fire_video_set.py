@@ -14,7 +14,7 @@ import pytest
 
 from tests.git_repo import commit_tree
 from vision.eval.dataset import load_clips
-from vision.eval.fire_video_set import FDV, FURG, build, main
+from vision.datasets.fire_video_set import FDV, FURG, build, main
 
 
 def _repo_with_video(root: Path, name: str, fps: float, frames: int) -> Path:

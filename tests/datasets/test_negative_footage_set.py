@@ -15,7 +15,7 @@ from PIL import Image
 from tests.git_repo import commit_tree
 from vision.eval.dataset import load_clips, load_image_set
 from vision.eval.images import source_of
-from vision.eval.negative_footage_set import OFFICE, OFFICE_DIR, SCENES, build
+from vision.datasets.negative_footage_set import OFFICE, OFFICE_DIR, SCENES, build
 
 
 def _repo(root: Path) -> Path:

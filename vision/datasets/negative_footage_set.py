@@ -14,7 +14,7 @@ Corporation) becomes, in the evaluation layout (../shared/spec/eval-format.md):
 
 Nothing is committed: bring the repository with the ``fetch`` tool (or ``git clone``), then
 
-    python -m vision.eval.negative_footage_set /path/to/sample-videos-git-dir var/eval/negfootage
+    python -m vision.datasets.negative_footage_set /path/to/sample-videos-git-dir var/eval/negfootage
     watchpost vision eval --set var/eval/negfootage --split test --by-source --out negfootage.json
 """
 
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import cv2
 
-from vision.eval.git_source import git, head_commit
-from vision.eval.video_probe import probe
+from vision.datasets.git_source import git, head_commit
+from vision.datasets.video_probe import probe
 
 SOURCE = "github.com/intel-iot-devkit/sample-videos"
 # File in the repository -> (scene tag: the image-name prefix --by-source groups by, what it shows).

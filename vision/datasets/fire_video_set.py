@@ -15,7 +15,7 @@ The videos are copied as they are (their own frame rate and size) into the evalu
 their first second. Nothing is committed: bring the repositories with the ``fetch`` tool (or
 ``git clone``), then
 
-    python -m vision.eval.fire_video_set --fdv FDV_GIT_DIR --furg FURG_GIT_DIR var/eval/firevideo
+    python -m vision.datasets.fire_video_set --fdv FDV_GIT_DIR --furg FURG_GIT_DIR var/eval/firevideo
     watchpost vision eval --set var/eval/firevideo --no-images --out firevideo.json
 """
 
@@ -26,8 +26,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from vision.eval.git_source import git, head_commit
-from vision.eval.video_probe import probe
+from vision.datasets.git_source import git, head_commit
+from vision.datasets.video_probe import probe
 
 
 @dataclass(frozen=True)

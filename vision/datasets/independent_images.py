@@ -15,7 +15,7 @@ Polygon labels become their bounding boxes; class names are lowercased to the pr
 pan) and a few scene photos. Nothing is committed: bring the repository with the ``fetch`` tool
 (or ``git clone``), then
 
-    python -m vision.eval.independent_images --git-dir GIT_DIR --dev ../shared/data/firesmoke var/eval/indep
+    python -m vision.datasets.independent_images --git-dir GIT_DIR --dev ../shared/data/firesmoke var/eval/indep
     watchpost vision eval --set var/eval/indep --split test --no-clips --out indep.json
 """
 
@@ -32,8 +32,8 @@ import cv2
 import numpy as np
 import yaml
 
+from vision.datasets.git_source import git, head_commit
 from vision.eval.dataset import load_image_set
-from vision.eval.git_source import git, head_commit
 
 REPO = "github.com/JoabeConrado19/fire-detection"
 SPLIT_DIR = "treinando_yolov8/datasets/smoke/test"

@@ -13,7 +13,7 @@ import yaml
 
 from tests.git_repo import commit_tree
 from vision.eval.dataset import load_image_set
-from vision.eval.independent_images import SPLIT_DIR, build, near, thumbnail, to_boxes
+from vision.datasets.independent_images import SPLIT_DIR, build, near, thumbnail, to_boxes
 
 
 def scene(seed: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from tests.git_repo import commit_tree
 from vision.eval.dataset import load_clips
-from vision.eval.seated_set import POSTS, build
+from vision.datasets.seated_set import POSTS, build
 
 
 def _repo_with_gifs(root: Path) -> Path:

@@ -8,7 +8,7 @@ post drawn on a seated person, in the evaluation layout (../shared/spec/eval-for
 ``kind: on_post`` with no events, so any alarm is a false one. Nothing is committed: bring the
 repository with the ``fetch`` tool (or ``git clone``), then
 
-    python -m vision.eval.seated_set /path/to/sample-videos-git-dir var/eval/seated
+    python -m vision.datasets.seated_set /path/to/sample-videos-git-dir var/eval/seated
     watchpost vision eval --set var/eval/seated --no-images --absent-after 3 --out seated.json
 """
 
@@ -19,7 +19,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from vision.eval.git_source import git, head_commit
+from vision.datasets.git_source import git, head_commit
 
 SOURCE = "github.com/intel-iot-devkit/sample-videos"
 # preview GIF -> duty-post polygon (normalised) over a seated person
