@@ -38,8 +38,8 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.pg import free_port  # noqa: E402
-from tests.service_proc import find_mosquitto, start, start_mosquitto  # noqa: E402
+from command.throwaway import start  # noqa: E402
+from watchpost.throwaway import free_port, find_mosquitto, start_mosquitto  # noqa: E402
 
 LEVELS = ["red", "orange", "yellow", "blue"]
 TYPES = ["fire", "smoke", "intrusion", "gas", "off_post"]
@@ -72,7 +72,7 @@ def prepare(url: str, tmp: Path, workers: int = 1, mqtt_port: int | None = None)
     tokens = {}
     with session_scope(make_sessionmaker(engine)) as db:
         for name, role in (("bench-cam", "service"), ("bench-duty", "duty_officer"), ("bench-viewer", "viewer")):
-            tokens[role] = issue_token(db, add_user(db, name, "password-" + name, role), "api", None)
+            tokens[role] = issue_token(db, add_user(db, name, "Password-1-" + name, role), "api", None)
     engine.dispose()
     cfg = tmp / "watchpost.yaml"
     cfg.write_text(json.dumps({  # JSON is YAML
@@ -328,7 +328,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
         if backend == "sqlite":
             url = f"sqlite:///{tmp / 'wp.sqlite'}"
         else:
-            from tests.pg import PostgresServer, find_pg_bin
+            from watchpost.throwaway import PostgresServer, find_pg_bin
 
             bindir = find_pg_bin()
             if bindir is None:

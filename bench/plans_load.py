@@ -82,7 +82,7 @@ def run(backend: str, n_plans: int, n_res: int, reps: int, workdir: Path) -> dic
         url = f"sqlite:///{workdir / 'bench.sqlite'}"
         pg = None
     else:
-        from tests.pg import PostgresServer, find_pg_bin
+        from watchpost.throwaway import PostgresServer, find_pg_bin
 
         pg = PostgresServer(find_pg_bin()).start()
         url = pg.create_database("plansbench")

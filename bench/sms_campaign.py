@@ -29,7 +29,7 @@ from comms.models import Campaign, OutboxRecord  # noqa: E402
 from comms.outbox import enqueue_many  # noqa: E402
 from comms.service import apply_status_callback  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from tests.comms.fake_twilio import FakeTwilio  # noqa: E402
+from comms.fake_twilio import FakeTwilio  # noqa: E402
 from watchpost.clock import Clock  # noqa: E402
 from watchpost.config import parse_config  # noqa: E402
 from watchpost.db import make_engine, make_sessionmaker, session_scope  # noqa: E402

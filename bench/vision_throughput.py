@@ -27,7 +27,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.console import live_server  # noqa: E402  (the real service on a real socket)
+from command.throwaway import serve_in_thread  # noqa: E402  (the real service on a real socket)
 from watchpost.config import parse_config  # noqa: E402
 from watchpost.db.migrate import upgrade  # noqa: E402
 
@@ -53,7 +53,7 @@ def run_once(n: int, seconds: float, fps: float, clip: Path, workdir: Path, dete
     cfg = parse_config({"storage": {"url": url}, "vision": {
         "cameras": cams, "media_root": str(root / "media"), "spool_path": str(root / "spool.sqlite"),
         "evidence": {"pre_s": 2, "post_s": 2}, "recording": {"segment_s": 30}}}, environ={})
-    server = live_server.start(cfg, {"vision": "service", "reader": "viewer"})
+    server = serve_in_thread(cfg, {"vision": "service", "reader": "viewer"})
     cfg.vision.service_url, cfg.vision.service_token = server.url, server.tokens["vision"]
     worker = Worker(cfg, detectors=detectors)
     proc = psutil.Process()

@@ -1,4 +1,4 @@
-"""A local Twilio-compatible SMS server for tests and benchmarks.
+"""A local Twilio-compatible SMS server for tests, benchmarks and trials without a Twilio account.
 
 Speaks the real REST paths and form fields the ``twilio`` client uses
 (``/2010-04-01/Accounts/{sid}/Messages.json``: To, From, Body, StatusCallback; basic auth), answers
@@ -9,7 +9,7 @@ unreachable delivery), and sends status callbacks signed with the account's auth
 StatusCallback URL: queued -> sent -> delivered (or undelivered/30003).
 
 Run it with ``FakeTwilio().start()`` (127.0.0.1, a free port, a daemon thread) and ``stop()``;
-``python -m tests.comms.fake_twilio --port N`` runs it standalone.
+``python -m comms.fake_twilio --port N`` runs it standalone.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg import PostgresServer, find_pg_bin
-from tests.service_proc import find_mosquitto, start_mosquitto
+from watchpost.throwaway import PostgresServer, find_mosquitto, find_pg_bin, start_mosquitto
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 os.environ.setdefault("YOLO_OFFLINE", "1")
@@ -95,7 +94,7 @@ def service(db_url, make_config):
     tokens = {}
     with session_scope(make_sessionmaker(engine)) as s:
         for role in ROLE_USERS:
-            u = add_user(s, role, "password-" + role, role, phone=f"+8613800000{ROLE_USERS.index(role):03d}")
+            u = add_user(s, role, "Password-1-" + role, role, phone=f"+8613800000{ROLE_USERS.index(role):03d}")
             tokens[role] = issue_token(s, u, "api", None)
     engine.dispose()
     app = create_app(cfg)

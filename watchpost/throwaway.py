@@ -1,7 +1,9 @@
-"""A real, throwaway PostgreSQL server for the tests (Debian's ``postgresql`` package).
+"""Throwaway local servers for tests and benchmarks: a real PostgreSQL (Debian's ``postgresql``
+package) and a real mosquitto broker, each on a free loopback port in a temporary folder.
 
-initdb + pg_ctl in a temporary folder, as an unprivileged user when the tests run as root
-(PostgreSQL refuses to run as root). Skips only when the server binaries are absent.
+PostgreSQL runs through initdb + pg_ctl, as an unprivileged user when the caller is root
+(PostgreSQL refuses to run as root). ``find_pg_bin`` / ``find_mosquitto`` return None when the
+Debian package is absent, so a test can skip saying why.
 """
 
 from __future__ import annotations
@@ -109,3 +111,17 @@ class PostgresServer:
             pass
         time.sleep(0.1)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def find_mosquitto() -> str | None:
+    return shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+
+
+def start_mosquitto(tmp: Path, exe: str) -> tuple[subprocess.Popen, int]:
+    """A real MQTT broker on a free loopback port, returned once it listens."""
+    port = free_port()
+    conf = tmp / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port

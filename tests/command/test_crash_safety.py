@@ -13,8 +13,8 @@ import time
 import httpx
 import pytest
 
-from tests.pg import free_port
-from tests.service_proc import service_token, start, write_config
+from command.throwaway import service_token, start, write_config
+from watchpost.throwaway import free_port
 
 N = 300
 

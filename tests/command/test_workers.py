@@ -12,8 +12,8 @@ import pytest
 from websockets.sync.client import connect
 
 from command.leader import Leadership
-from tests.pg import free_port, wait_until
-from tests.service_proc import service_token, start, write_config
+from command.throwaway import service_token, start, write_config
+from watchpost.throwaway import free_port, wait_until
 from watchpost.db import make_engine
 
 

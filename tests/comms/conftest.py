@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.comms.fake_twilio import FakeTwilio
+from comms.fake_twilio import FakeTwilio
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def comms_service(db_url, fake_twilio, comms_config):
     tokens = {}
     with session_scope(make_sessionmaker(engine)) as s:
         for role in ("admin", "duty_officer", "viewer", "drill_organizer"):
-            u = add_user(s, role, "password-" + role, role)
+            u = add_user(s, role, "Password-1-" + role, role)
             tokens[role] = issue_token(s, u, "api", None)
     engine.dispose()
     app = create_app(cfg, run_background=False)

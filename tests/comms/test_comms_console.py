@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
 def test_compose_send_and_live_progress(sqlite_url, fake_twilio, comms_config):
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.console.live_server import log_in, start
+    from command.throwaway import serve_in_thread as start
+    from tests.console.sign_in import log_in
 
     fake_twilio.callbacks = False  # the test posts the callback itself, to the live server's port
     live = start(comms_config(sqlite_url, fake_twilio, poll_s=0.1), {"duty": "duty_officer"})

@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.console.live_server import log_in, start
+from command.throwaway import serve_in_thread
+from tests.console.sign_in import log_in
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -60,7 +61,7 @@ def snapshot(media_root: str, rel: str, label: str, hue: int) -> None:
 @pytest.fixture
 def live(sqlite_url, make_config):
     cfg = make_config(sqlite_url)
-    srv = start(cfg, {"duty": "duty_officer", "cam": "service"})
+    srv = serve_in_thread(cfg, {"duty": "duty_officer", "cam": "service"})
     srv.media_root = cfg.vision.media_root
     yield srv
     srv.stop()
@@ -172,5 +173,37 @@ def test_login_live_alarm_verify_incident_and_language(live):
             expect(page.locator("nav.nav a.active")).to_have_text("Incidents")
             page.goto(live.url + "/console/index.html")  # the choice sticks across pages
             expect(page.locator("nav.nav a.active")).to_have_text("Live alarms")
+        finally:
+            browser.close()
+
+
+def test_every_page_renders_under_the_content_security_policy(live):
+    """The CSP forbids inline script and style (GB/T 22239 review, issue #19): no page may need them.
+    Chromium reports each refused script, style or connection on the console; none may appear."""
+    from playwright.sync_api import expect, sync_playwright
+
+    api = httpx.Client(base_url=live.url, timeout=10)
+    cam = {"Authorization": f"Bearer {live.tokens['cam']}"}
+    duty = {"Authorization": f"Bearer {live.tokens['duty']}"}
+    snapshot(live.media_root, "snapshots/cam-7/1.jpg", "fire 0.9", 0)
+    aid = api.post("/api/alarms", json=alarm(1), headers=cam).json()["id"]
+    iid = api.post("/api/incidents", json={"alarm_ids": [aid]}, headers=duty).json()["id"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 860})
+            refused: list[str] = []
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            page.on("pageerror", lambda e: refused.append(str(e)))
+            log_in(page, live.url + "/", "duty", "**/console/index.html")
+            expect(page.locator(f"#alarm-{aid}")).to_be_visible(timeout=5_000)
+            expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)  # WebSocket allowed
+            for path, ready in ((f"alarm.html?id={aid}", "main section.panel"), (f"incident.html?id={iid}", "#timeline li"),
+                                ("incidents.html", f"text={iid}"), ("warnings.html", "main"), ("plans.html", "main"),
+                                ("comms.html", "main")):
+                page.goto(f"{live.url}/console/{path}")
+                expect(page.locator(ready).first).to_be_visible(timeout=5_000)
+                page.wait_for_load_state("networkidle")
+            assert not refused, refused
         finally:
             browser.close()

@@ -23,7 +23,8 @@ def test_match_activate_and_map_in_browser(sqlite_url, make_config):
 
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.console.live_server import log_in, start
+    from command.throwaway import serve_in_thread as start
+    from tests.console.sign_in import log_in
 
     cfg = make_config(sqlite_url, map={"site_plan": str(DEMO / "site_plan.geojson"), "road_graph": str(DEMO / "road_graph.json")})
     srv = start(cfg, {"boss": "commander"})

@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.pg import free_port, wait_port
+from watchpost.throwaway import free_port, wait_port
 
 
 def available() -> str | None:

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.console import live_server
-from tests.pg import wait_until
+from command.throwaway import serve_in_thread
+from watchpost.throwaway import wait_until
 from vision.linkage import plan
 from watchpost.bus import InProcessBus
 from watchpost.events import WorkerCommand
@@ -69,7 +69,7 @@ def test_sensor_alarm_pins_recording_and_attaches_snapshot(shared_dir, sqlite_ur
         detectors = load_detectors(cfg, {"firesmoke"})
     except FileNotFoundError as exc:
         pytest.skip(f"shipped weights missing: {exc}")
-    server = live_server.start(cfg, {"vision-1": "service", "duty": "duty_officer"})
+    server = serve_in_thread(cfg, {"vision-1": "service", "duty": "duty_officer"})
     cfg.vision.service_url, cfg.vision.service_token = server.url, server.tokens["vision-1"]
     svc = {"Authorization": f"Bearer {server.tokens['vision-1']}"}
     duty = {"Authorization": f"Bearer {server.tokens['duty']}"}
@@ -123,7 +123,7 @@ def test_service_asks_workers_to_link_cameras_on_a_sensor_alarm(db_url, make_con
     cfg = make_config(db_url, vision={"linkage": {"GT-101": ["tank-1", "tank-2"]}})
     app = create_app(cfg, bus=bus)
     with session_scope(app.state.wp.sessions) as db:
-        token = issue_token(db, add_user(db, "dcs", "password-dcs", "service"), "api", None)
+        token = issue_token(db, add_user(db, "dcs", "Password-1-dcs", "service"), "api", None)
     with TestClient(app) as client:
         hdr = {"Authorization": f"Bearer {token}"}
         body = {"source": "sensor", "source_event_id": "dcs-1", "type": "gas", "location": {"name": "GT-101"},

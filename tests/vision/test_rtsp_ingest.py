@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pg import wait_until
+from watchpost.throwaway import wait_until
 from tests.vision import rtsp_server
 from vision.ingest.reader import CameraReader
 from watchpost.config import Camera

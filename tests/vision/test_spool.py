@@ -11,7 +11,7 @@ import uvicorn
 
 from command.app import create_app
 from command.services.auth import add_user, issue_token
-from tests.pg import free_port
+from watchpost.throwaway import free_port
 from vision.spool import Spool, SpoolSender
 from watchpost.db import session_scope
 from watchpost.events import AlarmEvent, EvidenceRef, Location
@@ -41,7 +41,7 @@ def test_spool_holds_alarms_while_service_is_down_and_delivers_each_once(sqlite_
     cfg = make_config(sqlite_url)
     app, server, thread = _serve(cfg, port)
     with session_scope(app.state.wp.sessions) as db:
-        token = issue_token(db, add_user(db, "vision-1", "password-vision", "service"), "api", None)
+        token = issue_token(db, add_user(db, "vision-1", "Password-1-vision", "service"), "api", None)
 
     spool = Spool(tmp_path / "spool.sqlite")
     sender = SpoolSender(spool, f"http://127.0.0.1:{port}", token, max_backoff_s=0.5)
@@ -77,7 +77,7 @@ def test_spool_holds_alarms_while_service_is_down_and_delivers_each_once(sqlite_
     assert spool.pending() == 0 and not spool.dead_letters()
 
     with session_scope(app.state.wp.sessions) as db:
-        admin = issue_token(db, add_user(db, "boss", "password-boss", "admin"), "api", None)
+        admin = issue_token(db, add_user(db, "boss", "Password-1-boss", "admin"), "api", None)
     r = httpx.get(f"http://127.0.0.1:{port}/api/alarms?limit=100", headers={"Authorization": f"Bearer {admin}"})
     alarms = r.json()
     keys = sorted(a["source_event_id"] for a in alarms)
@@ -99,7 +99,7 @@ def test_refused_item_is_set_aside_and_queue_keeps_moving(tmp_path, sqlite_url, 
     port = free_port()
     app, server, thread = _serve(make_config(sqlite_url), port)
     with session_scope(app.state.wp.sessions) as db:
-        token = issue_token(db, add_user(db, "vision-1", "password-vision", "service"), "api", None)
+        token = issue_token(db, add_user(db, "vision-1", "Password-1-vision", "service"), "api", None)
     spool = Spool(tmp_path / "spool.sqlite")
     bad = _alarm(1)
     bad["type"] = "Not A Type!"  # the service answers 422: never deliverable

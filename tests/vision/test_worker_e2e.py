@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.console import live_server
+from command.throwaway import serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def test_worker_fire_alarm_with_evidence_and_offline_camera(shared_dir, sqlite_u
         detectors = load_detectors(cfg)
     except FileNotFoundError as exc:
         pytest.skip(f"shipped weights missing: {exc}")
-    server = live_server.start(cfg, {"vision-1": "service", "duty": "duty_officer"})
+    server = serve_in_thread(cfg, {"vision-1": "service", "duty": "duty_officer"})
     cfg.vision.service_url = server.url
     cfg.vision.service_token = server.tokens["vision-1"]
     worker = Worker(cfg, detectors=detectors)
