@@ -19,7 +19,7 @@ from command.domain import incident_fsm, report_clock
 from command.errors import Conflict, Invalid, NotFound
 from command.services import audit, warnings
 from command.services.intake import to_json as alarm_json
-from command.services.scheduler import schedule
+from command.services.scheduler import handles, schedule
 from command.services.warnings import actor_name
 from command.state import ServiceState
 
@@ -225,6 +225,7 @@ def add_report(db: Session, state: ServiceState, incident_id: int, kind: str, bo
     return r
 
 
+@handles("incident_report")
 def on_report_deadline(db: Session, state: ServiceState, job: ScheduledJob, now: datetime) -> None:
     """Scheduler handler: a statutory report is overdue → raise a warning (once per missed deadline)."""
     i = db.get(Incident, job.ref_id)

@@ -33,21 +33,28 @@ def schedule(db: Session, kind: str, ref_id: int, due_at: datetime, now: datetim
     return job
 
 
-def _handlers() -> dict[str, Handler]:
-    # Imported here: the services import ``schedule`` from this module.
-    from command.services import incidents, warnings
+# Job kind -> handler. Handlers register themselves with ``@handles(kind)`` where they live, so this
+# module imports none of the services whose deadlines it runs (they import ``schedule`` from here).
+# The app imports every service module through its routers before the loop starts.
+HANDLERS: dict[str, Handler] = {}
 
-    return {
-        "warning_verify": warnings.on_deadline,
-        "warning_feedback": warnings.on_deadline,
-        "incident_report": incidents.on_report_deadline,
-    }
+
+def handles(*kinds: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of jobs of ``kinds``."""
+
+    def register(handler: Handler) -> Handler:
+        for kind in kinds:
+            if HANDLERS.get(kind, handler) is not handler:
+                raise ValueError(f"job kind {kind!r} already has a handler: {HANDLERS[kind].__qualname__}")
+            HANDLERS[kind] = handler
+        return handler
+
+    return register
 
 
 def run_due(state: ServiceState, now: datetime | None = None, limit: int = 200) -> int:
     """Fire every job due at ``now``; returns how many were processed. Tests call this directly."""
     now = now or state.clock.now()
-    handlers = _handlers()
     # A read-only poll: on SQLite it must not take the write lock every second (see db/engine.py).
     with state.engine.connect().execution_options(readonly=True) as conn:
         ids = conn.execute(select(ScheduledJob.id).where(ScheduledJob.done_at.is_(None), ScheduledJob.due_at <= now)
@@ -60,9 +67,9 @@ def run_due(state: ServiceState, now: datetime | None = None, limit: int = 200) 
                 if job.done_at is not None:  # another replica got there first
                     db.rollback()
                     continue
-                handler = handlers.get(job.kind)
+                handler = HANDLERS.get(job.kind)
                 if handler is None:
-                    raise LookupError(f"no handler for job kind {job.kind!r}")
+                    raise LookupError(f"no handler registered for job kind {job.kind!r}")
                 handler(db, state, job, now)
                 job.done_at = now
                 job.attempts += 1

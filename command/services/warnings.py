@@ -18,7 +18,7 @@ from command.db.models.warnings import Escalation, Warning, WarningEvent
 from command.domain import warning_policy as wp
 from command.errors import Conflict, NotFound
 from command.services import audit
-from command.services.scheduler import schedule
+from command.services.scheduler import handles, schedule
 from command.state import ServiceState
 from watchpost.events import OutboxMessage
 
@@ -174,6 +174,7 @@ def verify_for_alarm(db: Session, state: ServiceState, alarm: Alarm, actor: Any,
         _advance(db, state, w, "verified", actor_name(actor), note)
 
 
+@handles("warning_verify", "warning_feedback")
 def on_deadline(db: Session, state: ServiceState, job: ScheduledJob, now: datetime) -> None:
     """Scheduler handler: supervise (督办) a warning whose verify/feedback deadline passed unmet."""
     w = db.get(Warning, job.ref_id)
