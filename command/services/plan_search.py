@@ -1,4 +1,4 @@
-"""Plan attachments and full-text search that works for Chinese (PLAN-2).
+"""Full-text search over plans that works for Chinese (PLAN-2), and the index it reads.
 
 SQLite: FTS5 with the trigram tokenizer (``plan_fts``, rowid = plan id) — any substring of 3+
 characters matches, no word segmentation needed. Shorter terms (e.g. "泄漏" is 2 characters) cannot
@@ -8,44 +8,14 @@ be trigram-matched, so they fall back to LIKE on ``plan_search_docs``. PostgreSQ
 
 from __future__ import annotations
 
-import hashlib
-import io
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from command.db.models.plans import Plan, PlanAttachment, PlanSearchDoc
 from command.domain.plan_schema import parse
-from command.errors import Invalid, TooLarge
-from command.services import audit
-
-KINDS = {".pdf": "application/pdf",
-         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-
-
-def extract_text(filename: str, data: bytes) -> str:
-    ext = Path(filename).suffix.lower()
-    try:
-        if ext == ".pdf":
-            from pypdf import PdfReader
-
-            return "\n".join((pg.extract_text() or "") for pg in PdfReader(io.BytesIO(data)).pages)
-        if ext == ".docx":
-            import docx
-
-            d = docx.Document(io.BytesIO(data))
-            parts = [p.text for p in d.paragraphs]
-            for t in d.tables:
-                for row in t.rows:
-                    parts.append(" ".join(c.text for c in row.cells))
-            return "\n".join(parts)
-    except Exception as e:  # a corrupt file is bad input, not a server error
-        raise Invalid(f"file: cannot read {ext[1:].upper()} ({type(e).__name__}: {e})") from None
-    raise Invalid(f"file: only PDF or DOCX attachments are accepted, got {ext or 'no extension'!r}")
-
+from command.errors import Invalid
 
 def _doc_text(db: Session, p: Plan) -> str:
     parts = [p.title, p.enterprise, p.issuer, " ".join(p.hazard_types or []), p.level, p.body]
@@ -69,46 +39,6 @@ def reindex(db: Session, p: Plan) -> None:
     db.flush()
 
 
-def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: str, data: bytes) -> PlanAttachment:
-    from command.domain import plan_workflow as wf
-    from command.errors import Conflict
-    from command.services.plans import get
-
-    cfg = state.config.map
-    if len(data) > cfg.max_attachment_mb * 1024 * 1024:
-        raise TooLarge(f"file: larger than {cfg.max_attachment_mb:g} MB")
-    if not data:
-        raise Invalid("file: empty")
-    p = get(db, plan_id, lock=True)
-    reason = wf.why_not_editable(p.status)
-    if reason:
-        raise Conflict(f"plan {plan_id}: {reason}")
-    body = extract_text(filename, data)
-    sha = hashlib.sha256(data).hexdigest()
-    root = Path(cfg.attachments_dir)
-    path = root / sha[:2] / (sha + Path(filename).suffix.lower())
-    if not path.exists():  # content-addressed: identical files are stored once
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    a = PlanAttachment(plan_id=plan_id, filename=Path(filename).name[:300], content_type=KINDS[Path(filename).suffix.lower()],
-                       sha256=sha, size=len(data), path=str(path), text=body, at=state.clock.now(), actor=actor)
-    db.add(a)
-    db.flush()
-    reindex(db, p)
-    audit.record(db, actor, "plan.attach", "plan", plan_id,
-                 after={"attachment_id": a.id, "filename": a.filename, "sha256": sha, "size": a.size},
-                 clock=state.clock)
-    db.commit()
-    return a
-
-
-def attachment_json(a: PlanAttachment) -> dict:
-    return {"id": a.id, "plan_id": a.plan_id, "filename": a.filename, "content_type": a.content_type,
-            "sha256": a.sha256, "size": a.size, "at": a.at.isoformat(), "actor": a.actor, "chars": len(a.text)}
-
-
 def _terms(q: str) -> list[str]:
     return [t for t in q.replace("\u3000", " ").split() if t]
 
@@ -116,10 +46,9 @@ def _terms(q: str) -> list[str]:
 def search(db: Session, q: str = "", *, scope: str | None = None, enterprise: str | None = None,
            hazard_type: str | None = None, level: str | None = None, status: str | None = None,
            since: datetime | None = None, until: datetime | None = None, limit: int = 50,
-           offset: int = 0) -> list[dict]:
-    """Plans whose text holds every term of ``q`` (AND), filtered; newest first, with a snippet."""
-    from command.services.plans import to_json
-
+           offset: int = 0) -> list[tuple[Plan, str | None]]:
+    """Plans whose text holds every term of ``q`` (AND), filtered; newest first, each with a
+    snippet around the first term (None without terms)."""
     stmt = select(Plan)
     terms = _terms(q)
     dialect = db.get_bind().dialect.name
@@ -157,15 +86,9 @@ def search(db: Session, q: str = "", *, scope: str | None = None, enterprise: st
 
         stmt = stmt.where(cast(Plan.hazard_types, String).like(f'%"{esc}"%'))
     rows = db.execute(stmt.order_by(Plan.updated_at.desc(), Plan.id.desc()).limit(limit).offset(offset)).scalars().all()
-    out = []
     docs = {d.plan_id: d.content for d in db.execute(select(PlanSearchDoc).where(
         PlanSearchDoc.plan_id.in_([r.id for r in rows]))).scalars()} if terms and rows else {}
-    for r in rows:
-        d = to_json(r)
-        if terms:
-            d["snippet"] = _snippet(docs.get(r.id, ""), terms[0])
-        out.append(d)
-    return out
+    return [(r, _snippet(docs.get(r.id, ""), terms[0]) if terms else None) for r in rows]
 
 
 def _snippet(content: str, term: str, width: int = 40) -> str:

@@ -1,0 +1,77 @@
+"""Plan attachments (PLAN-1): PDF/DOCX files stored by content hash, their text extracted into
+the plan's search index."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from command.db.models.plans import PlanAttachment
+from command.domain import plan_workflow as wf
+from command.errors import Conflict, Invalid, TooLarge
+from command.services import audit, plans
+from command.services.plan_search import reindex
+
+KINDS = {".pdf": "application/pdf",
+         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def extract_text(filename: str, data: bytes) -> str:
+    ext = Path(filename).suffix.lower()
+    try:
+        if ext == ".pdf":
+            from pypdf import PdfReader
+
+            return "\n".join((pg.extract_text() or "") for pg in PdfReader(io.BytesIO(data)).pages)
+        if ext == ".docx":
+            import docx
+
+            d = docx.Document(io.BytesIO(data))
+            parts = [p.text for p in d.paragraphs]
+            for t in d.tables:
+                for row in t.rows:
+                    parts.append(" ".join(c.text for c in row.cells))
+            return "\n".join(parts)
+    except Exception as e:  # a corrupt file is bad input, not a server error
+        raise Invalid(f"file: cannot read {ext[1:].upper()} ({type(e).__name__}: {e})") from None
+    raise Invalid(f"file: only PDF or DOCX attachments are accepted, got {ext or 'no extension'!r}")
+
+
+def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: str, data: bytes) -> PlanAttachment:
+    cfg = state.config.map
+    if len(data) > cfg.max_attachment_mb * 1024 * 1024:
+        raise TooLarge(f"file: larger than {cfg.max_attachment_mb:g} MB")
+    if not data:
+        raise Invalid("file: empty")
+    p = plans.get(db, plan_id, lock=True)
+    reason = wf.why_not_editable(p.status)
+    if reason:
+        raise Conflict(f"plan {plan_id}: {reason}")
+    body = extract_text(filename, data)
+    sha = hashlib.sha256(data).hexdigest()
+    root = Path(cfg.attachments_dir)
+    path = root / sha[:2] / (sha + Path(filename).suffix.lower())
+    if not path.exists():  # content-addressed: identical files are stored once
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    a = PlanAttachment(plan_id=plan_id, filename=Path(filename).name[:300], content_type=KINDS[Path(filename).suffix.lower()],
+                       sha256=sha, size=len(data), path=str(path), text=body, at=state.clock.now(), actor=actor)
+    db.add(a)
+    db.flush()
+    reindex(db, p)
+    audit.record(db, actor, "plan.attach", "plan", plan_id,
+                 after={"attachment_id": a.id, "filename": a.filename, "sha256": sha, "size": a.size},
+                 clock=state.clock)
+    db.commit()
+    return a
+
+
+def attachment_json(a: PlanAttachment) -> dict:
+    return {"id": a.id, "plan_id": a.plan_id, "filename": a.filename, "content_type": a.content_type,
+            "sha256": a.sha256, "size": a.size, "at": a.at.isoformat(), "actor": a.actor, "chars": len(a.text)}
