@@ -38,7 +38,13 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         upgrade(cfg.storage.url)
     workers = workers or cfg.server.workers
     opts = dict(host=host or cfg.server.host, port=port or cfg.server.port, log_level="info",
-                ws_ping_interval=20, ws_ping_timeout=20)
+                ws_ping_interval=20, ws_ping_timeout=20, server_header=False)
+    if cfg.server.tls:
+        for field in ("tls_certfile", "tls_keyfile"):
+            path = getattr(cfg.server, field)
+            if not os.access(path, os.R_OK):
+                raise click.ClickException(f"server.{field}: {path} is not a readable file")
+        opts |= dict(ssl_certfile=cfg.server.tls_certfile, ssl_keyfile=cfg.server.tls_keyfile)
     if workers == 1:
         uvicorn.run(create_app(cfg), **opts)
         return
@@ -85,15 +91,17 @@ def user_add(ctx: click.Context, username: str, role: str, password: str, displa
              want_token: bool) -> None:
     """Create USERNAME with ROLE."""
     from command.domain.roles import Role
-    from command.services.auth import add_user, issue_token
+    from command.services.auth import add_user, issue_token, password_policy
     from watchpost.db import session_scope
 
+    cfg = config_from(ctx)
     if role not in Role.__members__:
         raise click.BadParameter(f"unknown role {role!r}; one of: {', '.join(Role.__members__)}", param_hint="--role")
     engine, sessions = _sessions(ctx)
     try:
         with session_scope(sessions) as s:
-            u = add_user(s, username, password, role, display_name, phone, actor="cli")
+            u = add_user(s, username, password, role, display_name, phone, actor="cli",
+                         policy=password_policy(cfg.server))
             token = issue_token(s, u, "api", None) if want_token else None
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 import click
 import httpx
 import yaml
+
+from command.domain.passwords import generate as generate_password
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -95,14 +96,14 @@ def demo(root: str, port: int, reset: bool) -> None:
     creds_file = root_p / "credentials.json"
     creds = json.loads(creds_file.read_text()) if creds_file.exists() else {}
     if not creds:
-        creds = {"admin_password": secrets.token_urlsafe(9), "duty_password": secrets.token_urlsafe(9)}
+        creds = {"admin_password": generate_password(14), "duty_password": generate_password(14)}
         subprocess.run(exe + ["user", "add", "admin", "--role", "admin", "--password", creds["admin_password"],
                               "--name", "管理员 Admin"], env=env, check=True, capture_output=True)
         subprocess.run(exe + ["user", "add", "duty", "--role", "duty_officer", "--password", creds["duty_password"],
                               "--name", "值班员 Duty officer", "--phone", "+8613800000001"], env=env, check=True,
                        capture_output=True)
         out = subprocess.run(exe + ["user", "add", "vision-1", "--role", "service", "--password",
-                                    secrets.token_urlsafe(16), "--token"], env=env, check=True, capture_output=True,
+                                    generate_password(24), "--token"], env=env, check=True, capture_output=True,
                              text=True).stdout
         creds["service_token"] = out.split("token:")[-1].strip()
         creds_file.write_text(json.dumps(creds))

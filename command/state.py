@@ -30,3 +30,5 @@ class ServiceState:
     clock: Clock
     push: Any = None  # command.push.PushHub
     background: list[Background] = field(default_factory=list)
+    # Login attempts per client address (command.domain.rate_limit.SlidingWindow), per process.
+    login_limiter: Any = None

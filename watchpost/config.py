@@ -316,8 +316,15 @@ class Server(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     session_ttl_s: float = Field(default=8 * 3600, gt=0)
-    lockout_after: int = Field(default=5, ge=1)
+    lockout_after: int = Field(default=5, ge=1, description="failed logins that lock an account")
     lockout_s: float = Field(default=900, gt=0)
+    login_attempts_per_min: int = Field(default=20, ge=1, description="login attempts one client address may make "
+                                        "per minute, on top of the account lockout (429 with Retry-After past it)")
+    password_min_length: int = Field(default=10, ge=8, le=200)
+    password_min_classes: int = Field(default=3, ge=1, le=4,
+                                      description="of lower-case, upper-case, digits, symbols (GB/T 22239 level 3)")
+    tls_certfile: str = Field(default="", description="PEM certificate (chain): with tls_keyfile, serve HTTPS/WSS only")
+    tls_keyfile: str = Field(default="", description="PEM private key of tls_certfile")
     max_upload_mb: float = Field(default=50, gt=0)
     workers: int = Field(default=1, ge=1, le=64, description="service processes on one database (uvicorn workers); "
                          "one of them runs the background loops")
@@ -326,6 +333,16 @@ class Server(Strict):
     ws_heartbeat_s: float = Field(default=15, gt=0)
     push_retention_days: float = Field(default=7, gt=0)
     push_keep_last: int = Field(default=100_000, ge=100)
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> "Server":
+        if bool(self.tls_certfile) != bool(self.tls_keyfile):
+            raise ValueError("tls_certfile and tls_keyfile: give both (HTTPS) or neither (HTTP)")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_certfile)
 
 
 class MapConfig(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -13,24 +14,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from command.db.models.users import AuthToken, User
+from command.domain.passwords import PasswordPolicy
 from command.domain.roles import Role
 from command.services import audit
 from watchpost.clock import SYSTEM_CLOCK, Clock
 
 _hasher = PasswordHasher()
-MIN_PASSWORD = 8
+DEFAULT_POLICY = PasswordPolicy()
 
 
 class AuthError(Exception):
-    def __init__(self, reason: str, status: int = 401):
+    def __init__(self, reason: str, status: int = 401, retry_after_s: float | None = None):
         self.reason = reason
         self.status = status
+        self.retry_after_s = retry_after_s
         super().__init__(reason)
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
+def hash_password(password: str, username: str = "", policy: PasswordPolicy = DEFAULT_POLICY) -> str:
+    """The argon2 hash of a password the policy accepts; ValueError("password: needs ...") otherwise."""
+    policy.check(password, username)
     return _hasher.hash(password)
 
 
@@ -44,12 +47,12 @@ def user_view(u: User) -> dict:
 
 
 def add_user(db: Session, username: str, password: str, role: str, display_name: str = "",
-             phone: str | None = None, actor: str = "system") -> User:
+             phone: str | None = None, actor: str = "system", policy: PasswordPolicy = DEFAULT_POLICY) -> User:
     Role(role)  # raises ValueError naming the bad role
     if db.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise ValueError(f"user {username!r} already exists")
     u = User(username=username, role=role, display_name=display_name or username, phone=phone,
-             password_hash=hash_password(password))
+             password_hash=hash_password(password, username, policy))
     db.add(u)
     db.flush()
     audit.record(db, actor, "user.create", "user", u.id, after=user_view(u))
@@ -76,19 +79,18 @@ def login(db: Session, username: str, password: str, policy: LoginPolicy, clock:
     u = db.execute(select(User).where(User.username == username)).scalar_one_or_none()
     now = clock.now()
     if u is None or not u.active:
-        # Same answer as a wrong password: do not reveal which usernames exist.
+        # Same answer, and the same hashing time, as a wrong password: do not reveal which usernames exist.
+        _verify_hash(_unknown_user_hash(), password)
         raise AuthError("invalid username or password")
     if u.locked_until and u.locked_until > now:
         raise AuthError("account locked after repeated failures; try later", 423)
-    try:
-        _hasher.verify(u.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not verify_password(u, password):
         u.failed_logins += 1
         if u.failed_logins >= policy.lockout_after:
             u.locked_until = now + timedelta(seconds=policy.lockout_s)
             u.failed_logins = 0
             audit.record(db, username, "user.lockout", "user", u.id, note="too many failed logins", clock=clock)
-        raise AuthError("invalid username or password") from None
+        raise AuthError("invalid username or password")
     u.failed_logins = 0
     u.locked_until = None
     if _hasher.check_needs_rehash(u.password_hash):
@@ -108,7 +110,40 @@ def resolve_token(db: Session, token: str, clock: Clock = SYSTEM_CLOCK) -> User 
     return u if u is not None and u.active else None
 
 
+def _verify_hash(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def verify_password(user: User, password: str) -> bool:
+    return _verify_hash(user.password_hash, password)
+
+
 def revoke_token(db: Session, token: str) -> None:
     row = db.execute(select(AuthToken).where(AuthToken.token_sha256 == token_digest(token))).scalar_one_or_none()
     if row is not None:
         row.revoked = True
+
+
+def revoke_user_tokens(db: Session, user_id: int, kinds: tuple[str, ...] = ("session", "api"),
+                       keep: str | None = None) -> int:
+    """Revoke the user's live tokens of ``kinds`` (all but the one ``keep`` names); how many."""
+    q = select(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked.is_(False),
+                                AuthToken.kind.in_(kinds))
+    if keep:
+        q = q.where(AuthToken.token_sha256 != token_digest(keep))
+    rows = list(db.execute(q).scalars())
+    for row in rows:
+        row.revoked = True
+    return len(rows)
+
+
+def password_policy(server_config) -> PasswordPolicy:  # noqa: ANN001  (watchpost.config.Server)
+    return PasswordPolicy(server_config.password_min_length, server_config.password_min_classes)

@@ -28,9 +28,9 @@ def clocked(db_url, make_config):
 
     state = make_state()
     with session_scope(state.sessions) as s:
-        add_user(s, "duty1", "password-duty1", "duty_officer", phone="+8613900000001")
-        add_user(s, "cmd1", "password-cmd1", "commander", phone="+8613900000002")
-        add_user(s, "view1", "password-view1", "viewer", phone="+8613900000003")
+        add_user(s, "duty1", "Password-1-duty1", "duty_officer", phone="+8613900000001")
+        add_user(s, "cmd1", "Password-1-cmd1", "commander", phone="+8613900000002")
+        add_user(s, "view1", "Password-1-view1", "viewer", phone="+8613900000003")
     yield state, clock, make_state
     for st in states:
         st.engine.dispose()

@@ -20,7 +20,7 @@ def _client(sqlite_url, make_config):
     from watchpost.db.migrate import upgrade
     upgrade(cfg.storage.url)
     with session_scope(st.sessions) as s:
-        token = issue_token(s, add_user(s, "svc", "password-svc", "service"), "api", None)
+        token = issue_token(s, add_user(s, "svc", "Password-1-svc", "service"), "api", None)
     return TestClient(app), {"Authorization": f"Bearer {token}"}, st
 
 

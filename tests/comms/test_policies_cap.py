@@ -155,8 +155,8 @@ def test_role_groups_reach_system_users(db_url, make_config):
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     with session_scope(sessions) as db:
-        add_user(db, "duty1", "password-duty1", "duty_officer", phone="+8613900000401")
-        add_user(db, "viewer1", "password-viewer1", "viewer", phone="+8613900000402")
+        add_user(db, "duty1", "Password-1-duty1", "duty_officer", phone="+8613900000401")
+        add_user(db, "viewer1", "Password-1-viewer1", "viewer", phone="+8613900000402")
         run_policies(db, cfg, level="yellow", incident_type="off_post", notice=Notice(title="脱岗"), now=T0)
     with sessions() as db:
         recs = db.execute(select(OutboxRecord).order_by(OutboxRecord.id)).scalars().all()

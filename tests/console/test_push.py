@@ -124,7 +124,7 @@ def test_heartbeat_drops_silent_client_and_keeps_answering_one(sqlite_url, make_
     cfg = make_config(sqlite_url, server={"ws_heartbeat_s": 0.2})
     app = create_app(cfg, run_background=False)
     with session_scope(app.state.wp.sessions) as db:
-        token = issue_token(db, add_user(db, "op", "password-op", "duty_officer"), "api", None)
+        token = issue_token(db, add_user(db, "op", "Password-1-op", "duty_officer"), "api", None)
     with TestClient(app) as client:
         with client.websocket_connect(f"/ws?token={token}") as ws:
             until_ready(ws)
@@ -154,7 +154,7 @@ def test_retention_prunes_old_events_and_reset_hint(sqlite_url, make_config):
     app = create_app(cfg, clock=clock, run_background=False)
     st = app.state.wp
     with session_scope(st.sessions) as db:
-        token = issue_token(db, add_user(db, "op", "password-op", "viewer"), "api", None)
+        token = issue_token(db, add_user(db, "op", "Password-1-op", "viewer"), "api", None)
     write_events(app, 3)
     clock.advance(2 * 86400)
     write_events(app, 102, start=3)

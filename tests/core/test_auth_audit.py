@@ -10,7 +10,7 @@ from watchpost.db import make_engine, make_sessionmaker, session_scope
 
 
 def test_login_me_logout(service):
-    r = service.post("/api/auth/login", json={"username": "viewer", "password": "password-viewer"})
+    r = service.post("/api/auth/login", json={"username": "viewer", "password": "Password-1-viewer"})
     assert r.status_code == 200, r.text
     token = r.json()["token"]
     me = service.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
@@ -22,7 +22,7 @@ def test_login_me_logout(service):
 def test_lockout_after_repeated_failures(service):
     for _ in range(5):
         assert service.post("/api/auth/login", json={"username": "viewer", "password": "wrong-pass"}).status_code == 401
-    r = service.post("/api/auth/login", json={"username": "viewer", "password": "password-viewer"})
+    r = service.post("/api/auth/login", json={"username": "viewer", "password": "Password-1-viewer"})
     assert r.status_code == 423
     assert "locked" in r.json()["detail"]
 
@@ -39,13 +39,13 @@ def test_user_create_validation(service):
                      headers=service.as_role("admin"))
     assert r.status_code == 422
     assert any(e["loc"][-1] == "password" for e in r.json()["detail"])
-    r = service.post("/api/users", json={"username": "x", "password": "long-enough", "role": "pilot"},
+    r = service.post("/api/users", json={"username": "x", "password": "Long-enough-1", "role": "pilot"},
                      headers=service.as_role("admin"))
     assert r.status_code == 422
 
 
 def test_audit_chain_detects_tampering(service, db_url):
-    service.post("/api/users", json={"username": "newbie", "password": "long-enough", "role": "viewer"},
+    service.post("/api/users", json={"username": "newbie", "password": "Long-enough-1", "role": "viewer"},
                  headers=service.as_role("admin"))
     ok = service.get("/api/audit/verify", headers=service.as_role("evaluator")).json()
     assert ok["ok"], ok

@@ -134,7 +134,7 @@ def client(tmp_path_factory):
     tokens = {}
     with session_scope(app.state.wp.sessions) as db:
         for role in ROLES:
-            tokens[role] = issue_token(db, add_user(db, f"u-{role}", "password-" + role, role), "api", None)
+            tokens[role] = issue_token(db, add_user(db, f"u-{role}", "Password-1-" + role, role), "api", None)
     with TestClient(app, raise_server_exceptions=False) as c:
         c.tokens = tokens
         c.routes_info = enumerate_routes(app)

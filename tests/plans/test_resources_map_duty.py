@@ -97,7 +97,7 @@ def test_map_nearest_cameras_positions(db_url, make_config, tmp_path):
                                           {"id": "cam-gate", "url": "file.mp4", "location": {"lon": 121.41, "lat": 30.8045}}]})
     engine = make_engine(db_url)
     with session_scope(make_sessionmaker(engine)) as s:
-        tok = {r: issue_token(s, add_user(s, r, "pw-" + r, r), "api", None) for r in ("duty_officer", "service", "viewer")}
+        tok = {r: issue_token(s, add_user(s, r, "Password-1-" + r, r), "api", None) for r in ("duty_officer", "service", "viewer")}
     engine.dispose()
     h = {r: {"Authorization": f"Bearer {t}"} for r, t in tok.items()}
     with TestClient(create_app(cfg)) as c:

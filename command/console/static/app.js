@@ -39,6 +39,7 @@
       else if (k === "text") n.textContent = v;
       else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
       else if (k === "dataset") Object.assign(n.dataset, v);
+      else if (k === "style") n.style.cssText = v;  // CSSOM: the CSP allows no inline style attribute
       else n.setAttribute(k, v === true ? "" : v);
     }
     for (const c of children.flat()) {
