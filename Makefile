@@ -12,11 +12,12 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_CONFIG_DIR := $(CURDIR)/var/yolo
 
-.PHONY: deps apt run test test-fast bench clean help
+.PHONY: deps apt run test test-fast fuzz bench clean help
 
 help:
 	@echo "make run   - start the workstation demo (service + vision worker on bundled footage)"
 	@echo "make test  - run the test suite"
+	@echo "make fuzz  - fuzz every API operation with 200 examples each, SQLite and PostgreSQL (long)"
 	@echo "make bench - run the benchmarks (long)"
 
 apt:
@@ -43,6 +44,9 @@ test: deps
 
 test-fast: deps
 	$(BIN)/python -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS)
+
+fuzz: deps
+	WP_FUZZ_EXAMPLES=200 WP_FUZZ_BACKENDS=sqlite,postgres $(BIN)/python -m pytest -q tests/core/test_api_fuzz.py $(PYTEST_ARGS)
 
 bench: deps
 	$(BIN)/python bench/api_load.py --backend both --clients 300 --ws 1000 --duration 30 --intake-duration 10

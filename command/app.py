@@ -8,8 +8,11 @@ from fastapi import FastAPI
 
 from command.api import ROUTERS
 from command.body_limit import BodyLimit
+from command.request_ids import RequestIds
+from command.security_headers import SecurityHeaders
 from command.errors import install_handlers
 from command.leader import Leadership
+from command.domain.rate_limit import SlidingWindow
 from command.push import PushHub
 from command.services.background import build_background
 from command.state import ServiceState
@@ -34,6 +37,7 @@ def build_state(config: Config, clock: Clock | None = None, bus: Bus | None = No
     state = ServiceState(config=config, engine=engine, sessions=make_sessionmaker(engine),
                          bus=bus or make_bus(config.bus), clock=clock or SYSTEM_CLOCK)
     state.push = PushHub(state)
+    state.login_limiter = SlidingWindow(config.server.login_attempts_per_min, 60.0)
     return state
 
 
@@ -73,6 +77,9 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=int(config.server.max_upload_mb * 1024 * 1024),
                        limit_mb=config.server.max_upload_mb)
+    # Added last = outermost: the security headers wrap every answer, the request id's 500 included.
+    app.add_middleware(RequestIds)
+    app.add_middleware(SecurityHeaders, tls=config.server.tls)
 
     @app.get("/healthz", tags=["system"], openapi_extra={"x-public": True})
     def healthz() -> dict:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from comms.outbox import Pusher, enqueue, transition
 from comms.policies import acknowledge, console_address, group_members
 from comms.providers.twilio_sms import STATUS_MAP
 from watchpost.events import AlarmEvent, Location, OutboxMessage
+from watchpost.fields import Id, Ring, Text
 
 # "1", "1 确认", "收到", "ok", "ACK" acknowledge; anything else is treated as a report.
 ACK_WORDS = {"1", "y", "yes", "ok", "ack", "确认", "收到", "好", "好的", "1确认", "1收到"}
@@ -74,19 +75,22 @@ def inbound_alarm(params: dict[str, str], exercise: bool = False) -> AlarmEvent:
 
 # -- send-now ------------------------------------------------------------------------------------
 class SendNow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     channel: Literal["sms", "broadcast", "console"] = "sms"
-    body: str = Field(min_length=1, max_length=1500)
-    to: list[str] = Field(default_factory=list, max_length=10000, description="phone numbers or PA zones")
-    groups: list[str] = Field(default_factory=list, description="contact groups, e.g. experts, residents")
-    title: str = Field(default="", max_length=300)
-    alarm_id: int | None = None
-    incident_id: int | None = None
-    warning_id: int | None = None
+    body: Text = Field(min_length=1, max_length=1500)
+    to: list[Annotated[Text, Field(max_length=200)]] = Field(default_factory=list, max_length=10000,
+                                                             description="phone numbers or PA zones")
+    groups: list[Annotated[Text, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100, description="contact groups, e.g. experts, residents")
+    title: Text = Field(default="", max_length=300)
+    alarm_id: Id | None = None
+    incident_id: Id | None = None
+    warning_id: Id | None = None
     exercise: bool = False
     msg_type: Literal["Alert", "Update", "Cancel"] = "Alert"
     level: Literal["red", "orange", "yellow", "blue"] | None = None
-    area_desc: str = Field(default="", max_length=300)
-    area_polygon: list[tuple[float, float]] | None = None
+    area_desc: Text = Field(default="", max_length=300)
+    area_polygon: Ring | None = None
 
 
 def send_now(db: Session, req: SendNow, *, actor: str, now: datetime, push: Pusher | None = None) -> Campaign:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from watchpost.fields import Instant, JsonObject, Real, Text
 
 SCHEMA_VERSION = 1
 
@@ -26,7 +28,7 @@ class Contract(BaseModel):
 
 
 class Box(Contract):
-    cls: str
+    cls: Text = Field(min_length=1, max_length=50)
     score: float = Field(ge=0, le=1)
     # Normalised xyxy in 0-1 image coordinates.
     x1: float = Field(ge=0, le=1)
@@ -37,16 +39,16 @@ class Box(Contract):
 
 class EvidenceRef(Contract):
     kind: Literal["snapshot", "clip", "recording", "audio", "document"]
-    uri: str = Field(min_length=1, max_length=1024)
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    media_type: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
+    uri: Text = Field(min_length=1, max_length=1024)
+    sha256: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-f]{64}$")
+    media_type: Text | None = Field(default=None, max_length=100)
+    start: Instant | None = None
+    end: Instant | None = None
 
 
 class Location(Contract):
-    name: str = Field(default="", max_length=200)
-    site: str | None = Field(default=None, max_length=100)
+    name: Text = Field(default="", max_length=200)
+    site: Text | None = Field(default=None, max_length=100)
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
 
@@ -54,36 +56,31 @@ class Location(Contract):
 class Reading(Contract):
     """A sensor/parameter value for gas, temperature, level... alarms."""
 
-    parameter: str = Field(min_length=1, max_length=100)
-    value: float
-    threshold: float
-    unit: str = Field(max_length=20)
+    parameter: Text = Field(min_length=1, max_length=100)
+    value: Real
+    threshold: Real
+    unit: Text = Field(max_length=20)
 
 
 class AlarmEvent(Contract):
     """One alarm as posted to the intake by any source (ALM-4)."""
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
     source: AlarmSource
-    source_event_id: str = Field(min_length=1, max_length=200, description="idempotency key within the source")
+    source_event_id: Text = Field(min_length=1, max_length=200, description="idempotency key within the source")
     type: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9_]+$")
     level: Level | None = None
-    occurred_at: datetime = Field(default_factory=utcnow)
+    occurred_at: Instant = Field(default_factory=utcnow, description="a naive time is read as UTC")
     location: Location = Field(default_factory=Location)
-    camera_id: str | None = Field(default=None, max_length=100)
+    camera_id: Text | None = Field(default=None, max_length=100)
     score: float | None = Field(default=None, ge=0, le=1)
     boxes: list[Box] = Field(default_factory=list, max_length=200)
     reading: Reading | None = None
     evidence: list[EvidenceRef] = Field(default_factory=list, max_length=50)
-    title: str = Field(default="", max_length=300)
-    description: str = Field(default="", max_length=4000)
+    title: Text = Field(default="", max_length=300)
+    description: Text = Field(default="", max_length=4000)
     exercise: bool = False
-    raw: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _aware(cls, v: datetime) -> datetime:
-        return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
+    raw: JsonObject = Field(default_factory=dict)
 
 
 class CameraHealth(Contract):
@@ -145,5 +142,5 @@ class EvidenceAttach(Contract):
     """Evidence that became ready after its alarm was posted (e.g. the clip, post_s later)."""
 
     source: AlarmSource
-    source_event_id: str = Field(min_length=1, max_length=200)
+    source_event_id: Text = Field(min_length=1, max_length=200)
     evidence: list[EvidenceRef] = Field(min_length=1, max_length=50)

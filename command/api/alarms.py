@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,12 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.links import follow
 from command.db.models.users import User
 from command.domain.roles import READERS, Role
 from command.services import intake
 from command.services.auth import AuthError
 from command.state import ServiceState
 from watchpost.events import AlarmEvent, AlarmSource, EvidenceAttach, Level
+from watchpost.fields import Count, Id, Instant, Text
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
 
@@ -26,10 +27,11 @@ VERIFIERS = (Role.duty_officer, Role.commander, Role.admin)
 class VerifyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     verdict: Literal["true", "false", "drill"]
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=follow(
+    201, "alarm_id", "GET /api/alarms/{alarm_id}", "POST /api/alarms/{alarm_id}/verify"))
 def post_alarm(event: AlarmEvent, response: Response, db: Session = Depends(get_db),
                user: User = Depends(require(*POSTERS)), state: ServiceState = Depends(get_state)) -> dict:
     """Ingest one alarm from any source. 201 when a new alarm was opened; 200 for a retry (same
@@ -59,9 +61,9 @@ def attach_evidence(body: EvidenceAttach, db: Session = Depends(get_db), user: U
 
 @router.get("")
 def list_alarms(status: Literal["new", "verified", "false_alarm", "drill", "closed"] | None = None,
-                type: str | None = None, level: Level | None = None, source: AlarmSource | None = None,
-                since: datetime | None = None, exercise: bool | None = None, incident_id: int | None = None,
-                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                type: Text | None = Query(None, max_length=50), level: Level | None = None,
+                source: AlarmSource | None = None, since: Instant | None = None, exercise: bool | None = None,
+                incident_id: Id | None = None, limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                 db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     """Alarms, newest first."""
     rows = intake.search(db, status=status, type_=type, level=level, source=source, since=since, exercise=exercise,
@@ -70,12 +72,12 @@ def list_alarms(status: Literal["new", "verified", "false_alarm", "drill", "clos
 
 
 @router.get("/{alarm_id}")
-def get_alarm(alarm_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS, Role.service))) -> dict:
+def get_alarm(alarm_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS, Role.service))) -> dict:
     return intake.to_json(intake.get(db, alarm_id))
 
 
 @router.post("/{alarm_id}/verify")
-def verify_alarm(alarm_id: int, body: VerifyBody, db: Session = Depends(get_db),
+def verify_alarm(alarm_id: Id, body: VerifyBody, db: Session = Depends(get_db),
                  user: User = Depends(require(*VERIFIERS)), state: ServiceState = Depends(get_state)) -> dict:
     """Mark an alarm true / false / drill; the verdict is kept with who and when."""
     alarm = intake.verify(db, state, alarm_id, body.verdict, user.username, body.note)

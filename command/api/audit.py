@@ -9,6 +9,7 @@ from command.db.models.audit import AuditEntry
 from command.db.models.users import User
 from command.domain.roles import Role
 from command.services import audit
+from watchpost.fields import Count, Text
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 AUDITORS = (Role.admin, Role.evaluator)
@@ -20,8 +21,9 @@ def entry_view(e: AuditEntry) -> dict:
 
 
 @router.get("")
-def list_audit(entity_type: str | None = None, entity_id: str | None = None, actor: str | None = None,
-               after_seq: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+def list_audit(entity_type: Text | None = Query(None, max_length=50),
+               entity_id: Text | None = Query(None, max_length=100),
+               actor: Text | None = Query(None, max_length=100), after_seq: Count = 0, limit: int = Query(100, ge=1, le=1000),
                db: Session = Depends(get_db), _: User = Depends(require(*AUDITORS))) -> list[dict]:
     q = select(AuditEntry).where(AuditEntry.seq > after_seq)
     if entity_type:

@@ -6,33 +6,47 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from command.api.deps import get_db, get_state, require
+from command.api.links import follow
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS, Role
-from command.errors import Invalid, NotFound
+from command.errors import Conflict, Invalid, NotFound
 from command.services.auth import AuthError
 from command.services import audit
 from command.state import ServiceState
 from comms import cap, service
 from comms.models import Campaign, Contact, OutboxRecord
+from command.db.models.alarms import Alarm
+from command.db.models.incidents import Incident
+from command.db.models.warnings import Warning as WarningRow
+from command.services.refs import must_exist
+from comms.models import STATUSES as MESSAGE_STATUSES
 from comms.policies import Notice, acknowledge, run_policies
+from watchpost.fields import Count, Id, Instant, Ring, Text
 
 router = APIRouter(prefix="/api/comms", tags=["comms"])
 log = logging.getLogger("watchpost.comms.api")
 PUBLIC = {"x-public": True}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MessageStatus = Literal[MESSAGE_STATUSES]  # type: ignore[valid-type]
+Channel = Literal["sms", "broadcast", "console"]
+
+
+def _references(db: Session, alarm_id: int | None, incident_id: int | None, warning_id: int | None) -> None:
+    must_exist(db, Alarm, alarm_id, "alarm_id")
+    must_exist(db, Incident, incident_id, "incident_id")
+    must_exist(db, WarningRow, warning_id, "warning_id")
 
 
 # -- Twilio webhooks -------------------------------------------------------------------------------
@@ -111,13 +125,16 @@ async def twilio_inbound(request: Request, state: ServiceState = Depends(get_sta
 
 
 # -- send-now and campaigns -------------------------------------------------------------------------
-@router.post("/send")
+@router.post("/send", responses=follow(
+    200, "campaign_id", "GET /api/comms/campaigns/{campaign_id}", "GET /api/comms/campaigns/{campaign_id}/cap",
+    pointer="/campaign/id"))
 def send_now(req: service.SendNow, db: Session = Depends(get_db),
              user: User = Depends(require(*OPERATORS, Role.drill_organizer)),
              state: ServiceState = Depends(get_state)) -> dict:
     """Send now to numbers/zones and/or contact groups; returns the campaign with its records."""
     if req.exercise is False and user.role == Role.drill_organizer:
         raise AuthError("drill organisers may only send exercise messages (exercise: true)", 403)
+    _references(db, req.alarm_id, req.incident_id, req.warning_id)
     try:
         camp = service.send_now(db, req, actor=user.username, now=state.clock.now(), push=state.push)
     except (LookupError, ValueError) as exc:
@@ -129,25 +146,29 @@ def send_now(req: service.SendNow, db: Session = Depends(get_db),
 
 
 class PolicyRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     level: Literal["red", "orange", "yellow", "blue"]
-    incident_type: str | None = Field(default=None, max_length=50)
-    title: str = Field(min_length=1, max_length=300)
-    place: str = Field(default="", max_length=200)
-    alarm_id: int | None = None
-    warning_id: int | None = None
+    incident_type: Text | None = Field(default=None, max_length=50)
+    title: Text = Field(min_length=1, max_length=300)
+    place: Text = Field(default="", max_length=200)
+    alarm_id: Id | None = None
+    warning_id: Id | None = None
     exercise: bool = False
-    policies: list[str] | None = None
-    area_polygon: list[tuple[float, float]] | None = None
+    policies: list[Annotated[Text, Field(max_length=100)]] | None = Field(default=None, max_length=100)
+    area_polygon: Ring | None = None
 
 
 @router.post("/incidents/{incident_id}/notify")
-def notify_incident(incident_id: int, req: PolicyRun, db: Session = Depends(get_db),
+def notify_incident(incident_id: Id, req: PolicyRun, db: Session = Depends(get_db),
                     user: User = Depends(require(*OPERATORS)), state: ServiceState = Depends(get_state)) -> dict:
     """Run the notification policies for an incident's level and type (one campaign)."""
     names = {p.name for p in state.config.comms.policies}
     unknown = [p for p in req.policies or [] if p not in names]
     if unknown:
         raise Invalid(f"unknown policy {', '.join(unknown)}; have {', '.join(sorted(names))}")
+    if db.get(Incident, incident_id) is None:
+        raise NotFound(f"incident {incident_id} not found")
+    _references(db, req.alarm_id, None, req.warning_id)
     camp = run_policies(db, state.config, level=req.level, incident_type=req.incident_type,
                         notice=Notice(title=req.title, place=req.place), now=state.clock.now(),
                         alarm_id=req.alarm_id, incident_id=incident_id, warning_id=req.warning_id,
@@ -161,13 +182,14 @@ def notify_incident(incident_id: int, req: PolicyRun, db: Session = Depends(get_
 
 
 @router.get("/campaigns")
-def list_campaigns(limit: int = 100, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list:
-    rows = db.execute(select(Campaign).order_by(Campaign.id.desc()).limit(min(limit, 1000))).scalars().all()
+def list_campaigns(limit: int = Query(100, ge=1, le=1000), db: Session = Depends(get_db),
+                   _: User = Depends(require(*READERS))) -> list:
+    rows = db.execute(select(Campaign).order_by(Campaign.id.desc()).limit(limit)).scalars().all()
     return [service.campaign_dict(c) for c in rows]
 
 
 @router.get("/campaigns/{campaign_id}")
-def campaign(campaign_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+def campaign(campaign_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     out = service.campaign_status(db, campaign_id)
     if out is None:
         raise NotFound(f"campaign {campaign_id} not found")
@@ -175,16 +197,21 @@ def campaign(campaign_id: int, db: Session = Depends(get_db), _: User = Depends(
 
 
 @router.get("/campaigns/{campaign_id}/cap")
-def campaign_cap(campaign_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS)),
+def campaign_cap(campaign_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS)),
                  state: ServiceState = Depends(get_state)) -> Response:
     camp = db.get(Campaign, campaign_id)
     if camp is None:
         raise NotFound(f"campaign {campaign_id} not found")
-    xml = cap.export_campaign(db, camp, sender=state.config.park_name)
+    try:
+        xml = cap.export_campaign(db, camp, sender=state.config.park_name)
+    except cap.CapError as exc:
+        raise Conflict(f"campaign {campaign_id} cannot be exported as CAP: {exc}") from None
     return Response(xml, media_type="application/cap+xml")
 
 
-@router.post("/cap/import")
+@router.post("/cap/import", openapi_extra={"requestBody": {"required": True, "content": {
+    "application/cap+xml": {"schema": {"type": "string", "maxLength": 5_000_000}},
+    "application/xml": {"schema": {"type": "string", "maxLength": 5_000_000}}}}})
 async def cap_import(request: Request, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
                      state: ServiceState = Depends(get_state)) -> dict:
     """Import an authority's CAP 1.2 alert as an alarm (through the intake)."""
@@ -209,20 +236,22 @@ def _search(db: Session, status, channel, recipient, campaign_id, alarm_id, inci
 
 
 @router.get("/messages")
-def messages(status: str | None = None, channel: str | None = None, recipient: str | None = None,
-             campaign_id: int | None = None, alarm_id: int | None = None, incident_id: int | None = None,
-             exercise: bool | None = None, since: datetime | None = None, until: datetime | None = None,
-             limit: int = 200, offset: int = 0, db: Session = Depends(get_db),
+def messages(status: MessageStatus | None = None, channel: Channel | None = None,
+             recipient: Text | None = Query(None, max_length=200), campaign_id: Id | None = None,
+             alarm_id: Id | None = None, incident_id: Id | None = None, exercise: bool | None = None,
+             since: Instant | None = None, until: Instant | None = None, limit: int = Query(200, ge=1, le=1000),
+             offset: Count = 0, db: Session = Depends(get_db),
              _: User = Depends(require(*READERS))) -> dict:
     total, rows = _search(db, status, channel, recipient, campaign_id, alarm_id, incident_id, exercise, since, until,
-                          min(limit, 1000), offset)
+                          limit, offset)
     return {"total": total, "items": [r.to_dict() for r in rows]}
 
 
 @router.get("/messages.csv")
-def messages_csv(status: str | None = None, channel: str | None = None, recipient: str | None = None,
-                 campaign_id: int | None = None, alarm_id: int | None = None, incident_id: int | None = None,
-                 exercise: bool | None = None, since: datetime | None = None, until: datetime | None = None,
+def messages_csv(status: MessageStatus | None = None, channel: Channel | None = None,
+                 recipient: Text | None = Query(None, max_length=200), campaign_id: Id | None = None,
+                 alarm_id: Id | None = None, incident_id: Id | None = None, exercise: bool | None = None,
+                 since: Instant | None = None, until: Instant | None = None,
                  db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> Response:
     _, rows = _search(db, status, channel, recipient, campaign_id, alarm_id, incident_id, exercise, since, until,
                       100000, 0)
@@ -237,7 +266,7 @@ def messages_csv(status: str | None = None, channel: str | None = None, recipien
 
 
 @router.get("/messages/{message_id}")
-def message(message_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+def message(message_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     rec = db.get(OutboxRecord, message_id)
     if rec is None:
         raise NotFound(f"message {message_id} not found")
@@ -245,7 +274,7 @@ def message(message_id: int, db: Session = Depends(get_db), _: User = Depends(re
 
 
 @router.get("/messages/{message_id}/audio")
-def message_audio(message_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> Response:
+def message_audio(message_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> Response:
     rec = db.get(OutboxRecord, message_id)
     if rec is None or not rec.audio_path or not Path(rec.audio_path).is_file():
         raise NotFound(f"no audio for message {message_id}")
@@ -253,7 +282,7 @@ def message_audio(message_id: int, db: Session = Depends(get_db), _: User = Depe
 
 
 @router.post("/messages/{message_id}/ack")
-def ack(message_id: int, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
+def ack(message_id: Id, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
         state: ServiceState = Depends(get_state)) -> dict:
     rec = db.get(OutboxRecord, message_id)
     if rec is None:
@@ -267,12 +296,13 @@ def ack(message_id: int, db: Session = Depends(get_db), user: User = Depends(req
 
 # -- contacts ----------------------------------------------------------------------------------------
 class ContactIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
-    groups: list[str] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid")
+    name: Text = Field(min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=16, pattern=r"^\+[1-9]\d{6,14}$")
+    groups: list[Annotated[Text, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=100)
     lang: Literal["zh", "en"] = "zh"
-    rank: int = 0
-    supervisor_id: int | None = None
+    rank: int = Field(default=0, ge=0, le=1000)
+    supervisor_id: Id | None = None
 
 
 @router.post("/contacts")
@@ -287,7 +317,7 @@ def add_contact(req: ContactIn, db: Session = Depends(get_db), user: User = Depe
 
 
 @router.get("/contacts")
-def contacts(group: str | None = None, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list:
+def contacts(group: Text | None = Query(None, max_length=100), db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list:
     rows = db.execute(select(Contact).order_by(Contact.rank, Contact.id)).scalars().all()
     return [{"id": c.id, "name": c.name, "phone": c.phone, "groups": c.groups, "lang": c.lang, "rank": c.rank,
              "supervisor_id": c.supervisor_id, "active": c.active}

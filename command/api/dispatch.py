@@ -3,7 +3,6 @@ the one-click incident reports (CMD-1, CMD-3, CMD-5, CMD-6, CMD-7)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends
@@ -12,30 +11,34 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.links import follow
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS, Role
 from command.services import dispatch, reports
+from command.services.dispatch import DISPATCH_FLOW
 from command.state import ServiceState
+from watchpost.fields import QUANTITY_MAX, Id, Instant, Real, Text
 
 router = APIRouter(prefix="/api", tags=["dispatch"])
+DispatchStatus = Literal[tuple(DISPATCH_FLOW)]  # type: ignore[valid-type]
 
 
 class TripEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    at: datetime | None = None
+    at: Instant | None = None
 
 
 class DispatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    resource_id: int
-    quantity: float = Field(default=1, gt=0)
-    note: str = ""
+    resource_id: Id
+    quantity: Real = Field(default=1, gt=0, le=QUANTITY_MAX)
+    note: Text = Field(default="", max_length=4000)
 
 
 class FieldStatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: str
-    note: str = ""
+    status: DispatchStatus
+    note: Text = Field(default="", max_length=4000)
 
 
 class PositionsIn(BaseModel):
@@ -43,26 +46,28 @@ class PositionsIn(BaseModel):
     positions: list[dispatch.PositionIn] = Field(max_length=10_000)
 
 
-@router.post("/dispatch/vehicles", status_code=201)
+@router.post("/dispatch/vehicles", status_code=201, responses=follow(
+    201, "trip_id", "POST /api/dispatch/vehicles/{trip_id}/{event}"))
 def depart(data: dispatch.VehicleTripIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
            user: User = Depends(require(*OPERATORS))) -> dict:
     return dispatch.trip_json(dispatch.record_trip(db, st, user.username, data))
 
 
 @router.get("/dispatch/vehicles")
-def list_trips(incident_id: int | None = None, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def list_trips(incident_id: Id | None = None, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return [dispatch.trip_json(v) for v in dispatch.trips(db, incident_id)]
 
 
 @router.post("/dispatch/vehicles/{trip_id}/{event}")
-def trip_event(trip_id: int, event: Literal["arrived", "returned"], data: TripEventIn | None = None,
+def trip_event(trip_id: Id, event: Literal["arrived", "returned"], data: TripEventIn | None = None,
                db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                user: User = Depends(require(*OPERATORS))) -> dict:
     return dispatch.trip_json(dispatch.trip_event(db, st, user.username, trip_id, event, data.at if data else None))
 
 
-@router.post("/incidents/{incident_id}/dispatches", status_code=201)
-def send_resource(incident_id: int, data: DispatchIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+@router.post("/incidents/{incident_id}/dispatches", status_code=201, responses=follow(
+    201, "dispatch_id", "POST /api/dispatches/{dispatch_id}/status"))
+def send_resource(incident_id: Id, data: DispatchIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                   user: User = Depends(require(*OPERATORS))) -> dict:
     from command.services import incidents
 
@@ -73,12 +78,12 @@ def send_resource(incident_id: int, data: DispatchIn, db: Session = Depends(get_
 
 
 @router.get("/incidents/{incident_id}/dispatches")
-def list_dispatches(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def list_dispatches(incident_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return [dispatch.dispatch_json(d) for d in dispatch.dispatches(db, incident_id)]
 
 
 @router.post("/dispatches/{dispatch_id}/status")
-def dispatch_status(dispatch_id: int, data: FieldStatusIn, db: Session = Depends(get_db),
+def dispatch_status(dispatch_id: Id, data: FieldStatusIn, db: Session = Depends(get_db),
                     st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
     return dispatch.dispatch_json(dispatch.field_status(db, st, user.username, dispatch_id, data.status, data.note))
 
@@ -91,13 +96,13 @@ def ingest_positions(data: PositionsIn, db: Session = Depends(get_db), st: Servi
 
 
 @router.get("/positions")
-def list_positions(since: datetime | None = None, db: Session = Depends(get_db),
+def list_positions(since: Instant | None = None, db: Session = Depends(get_db),
                    _: User = Depends(require(*READERS))) -> list[dict]:
     return dispatch.positions(db, since)
 
 
 @router.get("/incidents/{incident_id}/reports/{kind}")
-def incident_report(incident_id: int, kind: str, format: str = "pdf", db: Session = Depends(get_db),
+def incident_report(incident_id: Id, kind: reports.Kind, format: reports.Format = "pdf", db: Session = Depends(get_db),
                     st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> Response:
     """A read: generated from the current records each time (GET sessions never write)."""
     data, media, name = reports.generate(db, st, incident_id, kind, format)

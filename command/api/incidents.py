@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.links import follow
 from command.db.models.users import User
 from command.domain.incident_fsm import STATES
 from command.domain.roles import OPERATORS, READERS, Role
@@ -17,6 +18,7 @@ from command.services import intake
 from command.services.auth import AuthError
 from command.state import ServiceState
 from watchpost.events import Level, Location
+from watchpost.fields import Count, Id, Text
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -30,9 +32,9 @@ class Strict(BaseModel):
 
 
 class IncidentCreate(Strict):
-    alarm_ids: list[int] = Field(default_factory=list, max_length=500)
+    alarm_ids: list[Id] = Field(default_factory=list, max_length=500)
     type: str | None = Field(default=None, min_length=1, max_length=50, pattern=r"^[a-z0-9_]+$")
-    title: str | None = Field(default=None, max_length=300)
+    title: Text | None = Field(default=None, max_length=300)
     level: Level | None = None
     location: Location | None = None
     exercise: bool | None = None
@@ -46,18 +48,18 @@ class IncidentCreate(Strict):
 
 class TransitionBody(Strict):
     to: State
-    note: str = Field(default="", max_length=4000)
+    note: Text = Field(default="", max_length=4000)
     response_level: Literal["I", "II", "III", "IV"] | None = None
 
 
 class ReportBody(Strict):
     kind: Literal["initial", "followup"]
-    body: str = Field(min_length=1, max_length=20000)
-    to_authority: str = Field(default="", max_length=200)
+    body: Text = Field(min_length=1, max_length=20000)
+    to_authority: Text = Field(default="", max_length=200)
 
 
 class LinkBody(Strict):
-    alarm_ids: list[int] = Field(min_length=1, max_length=500)
+    alarm_ids: list[Id] = Field(min_length=1, max_length=500)
 
 
 def _detail(db: Session, i) -> dict:  # noqa: ANN001
@@ -67,7 +69,12 @@ def _detail(db: Session, i) -> dict:  # noqa: ANN001
     }
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=follow(
+    201, "incident_id", "GET /api/incidents/{incident_id}", "GET /api/incidents/{incident_id}/timeline",
+    "POST /api/incidents/{incident_id}/transitions", "POST /api/incidents/{incident_id}/reports",
+    "GET /api/incidents/{incident_id}/plan-matches", "GET /api/incidents/{incident_id}/nearest-resources",
+    "POST /api/incidents/{incident_id}/dispatches", "GET /api/incidents/{incident_id}/tasks",
+    "POST /api/comms/incidents/{incident_id}/notify", "GET /api/incidents/{incident_id}/reports/{kind}"))
 def create(body: IncidentCreate, db: Session = Depends(get_db),
            user: User = Depends(require(*OPERATORS, Role.drill_organizer)),
            state: ServiceState = Depends(get_state)) -> dict:
@@ -82,26 +89,26 @@ def create(body: IncidentCreate, db: Session = Depends(get_db),
 
 
 @router.get("")
-def list_incidents(status: State | None = None, type: str | None = None, exercise: bool | None = None,
-                   limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+def list_incidents(status: State | None = None, type: Text | None = Query(None, max_length=50),
+                   exercise: bool | None = None, limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                    db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return [svc.to_json(db, i) for i in svc.search(db, status=status, type_=type, exercise=exercise, limit=limit,
                                                      offset=offset)]
 
 
 @router.get("/{incident_id}")
-def get_incident(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+def get_incident(incident_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     return _detail(db, svc.get(db, incident_id))
 
 
 @router.get("/{incident_id}/timeline")
-def get_timeline(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def get_timeline(incident_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     svc.get(db, incident_id)
     return svc.timeline(db, incident_id)
 
 
 @router.post("/{incident_id}/transitions")
-def post_transition(incident_id: int, body: TransitionBody, db: Session = Depends(get_db),
+def post_transition(incident_id: Id, body: TransitionBody, db: Session = Depends(get_db),
                     user: User = Depends(require(*OPERATORS)), state: ServiceState = Depends(get_state)) -> dict:
     """Move the incident; 409 with the reason when the move is illegal from its current state."""
     i = svc.transition(db, state, incident_id, body.to, user.username, body.note, response_level=body.response_level)
@@ -110,7 +117,7 @@ def post_transition(incident_id: int, body: TransitionBody, db: Session = Depend
 
 
 @router.post("/{incident_id}/reports", status_code=201)
-def post_report(incident_id: int, body: ReportBody, db: Session = Depends(get_db),
+def post_report(incident_id: Id, body: ReportBody, db: Session = Depends(get_db),
                 user: User = Depends(require(*OPERATORS)), state: ServiceState = Depends(get_state)) -> dict:
     """File the initial report (上报) or a follow-up (续报) to the authority."""
     svc.add_report(db, state, incident_id, body.kind, body.body, body.to_authority, user.username)
@@ -119,7 +126,7 @@ def post_report(incident_id: int, body: ReportBody, db: Session = Depends(get_db
 
 
 @router.post("/{incident_id}/alarms")
-def post_link(incident_id: int, body: LinkBody, db: Session = Depends(get_db),
+def post_link(incident_id: Id, body: LinkBody, db: Session = Depends(get_db),
               user: User = Depends(require(*OPERATORS)), state: ServiceState = Depends(get_state)) -> dict:
     i = svc.link_alarms(db, state, incident_id, body.alarm_ids, user.username)
     db.commit()

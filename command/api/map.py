@@ -21,6 +21,7 @@ from command.errors import Conflict, Invalid, NotFound
 from command.services import dispatch
 from command.services import resources as res
 from command.state import ServiceState
+from watchpost.fields import Id, Text
 
 router = APIRouter(prefix="/api", tags=["map"])
 
@@ -92,7 +93,8 @@ def _incident_point(db: Session, incident_id: int) -> tuple[float, float]:
 
 
 @router.get("/incidents/{incident_id}/nearest-resources")
-def nearest_resources(incident_id: int, kind: str | None = None, category: str | None = None,
+def nearest_resources(incident_id: Id, kind: res.Kind | None = None,
+                      category: Text | None = Query(None, max_length=100),
                       k: int = Query(5, ge=1, le=100), db: Session = Depends(get_db),
                       st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> list[dict]:
     origin = _incident_point(db, incident_id)
@@ -103,7 +105,7 @@ def nearest_resources(incident_id: int, kind: str | None = None, category: str |
 
 
 @router.get("/incidents/{incident_id}/cameras")
-def nearest_cameras(incident_id: int, k: int = Query(5, ge=1, le=50), db: Session = Depends(get_db),
+def nearest_cameras(incident_id: Id, k: int = Query(5, ge=1, le=50), db: Session = Depends(get_db),
                     st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> list[dict]:
     """Cameras nearest the incident (straight line), for one-click live viewing (CMD-3)."""
     origin = _incident_point(db, incident_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path as PathParam, Query
 from fastapi.responses import FileResponse
 
 from command.api.deps import current_user, get_state
@@ -13,6 +14,7 @@ from command.db.models.users import User
 from command.errors import NotFound
 from command.state import ServiceState
 from vision.record.index import INDEX_NAME, SegmentIndex
+from watchpost.fields import Instant, Text
 
 router = APIRouter(prefix="/api/media", tags=["media"])
 recordings = APIRouter(prefix="/api/recordings", tags=["media"])
@@ -33,7 +35,8 @@ def resolve_media(root: str, rel: str) -> Path:
 
 
 @recordings.get("")
-def list_recordings(camera: str | None = None, start: datetime | None = None, end: datetime | None = None,
+def list_recordings(camera: Text | None = Query(None, max_length=100), start: Instant | None = None,
+                    end: Instant | None = None,
                     limit: int = Query(500, ge=1, le=5000), state: ServiceState = Depends(get_state),
                     _: User = Depends(current_user)) -> list[dict]:
     """Recorded segments of a camera overlapping [start, end], oldest first; play each through
@@ -51,7 +54,7 @@ def list_recordings(camera: str | None = None, start: datetime | None = None, en
 
 
 @router.get("/{path:path}")
-def get_media(path: str, state: ServiceState = Depends(get_state), _: User = Depends(current_user)) -> FileResponse:
+def get_media(path: Annotated[Text, PathParam(max_length=1024)], state: ServiceState = Depends(get_state), _: User = Depends(current_user)) -> FileResponse:
     """A snapshot, clip or recording segment; any signed-in user (HTTP range requests supported)."""
     f = resolve_media(state.config.vision.media_root, path)
     return FileResponse(f, media_type=MEDIA_TYPES.get(f.suffix.lower(), "application/octet-stream"))

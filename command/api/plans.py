@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
@@ -12,14 +12,20 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.links import follow
 from command.db.models.plans import PlanAttachment
 from command.db.models.users import User
+from command.domain import plan_workflow as wf
 from command.domain.plan_schema import PlanSchemaError, from_yaml, parse, to_yaml
 from command.domain.roles import COMMANDERS, OPERATORS, READERS, Role
 from command.errors import Invalid, NotFound
-from command.services import activation, plan_search, plans
+from command.services import activation, plan_attachments, plan_search, plans
 from command.services.auth import AuthError
 from command.state import ServiceState
+from watchpost.fields import Count, Id, Instant, Text
+
+PlanStatus = Literal[wf.STATUSES]  # type: ignore[valid-type]
+PlanStep = Literal[wf.STEPS]  # type: ignore[valid-type]
 
 router = APIRouter(prefix="/api", tags=["plans"])
 
@@ -29,35 +35,41 @@ DECISIONS = {"accept", "return", "conclude_review", "publish", "archive", "expir
 
 class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    action: str = Field(min_length=1)
-    note: str = ""
-    reasons: list[str] = Field(default_factory=list)
+    action: PlanStep
+    note: Text = Field(default="", max_length=4000)
+    reasons: list[Annotated[Text, Field(max_length=1000)]] = Field(default_factory=list, max_length=50)
 
 
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    opinion: str = Field(min_length=1)
+    opinion: Text = Field(min_length=1, max_length=20000)
     approve: bool
 
 
-@router.post("/plans", status_code=201)
+@router.post("/plans", status_code=201, responses=follow(
+    201, "plan_id", "GET /api/plans/{plan_id}", "PATCH /api/plans/{plan_id}", "POST /api/plans/{plan_id}/steps",
+    "POST /api/plans/{plan_id}/reviews", "GET /api/plans/{plan_id}/history", "POST /api/plans/{plan_id}/attachments",
+    "GET /api/plans/{plan_id}/structured.yaml", "PUT /api/plans/{plan_id}/structured"))
 def create_plan(data: plans.PlanIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                 user: User = Depends(require(*OPERATORS))) -> dict:
     return plans.to_json(plans.create(db, st, user, data), full=True)
 
 
 @router.get("/plans")
-def search_plans(q: str = "", scope: str | None = None, enterprise: str | None = None,
-                 hazard_type: str | None = None, level: str | None = None, status: str | None = None,
-                 since: datetime | None = None, until: datetime | None = None,
-                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+def search_plans(q: Annotated[Text, Query(max_length=500)] = "", scope: Literal["enterprise", "park", "authority"] | None = None,
+                 enterprise: Text | None = Query(None, max_length=200),
+                 hazard_type: Text | None = Query(None, max_length=50), level: Text | None = Query(None, max_length=20),
+                 status: PlanStatus | None = None, since: Instant | None = None, until: Instant | None = None,
+                 limit: int = Query(50, ge=1, le=500), offset: Count = 0,
                  db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
-    return plan_search.search(db, q, scope=scope, enterprise=enterprise, hazard_type=hazard_type, level=level,
+    hits = plan_search.search(db, q, scope=scope, enterprise=enterprise, hazard_type=hazard_type, level=level,
                               status=status, since=since, until=until, limit=limit, offset=offset)
+    return [plans.to_json(p) | ({"snippet": snippet} if snippet is not None else {}) for p, snippet in hits]
 
 
 @router.get("/plans/stats")
-def plan_stats(dimension: str = "scope", db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def plan_stats(dimension: Literal[plan_search.DIMENSIONS] = "scope",  # type: ignore[valid-type]
+               db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return plan_search.stats(db, dimension)
 
 
@@ -74,22 +86,22 @@ def plans_expire_due(db: Session = Depends(get_db), st: ServiceState = Depends(g
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(plan_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+def get_plan(plan_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     p = plans.get(db, plan_id)
     from sqlalchemy import select
 
     atts = db.execute(select(PlanAttachment).where(PlanAttachment.plan_id == plan_id).order_by(PlanAttachment.id)).scalars()
-    return plans.to_json(p, full=True) | {"attachments": [plan_search.attachment_json(a) for a in atts]}
+    return plans.to_json(p, full=True) | {"attachments": [plan_attachments.attachment_json(a) for a in atts]}
 
 
 @router.patch("/plans/{plan_id}")
-def edit_plan(plan_id: int, patch: plans.PlanPatch, db: Session = Depends(get_db),
+def edit_plan(plan_id: Id, patch: plans.PlanPatch, db: Session = Depends(get_db),
               st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
     return plans.to_json(plans.update(db, st, user, plan_id, patch), full=True)
 
 
 @router.post("/plans/{plan_id}/steps")
-def plan_step(plan_id: int, data: StepIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+def plan_step(plan_id: Id, data: StepIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
               user: User = Depends(require(*OPERATORS))) -> dict:
     if data.action in DECISIONS and user.role not in COMMANDERS:
         raise AuthError(f"{data.action} is a commander's decision; role {user.role!r} may not", 403)
@@ -97,33 +109,33 @@ def plan_step(plan_id: int, data: StepIn, db: Session = Depends(get_db), st: Ser
 
 
 @router.post("/plans/{plan_id}/reviews", status_code=201)
-def plan_review(plan_id: int, data: ReviewIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+def plan_review(plan_id: Id, data: ReviewIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                 user: User = Depends(require(*COMMANDERS))) -> dict:
     r = plans.add_review(db, st, user, plan_id, data.opinion, data.approve)
     return {"id": r.id, "plan_id": r.plan_id, "version": r.version, "reviewer": r.reviewer, "approve": r.approve}
 
 
 @router.get("/plans/{plan_id}/history")
-def plan_history(plan_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+def plan_history(plan_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     return plans.history(db, plan_id)
 
 
 @router.get("/plans/{plan_id}/versions/{number}")
-def plan_version(plan_id: int, number: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+def plan_version(plan_id: Id, number: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     return plans.version(db, plan_id, number)
 
 
 @router.post("/plans/{plan_id}/attachments", status_code=201)
-async def upload_attachment(plan_id: int, file: UploadFile = File(...), db: Session = Depends(get_db),
+async def upload_attachment(plan_id: Id, file: UploadFile = File(...), db: Session = Depends(get_db),
                             st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
     data = await file.read()
     # Text extraction and the write run in one worker-thread hop, off the event loop.
-    a = await run_in_threadpool(plan_search.add_attachment, db, st, user.username, plan_id, file.filename or "", data)
-    return plan_search.attachment_json(a)
+    a = await run_in_threadpool(plan_attachments.add_attachment, db, st, user.username, plan_id, file.filename or "", data)
+    return plan_attachments.attachment_json(a)
 
 
 @router.get("/plans/{plan_id}/attachments/{attachment_id}")
-def download_attachment(plan_id: int, attachment_id: int, db: Session = Depends(get_db),
+def download_attachment(plan_id: Id, attachment_id: Id, db: Session = Depends(get_db),
                         _: User = Depends(require(*READERS))) -> FileResponse:
     a = db.get(PlanAttachment, attachment_id)
     if a is None or a.plan_id != plan_id or not Path(a.path).exists():
@@ -132,15 +144,17 @@ def download_attachment(plan_id: int, attachment_id: int, db: Session = Depends(
 
 
 @router.get("/plans/{plan_id}/structured.yaml")
-def export_structured(plan_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> Response:
+def export_structured(plan_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> Response:
     p = plans.get(db, plan_id)
     if not p.structured:
         raise NotFound(f"plan {plan_id} has no digital split yet")
     return Response(to_yaml(parse(p.structured)), media_type="application/yaml; charset=utf-8")
 
 
-@router.put("/plans/{plan_id}/structured")
-async def import_structured(plan_id: int, request: Request, db: Session = Depends(get_db),
+@router.put("/plans/{plan_id}/structured", openapi_extra={"requestBody": {"required": True, "content": {
+    "application/yaml": {"schema": {"type": "string", "maxLength": 5_000_000}},
+    "application/json": {"schema": {"type": "object"}}}}})
+async def import_structured(plan_id: Id, request: Request, db: Session = Depends(get_db),
                             st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
     """Body: the structured plan as YAML (Content-Type application/yaml or text/*) or JSON."""
     raw = (await request.body()).decode("utf-8", errors="replace")
@@ -161,7 +175,8 @@ async def import_structured(plan_id: int, request: Request, db: Session = Depend
 # --- incidents: matching, activation, tasks -----------------------------------------------------
 
 @router.get("/incidents/{incident_id}/plan-matches")
-def plan_matches(incident_id: int, substance: str = "", casualties: int = Query(0, ge=0), limit: int = Query(10, ge=1, le=50),
+def plan_matches(incident_id: Id, substance: Annotated[Text, Query(max_length=100)] = "", casualties: int = Query(0, ge=0, le=1_000_000),
+                 limit: int = Query(10, ge=1, le=50),
                  db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     from command.services import incidents
 
@@ -170,7 +185,7 @@ def plan_matches(incident_id: int, substance: str = "", casualties: int = Query(
 
 
 @router.get("/incidents/{incident_id}/plan-check")
-def plan_check(incident_id: int, plan_id: int, response_level: str, db: Session = Depends(get_db),
+def plan_check(incident_id: Id, plan_id: Id, response_level: Literal["I", "II", "III", "IV"], db: Session = Depends(get_db),
                st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> dict:
     from command.services import incidents
 
@@ -179,7 +194,7 @@ def plan_check(incident_id: int, plan_id: int, response_level: str, db: Session 
 
 
 @router.post("/incidents/{incident_id}/activate-plan", status_code=201)
-def activate_plan(incident_id: int, data: activation.ActivateIn, db: Session = Depends(get_db),
+def activate_plan(incident_id: Id, data: activation.ActivateIn, db: Session = Depends(get_db),
                   st: ServiceState = Depends(get_state),
                   user: User = Depends(require(*COMMANDERS, Role.drill_organizer))) -> dict:
     if user.role == Role.drill_organizer:
@@ -191,23 +206,23 @@ def activate_plan(incident_id: int, data: activation.ActivateIn, db: Session = D
 
 
 @router.get("/incidents/{incident_id}/activations")
-def incident_activations(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def incident_activations(incident_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return activation.activations_of(db, incident_id)
 
 
 @router.get("/incidents/{incident_id}/tasks")
-def incident_tasks(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def incident_tasks(incident_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return activation.tasks_of(db, incident_id)
 
 
 @router.post("/tasks/{task_id}/feedback")
-def task_feedback(task_id: int, data: activation.FeedbackIn, db: Session = Depends(get_db),
+def task_feedback(task_id: Id, data: activation.FeedbackIn, db: Session = Depends(get_db),
                   st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
     return activation.feedback(db, st, user, task_id, data)
 
 
 @router.get("/tasks/{task_id}/events")
-def task_events(task_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def task_events(task_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return activation.task_events(db, task_id)
 
 

@@ -30,6 +30,7 @@ from command.push import Client, fetch_after, first_event_id, last_event_id
 from command.services.auth import resolve_token
 from command.state import ServiceState
 from watchpost.events import PushEvent
+from watchpost.fields import DB_INT_MAX
 
 router = APIRouter(tags=["push"])
 
@@ -74,8 +75,8 @@ async def push_stream(ws: WebSocket) -> None:
     try:
         raw_last = ws.query_params.get("last_id")
         last_id = int(raw_last) if raw_last not in (None, "") else None
-        if last_id is not None and last_id < 0:
-            raise ValueError("last_id must be >= 0")
+        if last_id is not None and not 0 <= last_id <= DB_INT_MAX:
+            raise ValueError(f"last_id must be between 0 and {DB_INT_MAX}")
         raw_topics = ws.query_params.get("topics")
         topics = frozenset(t for t in (raw_topics or "").split(",") if t) or None
         if topics and not topics <= TOPICS:

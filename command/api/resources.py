@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,11 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.links import follow
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS
 from command.services import resource_import
 from command.services import resources as res
 from command.state import ServiceState
+from watchpost.fields import Count, Id, Text
 
 router = APIRouter(prefix="/api", tags=["resources"])
 
@@ -21,20 +25,23 @@ router = APIRouter(prefix="/api", tags=["resources"])
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     score: int = Field(ge=1, le=5)
-    incident_id: int | None = None
-    note: str = ""
+    incident_id: Id | None = None
+    note: Text = Field(default="", max_length=4000)
 
 
-@router.post("/resources", status_code=201)
+@router.post("/resources", status_code=201, responses=follow(
+    201, "resource_id", "GET /api/resources/{resource_id}", "PATCH /api/resources/{resource_id}",
+    "POST /api/resources/{resource_id}/evaluations"))
 def create_resource(data: res.ResourceIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                     user: User = Depends(require(*OPERATORS))) -> dict:
     return res.to_json(res.create(db, st, user, data))
 
 
 @router.get("/resources")
-def list_resources(kind: str | None = None, category: str | None = None, site: str | None = None,
-                   status: str | None = None, q: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                   offset: int = Query(0, ge=0), db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+def list_resources(kind: res.Kind | None = None, category: Text | None = Query(None, max_length=100),
+                   site: Text | None = Query(None, max_length=100), status: res.Status | None = None,
+                   q: Text | None = Query(None, max_length=200), limit: int = Query(100, ge=1, le=1000),
+                   offset: Count = 0, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                    _: User = Depends(require(*READERS))) -> list[dict]:
     rows = res.search(db, kind=kind, category=category, site=site, status=status, q=q, limit=limit, offset=offset)
     reserved = res.reserved_map(db, [r.id for r in rows])
@@ -49,7 +56,7 @@ def resource_stats(within_days: int | None = Query(None, ge=1, le=3650), db: Ses
 
 
 @router.get("/resources/export")
-def export_resources(format: str = "csv", kind: str | None = None, db: Session = Depends(get_db),
+def export_resources(format: Literal["csv", "xlsx"] = "csv", kind: res.Kind | None = None, db: Session = Depends(get_db),
                      _: User = Depends(require(*READERS))) -> Response:
     data, media = resource_import.export(db, format, kind)
     return Response(data, media_type=media,
@@ -69,7 +76,7 @@ async def import_resources(file: UploadFile = File(...), partial: bool = False, 
 
 
 @router.get("/resources/{resource_id}")
-def get_resource(resource_id: int, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+def get_resource(resource_id: Id, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                  _: User = Depends(require(*READERS))) -> dict:
     r = res.get(db, resource_id)
     d = res.to_json(r, res.reserved_map(db, [r.id]).get(r.id, 0.0), res.today(st))
@@ -79,24 +86,25 @@ def get_resource(resource_id: int, db: Session = Depends(get_db), st: ServiceSta
 
 
 @router.patch("/resources/{resource_id}")
-def edit_resource(resource_id: int, patch: dict, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+def edit_resource(resource_id: Id, patch: res.ResourcePatch,  # type: ignore[valid-type]
+                  db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                   user: User = Depends(require(*OPERATORS))) -> dict:
     return res.to_json(res.update(db, st, user, resource_id, patch))
 
 
 @router.post("/resources/{resource_id}/evaluations", status_code=201)
-def evaluate(resource_id: int, data: EvaluationIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+def evaluate(resource_id: Id, data: EvaluationIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
              user: User = Depends(require(*OPERATORS))) -> dict:
     return res.evaluate_expert(db, st, user, resource_id, data.score, data.incident_id, data.note)
 
 
 @router.get("/incidents/{incident_id}/reservations")
-def incident_reservations(incident_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+def incident_reservations(incident_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return res.reservations(db, incident_id)
 
 
 @router.post("/reservations/{reservation_id}/release")
-def release(reservation_id: int, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+def release(reservation_id: Id, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
             user: User = Depends(require(*OPERATORS))) -> dict:
     rv = res.release(db, st, user, reservation_id)
     return {"id": rv.id, "status": rv.status}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -15,22 +14,23 @@ from command.domain.roles import OPERATORS, READERS
 from command.services import warnings as svc
 from command.state import ServiceState
 from watchpost.events import Level
+from watchpost.fields import Count, Id, Instant, Text
 
 router = APIRouter(prefix="/api/warnings", tags=["warnings"])
 
 
 class NoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(default="", max_length=4000)
+    note: Text = Field(default="", max_length=4000)
 
 
 class FeedbackBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: Text = Field(min_length=1, max_length=4000)
 
 
 @router.get("/metrics")
-def metrics(period_start: datetime | None = None, period_end: datetime | None = None, level: Level | None = None,
+def metrics(period_start: Instant | None = None, period_end: Instant | None = None, level: Level | None = None,
             exercise: bool | None = False, db: Session = Depends(get_db), _: User = Depends(require(*READERS)),
             state: ServiceState = Depends(get_state)) -> dict:
     """Per level: raised, pushed, verified, fed_back, overdue, closed, closed_loop_rate (%).
@@ -41,9 +41,9 @@ def metrics(period_start: datetime | None = None, period_end: datetime | None = 
 
 @router.get("")
 def list_warnings(stage: Literal["raised", "pushed", "verified", "fed_back", "closed"] | None = None,
-                  level: Level | None = None, alarm_id: int | None = None, incident_id: int | None = None,
+                  level: Level | None = None, alarm_id: Id | None = None, incident_id: Id | None = None,
                   overdue: bool | None = None, exercise: bool | None = None,
-                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                  limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                   db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     rows = svc.search(db, stage=stage, level=level, alarm_id=alarm_id, incident_id=incident_id, overdue=overdue,
                       exercise=exercise, limit=limit, offset=offset)
@@ -55,12 +55,12 @@ def _detail(db: Session, w) -> dict:  # noqa: ANN001
 
 
 @router.get("/{warning_id}")
-def get_warning(warning_id: int, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+def get_warning(warning_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     return _detail(db, svc.get(db, warning_id))
 
 
 @router.post("/{warning_id}/verify")
-def verify(warning_id: int, body: NoteBody, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
+def verify(warning_id: Id, body: NoteBody, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
            state: ServiceState = Depends(get_state)) -> dict:
     """核查: confirm the warning was checked."""
     w = svc.verify(db, state, warning_id, user.username, body.note)
@@ -69,7 +69,7 @@ def verify(warning_id: int, body: NoteBody, db: Session = Depends(get_db), user:
 
 
 @router.post("/{warning_id}/feedback")
-def feedback(warning_id: int, body: FeedbackBody, db: Session = Depends(get_db),
+def feedback(warning_id: Id, body: FeedbackBody, db: Session = Depends(get_db),
              user: User = Depends(require(*OPERATORS)), state: ServiceState = Depends(get_state)) -> dict:
     """反馈: what was found and done."""
     w = svc.feedback(db, state, warning_id, user.username, body.text)
@@ -78,7 +78,7 @@ def feedback(warning_id: int, body: FeedbackBody, db: Session = Depends(get_db),
 
 
 @router.post("/{warning_id}/close")
-def close(warning_id: int, body: NoteBody, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
+def close(warning_id: Id, body: NoteBody, db: Session = Depends(get_db), user: User = Depends(require(*OPERATORS)),
           state: ServiceState = Depends(get_state)) -> dict:
     w = svc.close(db, state, warning_id, user.username, body.note)
     db.commit()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from watchpost.fields import QUANTITY_MAX, Real, Text
 
 ResponseLevel = Literal["I", "II", "III", "IV"]
 LEVEL_ORDER: tuple[str, ...] = ("I", "II", "III", "IV")  # I is the most severe
@@ -15,17 +17,21 @@ class _S(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+Names = Annotated[list[Name], Field(max_length=200)]
+
+
 class Trigger(_S):
-    incident_types: list[str] = Field(min_length=1, description="incident types this plan applies to, e.g. fire, leak")
-    substances: list[str] = Field(default_factory=list, description="chemicals named in the plan")
-    sites: list[str] = Field(default_factory=list, description="site ids; empty = whole park")
-    keywords: list[str] = Field(default_factory=list)
+    incident_types: Names = Field(min_length=1, description="incident types this plan applies to, e.g. fire, leak")
+    substances: Names = Field(default_factory=list, description="chemicals named in the plan")
+    sites: Names = Field(default_factory=list, description="site ids; empty = whole park")
+    keywords: Names = Field(default_factory=list)
 
 
 class ActivationCondition(_S):
-    min_casualties: int = Field(default=0, ge=0)
+    min_casualties: int = Field(default=0, ge=0, le=1_000_000)
     incident_levels: list[Literal["red", "orange", "yellow", "blue"]] = Field(default_factory=list)
-    description: str = ""
+    description: Text = Field(default="", max_length=4000)
 
 
 class ResponseLevelSpec(_S):
@@ -34,41 +40,41 @@ class ResponseLevelSpec(_S):
 
 
 class OrgRole(_S):
-    role: str = Field(min_length=1)
-    duty: str = ""
+    role: Name
+    duty: Text = Field(default="", max_length=4000)
 
 
 class ActionCard(_S):
-    id: str = Field(min_length=1, max_length=50)
-    role: str = Field(min_length=1)
-    action: str = Field(min_length=1)
-    order: int = Field(default=0, ge=0)
-    deadline_min: int | None = Field(default=None, ge=0, description="minutes after activation")
+    id: Text = Field(min_length=1, max_length=50)
+    role: Name
+    action: Text = Field(min_length=1, max_length=4000)
+    order: int = Field(default=0, ge=0, le=100_000)
+    deadline_min: int | None = Field(default=None, ge=0, le=100_000, description="minutes after activation")
     levels: list[ResponseLevel] = Field(default_factory=list, description="empty = every level")
 
 
 class RequiredResource(_S):
     kind: Literal["expert", "team", "material", "vehicle", "shelter", "medical_point"]
-    category: str = Field(min_length=1)
-    quantity: float = Field(default=1, gt=0)
+    category: Name
+    quantity: Real = Field(default=1, gt=0, le=QUANTITY_MAX)
     levels: list[ResponseLevel] = Field(default_factory=list)
 
 
 class Notification(_S):
     channel: Literal["sms", "broadcast", "console"] = "sms"
-    recipients: list[str] = Field(default_factory=list, description="phone numbers or broadcast zones")
-    roles_on_duty: list[str] = Field(default_factory=list, description="notify whoever holds these roles now")
-    message: str = Field(min_length=1)
+    recipients: Names = Field(default_factory=list, description="phone numbers or broadcast zones")
+    roles_on_duty: Names = Field(default_factory=list, description="notify whoever holds these roles now")
+    message: Text = Field(min_length=1, max_length=1500)
     levels: list[ResponseLevel] = Field(default_factory=list)
 
 
 class StructuredPlan(_S):
     triggers: Trigger
-    response_levels: list[ResponseLevelSpec] = Field(min_length=1)
-    organisation: list[OrgRole] = Field(default_factory=list)
-    action_cards: list[ActionCard] = Field(default_factory=list)
-    resources: list[RequiredResource] = Field(default_factory=list)
-    notifications: list[Notification] = Field(default_factory=list)
+    response_levels: list[ResponseLevelSpec] = Field(min_length=1, max_length=4)
+    organisation: list[OrgRole] = Field(default_factory=list, max_length=500)
+    action_cards: list[ActionCard] = Field(default_factory=list, max_length=2000)
+    resources: list[RequiredResource] = Field(default_factory=list, max_length=2000)
+    notifications: list[Notification] = Field(default_factory=list, max_length=500)
 
     @model_validator(mode="after")
     def _consistent(self) -> "StructuredPlan":

@@ -30,6 +30,10 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
 }
 ARCHIVABLE = frozenset({"draft", "submitted", "accepted", "returned", "expired", "in_review", "reviewed",
                         "published", "reference"})
+STATUSES: tuple[str, ...] = ("draft", "submitted", "accepted", "returned", "expired", "in_review", "reviewed",
+                             "published", "reference", "archived")
+# Every step a caller may ask for; "conclude_review" becomes review_passed or review_failed by the opinions.
+STEPS: tuple[str, ...] = tuple(sorted({a for (_, a) in TABLE} | {"archive", "conclude_review"}))
 ACTIVATABLE: dict[str, str] = {"park": "published", "enterprise": "accepted"}
 # Content may change only while the plan is being written; published/accepted plans need "revise" first.
 EDITABLE = frozenset({"draft", "returned", "reference"})

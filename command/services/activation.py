@@ -10,7 +10,7 @@ is half-applied.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from command.domain.resource_checks import Need
 from command.errors import Conflict, Invalid, NotFound
 from command.services import audit, dispatch, duty, plans
 from command.services import resources as res
+from watchpost.fields import QUANTITY_MAX, Id, Real, Text
 
 TASK_FLOW = {"pending": {"accepted", "in_progress", "blocked", "cancelled"},
              "accepted": {"in_progress", "blocked", "done", "cancelled"},
@@ -34,26 +35,26 @@ TASK_FLOW = {"pending": {"accepted", "in_progress", "blocked", "cancelled"},
 
 class Pick(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    resource_id: int
-    quantity: float = Field(default=1, gt=0)
+    resource_id: Id
+    quantity: Real = Field(default=1, gt=0, le=QUANTITY_MAX)
 
 
 class ActivateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    plan_id: int
-    response_level: str = Field(pattern="^(I|II|III|IV)$")
-    note: str = ""
+    plan_id: Id
+    response_level: Literal["I", "II", "III", "IV"]
+    note: Text = Field(default="", max_length=4000)
     # Chosen by the commander instead of the automatic allocation (e.g. from the nearest-resources map).
-    reservations: list[Pick] | None = None
+    reservations: list[Pick] | None = Field(default=None, max_length=500)
 
 
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = ""
-    status: str | None = None
-    reassign_to: str | None = Field(default=None, max_length=100)
-    reassign_phone: str = Field(default="", max_length=50)
-    add_resources: list[Pick] = Field(default_factory=list)
+    note: Text = Field(default="", max_length=4000)
+    status: Literal[tuple(TASK_FLOW)] | None = None  # type: ignore[valid-type]
+    reassign_to: Text | None = Field(default=None, max_length=100)
+    reassign_phone: Text = Field(default="", max_length=50)
+    add_resources: list[Pick] = Field(default_factory=list, max_length=500)
 
 
 def facts_of(incident: Any, substance: str = "", casualties: int = 0) -> IncidentFacts:

@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from command.db.models.duty import PersonnelPosition, ResourceDispatch, VehicleDispatch
 from command.db.models.resources import Resource
 from command.errors import Conflict, Invalid, NotFound
+from command.db.models.incidents import Incident
 from command.services import audit
+from command.services.refs import must_exist
+from watchpost.fields import Id, Instant, Text
 
 DISPATCH_FLOW = {"ordered": {"en_route", "cancelled"}, "en_route": {"on_scene", "cancelled"},
                  "on_scene": {"returned"}, "returned": set(), "cancelled": set()}
@@ -21,24 +24,24 @@ DISPATCH_FLOW = {"ordered": {"en_route", "cancelled"}, "en_route": {"on_scene", 
 
 class VehicleTripIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    vehicle: str = Field(min_length=1, max_length=100)
-    resource_id: int | None = None
-    driver: str = Field(min_length=1, max_length=100)
-    incident_id: int | None = None
-    origin: str = Field(min_length=1, max_length=200)
-    destination: str = Field(min_length=1, max_length=200)
-    purpose: str = ""
-    departed_at: datetime | None = None
+    vehicle: Text = Field(min_length=1, max_length=100)
+    resource_id: Id | None = None
+    driver: Text = Field(min_length=1, max_length=100)
+    incident_id: Id | None = None
+    origin: Text = Field(min_length=1, max_length=200)
+    destination: Text = Field(min_length=1, max_length=200)
+    purpose: Text = Field(default="", max_length=4000)
+    departed_at: Instant | None = None
 
 
 class PositionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    person_id: str = Field(min_length=1, max_length=100)
-    name: str = Field(default="", max_length=100)
+    person_id: Text = Field(min_length=1, max_length=100)
+    name: Text = Field(default="", max_length=100)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    floor: str = Field(default="", max_length=20)
-    at: datetime
+    floor: Text = Field(default="", max_length=20)
+    at: Instant
 
 
 def trip_json(v: VehicleDispatch) -> dict:
@@ -50,6 +53,8 @@ def trip_json(v: VehicleDispatch) -> dict:
 
 
 def record_trip(db: Session, state: Any, actor: str, data: VehicleTripIn) -> VehicleDispatch:
+    must_exist(db, Resource, data.resource_id, "resource_id")
+    must_exist(db, Incident, data.incident_id, "incident_id")
     v = VehicleDispatch(**data.model_dump(exclude={"departed_at"}), departed_at=data.departed_at or state.clock.now(),
                         recorded_by=actor)
     db.add(v)

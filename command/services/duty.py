@@ -16,20 +16,19 @@ from sqlalchemy.orm import Session
 from command.db.models.duty import DutyShift
 from command.errors import Conflict, Invalid, NotFound
 from command.services import audit
+from watchpost.fields import AwareInstant, Text
 
 
 class ShiftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    role: str = Field(min_length=1, max_length=100)
-    person: str = Field(min_length=1, max_length=100)
-    phone: str = Field(default="", max_length=50)
-    starts_at: datetime
-    ends_at: datetime
+    role: Text = Field(min_length=1, max_length=100)
+    person: Text = Field(min_length=1, max_length=100)
+    phone: Text = Field(default="", max_length=50)
+    starts_at: AwareInstant
+    ends_at: AwareInstant
 
     @model_validator(mode="after")
     def _order(self) -> "ShiftIn":
-        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
-            raise ValueError("starts_at/ends_at need a timezone offset")
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self

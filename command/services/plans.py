@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -15,36 +15,42 @@ from command.domain.plan_schema import PlanSchemaError, StructuredPlan, parse
 from command.errors import Conflict, Invalid, NotFound
 from command.services import audit, plan_search
 from command.state import ServiceState
+from watchpost.fields import AwareInstant, JsonObject, Text
+
+
+HazardTypes = list[Annotated[Text, Field(min_length=1, max_length=50)]]
 
 
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    scope: str = Field(pattern="^(enterprise|park|authority)$")
-    title: str = Field(min_length=1, max_length=300)
-    enterprise: str = Field(default="", max_length=200)
-    issuer: str = Field(default="", max_length=200)
-    hazard_types: list[str] = Field(default_factory=list)
-    level: str = Field(default="", max_length=20)
-    body: str = ""
-    structured: dict | None = None
-    effective_at: datetime | None = None
-    expires_at: datetime | None = None
-    revise_by: datetime | None = None
+    scope: Literal["enterprise", "park", "authority"]
+    title: Text = Field(min_length=1, max_length=300)
+    enterprise: Text = Field(default="", max_length=200)
+    issuer: Text = Field(default="", max_length=200)
+    hazard_types: HazardTypes = Field(default_factory=list, max_length=50)
+    level: Text = Field(default="", max_length=20)
+    body: Text = Field(default="", max_length=1_000_000)
+    structured: JsonObject | None = None
+    effective_at: AwareInstant | None = None
+    expires_at: AwareInstant | None = None
+    revise_by: AwareInstant | None = None
 
 
 class PlanPatch(BaseModel):
+    """Fields left out stay as they are; null clears a date or the digital split, nothing else."""
+
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    enterprise: str | None = None
-    issuer: str | None = None
-    hazard_types: list[str] | None = None
-    level: str | None = None
-    body: str | None = None
-    structured: dict | None = None
-    effective_at: datetime | None = None
-    expires_at: datetime | None = None
-    revise_by: datetime | None = None
-    note: str = ""
+    title: Text = Field(default=None, min_length=1, max_length=300)  # type: ignore[assignment]
+    enterprise: Text = Field(default=None, max_length=200)  # type: ignore[assignment]
+    issuer: Text = Field(default=None, max_length=200)  # type: ignore[assignment]
+    hazard_types: HazardTypes = Field(default=None, max_length=50)  # type: ignore[assignment]
+    level: Text = Field(default=None, max_length=20)  # type: ignore[assignment]
+    body: Text = Field(default=None, max_length=1_000_000)  # type: ignore[assignment]
+    structured: JsonObject | None = None
+    effective_at: AwareInstant | None = None
+    expires_at: AwareInstant | None = None
+    revise_by: AwareInstant | None = None
+    note: Text = Field(default="", max_length=4000)
 
 
 def actor_name(actor: Any) -> str:

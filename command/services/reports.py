@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,9 @@ def _sections_decision(db: Session, state: Any, incident_id: int) -> tuple[str, 
 
 
 KINDS = {"resource-assessment": _sections_assessment, "decision-support": _sections_decision}
+Kind = Literal["resource-assessment", "decision-support"]
+Format = Literal["pdf", "docx"]
+assert set(Kind.__args__) == set(KINDS)  # type: ignore[attr-defined]
 
 
 def render_pdf(title: str, sections: list[tuple[str, list[str]]], generated: str) -> bytes:

@@ -4,42 +4,55 @@ reservations, statistics, and checking an activated plan's needs before dispatch
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from command.db.models.resources import ExpertEvaluation, Reservation, Resource
 from command.domain import resource_checks as rc
 from command.errors import Conflict, Invalid, NotFound
+from command.db.models.incidents import Incident
 from command.services import audit
+from command.services.refs import must_exist
+from watchpost.fields import QUANTITY_MAX, Day, JsonObject, Real, Text, patch_model
 
 Kind = Literal["expert", "team", "material", "vehicle", "shelter", "medical_point"]
 KINDS: tuple[str, ...] = ("expert", "team", "material", "vehicle", "shelter", "medical_point")
-STATUSES = ("available", "reserved", "dispatched", "unavailable", "maintenance")
+Status = Literal["available", "reserved", "dispatched", "unavailable", "maintenance"]
+STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 
 
 class ResourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Kind
-    name: str = Field(min_length=1, max_length=200)
-    code: str | None = Field(default=None, max_length=100)
-    category: str = Field(default="", max_length=100)
-    site: str = Field(default="", max_length=100)
-    location_name: str = Field(default="", max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
+    code: Text | None = Field(default=None, max_length=100, description="unique; blank means none")
+    category: Text = Field(default="", max_length=100)
+    site: Text = Field(default="", max_length=100)
+    location_name: Text = Field(default="", max_length=200)
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    quantity: float = Field(default=1, ge=0)
-    required_quantity: float | None = Field(default=None, ge=0)
-    unit: str = Field(default="", max_length=20)
-    status: Literal["available", "reserved", "dispatched", "unavailable", "maintenance"] = "available"
-    contact: str = Field(default="", max_length=100)
-    phone: str = Field(default="", max_length=50)
-    members: list[str] = Field(default_factory=list)
-    expires_on: date | None = None
-    inspection_due_on: date | None = None
-    attrs: dict = Field(default_factory=dict)
+    quantity: Real = Field(default=1, ge=0, le=QUANTITY_MAX)
+    required_quantity: Real | None = Field(default=None, ge=0, le=QUANTITY_MAX)
+    unit: Text = Field(default="", max_length=20)
+    status: Status = "available"
+    contact: Text = Field(default="", max_length=100)
+    phone: Text = Field(default="", max_length=50)
+    members: list[Annotated[Text, Field(max_length=100)]] = Field(default_factory=list, max_length=500)
+    expires_on: Day | None = None
+    inspection_due_on: Day | None = None
+    attrs: JsonObject = Field(default_factory=dict)
+
+    @field_validator("code")
+    @classmethod
+    def _blank_code_is_none(cls, v: str | None) -> str | None:
+        # Codes are unique: two resources "without a code" must not collide on "".
+        return v.strip() or None if v is not None else None
+
+
+ResourcePatch = patch_model(ResourceIn, "ResourcePatch")
 
 
 def actor_name(actor: Any) -> str:
@@ -90,10 +103,17 @@ def today(state: Any) -> date:
     return state.clock.now().astimezone(ZoneInfo(state.config.timezone)).date()
 
 
+def _code_free(db: Session, code: str | None, rid: int | None = None) -> None:
+    if code is None:
+        return
+    owner = db.execute(select(Resource.id).where(Resource.code == code)).scalar()
+    if owner is not None and owner != rid:
+        raise Conflict(f"code: resource {owner} already has code {code!r}")
+
+
 def create(db: Session, state: Any, actor: Any, data: ResourceIn) -> Resource:
     actor = actor_name(actor)
-    if data.code and db.execute(select(Resource.id).where(Resource.code == data.code)).first():
-        raise Conflict(f"code: a resource with code {data.code!r} exists")
+    _code_free(db, data.code)
     now = state.clock.now()
     r = Resource(**data.model_dump(), created_at=now, updated_at=now)
     db.add(r)
@@ -103,10 +123,13 @@ def create(db: Session, state: Any, actor: Any, data: ResourceIn) -> Resource:
     return r
 
 
-def update(db: Session, state: Any, actor: Any, rid: int, patch: dict) -> Resource:
+def update(db: Session, state: Any, actor: Any, rid: int, patch: BaseModel | dict) -> Resource:
+    """Apply the fields ``patch`` sets (a ResourcePatch, or a dict of the same fields)."""
     actor = actor_name(actor)
     r = get(db, rid)
     before = to_json(r)
+    if isinstance(patch, BaseModel):
+        patch = patch.model_dump(exclude_unset=True)
     unknown = sorted(set(patch) - set(ResourceIn.model_fields))
     if unknown:
         raise Invalid(f"unknown fields: {', '.join(unknown)}")
@@ -115,6 +138,7 @@ def update(db: Session, state: Any, actor: Any, rid: int, patch: dict) -> Resour
         merged = ResourceIn.model_validate(current | patch)
     except Exception as e:  # pydantic ValidationError → 422 naming the field
         raise Invalid(str(e)) from None
+    _code_free(db, merged.code, rid)
     for k in patch:
         setattr(r, k, getattr(merged, k))
     r.updated_at = state.clock.now()
@@ -148,6 +172,7 @@ def evaluate_expert(db: Session, state: Any, actor: Any, rid: int, score: int, i
         raise Invalid(f"resource {rid} is a {r.kind}, not an expert")
     if not 1 <= score <= 5:
         raise Invalid("score: 1 to 5")
+    must_exist(db, Incident, incident_id, "incident_id")
     e = ExpertEvaluation(resource_id=rid, incident_id=incident_id, score=score, note=note, at=state.clock.now(), actor=actor)
     db.add(e)
     db.flush()

@@ -169,8 +169,12 @@ def test_incident_policy_campaign_status_cap_and_audio(comms_service):
                  headers=op)
     assert bad.status_code == 422 and "nope" in bad.json()["detail"]
     ring = [[118.8, 32.05], [118.82, 32.05], [118.82, 32.07]]
-    r = c.post("/api/comms/incidents/9/notify", json={"level": "red", "incident_type": "fire", "title": "储罐火灾",
-                                                     "place": "罐区A", "area_polygon": ring}, headers=op)
+    body = {"level": "red", "incident_type": "fire", "title": "储罐火灾", "place": "罐区A", "area_polygon": ring}
+    missing = c.post("/api/comms/incidents/9/notify", json=body, headers=op)
+    assert missing.status_code == 404 and "incident 9" in missing.json()["detail"]
+    assert c.post("/api/comms/incidents/9/notify", json=body | {"area_polygon": ring[:2]}, headers=op).status_code == 422
+    iid = c.post("/api/incidents", json={"type": "fire", "title": "储罐火灾", "level": "red"}, headers=op).json()["id"]
+    r = c.post(f"/api/comms/incidents/{iid}/notify", json=body, headers=op)
     assert r.status_code == 200, r.text
     camp = r.json()
     kinds = sorted((m["channel"], m["recipient"]) for m in camp["recipients"])
