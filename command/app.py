@@ -10,7 +10,7 @@ from command.api import ROUTERS
 from command.body_limit import BodyLimit
 from command.request_ids import RequestIds
 from command.security_headers import SecurityHeaders
-from command.errors import install_handlers
+from command.errors import ERROR_RESPONSES, install_handlers
 from command.leader import Leadership
 from command.domain.rate_limit import SlidingWindow
 from command.push import PushHub
@@ -86,5 +86,5 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
         return {"ok": True, "version": __version__}
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -12,9 +12,34 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 log = logging.getLogger("watchpost.errors")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorAnswer(BaseModel):
+    """Every 4xx/5xx answer: the reason (or, for a refused request, each field and why)."""
+
+    detail: str | list[FieldError]
+    request_id: str | None = None
+
+
+# The answers every API route may give besides its success, documented on each operation.
+ERROR_RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorAnswer, "description": text} for status, text in (
+        (400, "the body could not be read"), (401, "not signed in, or the session ended"),
+        (403, "the role may not do this"), (404, "no such item"),
+        (409, "conflicts with the item's state or with stored data; nothing changed"),
+        (413, "body too large"), (422, "a field is missing or invalid: each field and why"),
+        (423, "account locked after failed logins"), (429, "too many attempts; see Retry-After"),
+        (500, "an unforeseen error; quote the request_id"), (503, "database busy; retry"))}
 
 
 class DomainError(Exception):

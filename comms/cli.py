@@ -60,6 +60,7 @@ def dispatch(ctx: click.Context, rounds: int) -> None:
 @click.pass_context
 def say(ctx: click.Context, voice: str | None, out: str, text: str) -> None:
     """Render TEXT to a WAV as a broadcast would (voice, rate and repeat from config)."""
+    from comms.providers.base import ProviderError
     from comms.providers.tts_broadcast import VoiceError, render_speech
 
     cfg = config_from(ctx).comms.broadcast
@@ -68,6 +69,8 @@ def say(ctx: click.Context, voice: str | None, out: str, text: str) -> None:
     except VoiceError as exc:
         click.echo(f"--voice: {exc}", err=True)
         sys.exit(2)
+    except (ProviderError, ValueError) as exc:
+        raise click.ClickException(f"TEXT: {exc}") from None
     click.echo(str(path))
 
 

@@ -1,5 +1,5 @@
-"""Public-address broadcast: text -> speech (pyttsx3 on espeak-ng) -> WAV kept with the record ->
-played to PA zones through a sink (CMD-4).
+"""Public-address broadcast: text -> speech (pyttsx3 on espeak-ng, in a child process) -> WAV kept
+with the record -> played to PA zones through a sink (CMD-4).
 
 The WAV stays under ``comms.audio_dir`` named by the message's client reference, so an
 evaluator can listen to exactly what was broadcast. An unknown voice is an error, never silence.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
+import sys
 import wave
 from pathlib import Path
 from typing import Protocol
@@ -17,86 +17,41 @@ from typing import Protocol
 import httpx
 
 from comms.providers.base import Outgoing, ProviderError, SendResult
+from comms.providers.tts_render import VOICE_EXIT
 from watchpost.config import Broadcast as BroadcastConfig
 
-# pyttsx3 keeps one engine per driver in a module global and is not thread-safe.
-_ENGINE_LOCK = threading.Lock()
 GAP_S = 0.8  # silence between repeats
+RENDER_TIMEOUT_S = 120
+RENDERER = [sys.executable, "-m", "comms.providers.tts_render"]
 
 
 class VoiceError(ValueError):
     pass
 
 
-_ENGINE = None
-
-
-def _engine():
-    # Keep one engine alive for the process: pyttsx3 caches engines by weak reference, and a
-    # collected espeak driver unregisters the synthesis callback the next engine relies on.
-    global _ENGINE
-    if _ENGINE is None:
-        import pyttsx3
-
-        _ENGINE = pyttsx3.init("espeak")
-    return _ENGINE
-
-
-def _speech_ok(path: Path) -> bool:
-    """A WAV with at least 0.2 s of audio that is not all silence."""
-    try:
-        with wave.open(str(path), "rb") as w:
-            n = w.getnframes()
-            if n < 0.2 * w.getframerate():
-                return False
-            frames = w.readframes(n)
-    except (OSError, wave.Error, EOFError):
-        return False
-    return any(frames[i:i + 2] not in (b"\x00\x00", b"\xff\xff") for i in range(0, len(frames), 512))
-
-
-def available_voices() -> dict[str, str]:
-    """Voice names/languages espeak-ng knows -> the pyttsx3 voice id to select."""
-    with _ENGINE_LOCK:
-        eng = _engine()
-        out: dict[str, str] = {}
-        for v in eng.getProperty("voices"):
-            out[v.id] = v.id
-            out[v.id.split("/")[-1]] = v.id
-            for lang in v.languages or []:
-                lang = lang.decode() if isinstance(lang, bytes) else str(lang)
-                out.setdefault(lang, v.id)
-        return out
-
-
-def resolve_voice(voice: str) -> str:
-    voices = available_voices()
-    if voice not in voices:
-        raise VoiceError(f"unknown voice {voice!r}; espeak-ng has e.g. cmn, en, en-us, yue")
-    return voices[voice]
-
-
 def render_speech(text: str, path: Path, *, voice: str, rate: int, repeat: int = 1) -> Path:
-    """Render ``text`` to a mono 16-bit WAV at ``path`` (``repeat`` times, with pauses)."""
+    """Render ``text`` to a mono 16-bit WAV at ``path`` (``repeat`` times, with pauses).
+
+    The synthesiser (pyttsx3 on libespeak-ng) runs in a child process (``comms.providers.tts_render``):
+    libespeak-ng is native code, and a crash in it on some text (seen once under fuzzing: a
+    segfault that took the whole service down) must fail one broadcast, to be retried, not the
+    service that is sending everything else."""
     if not text.strip():
         raise ValueError("nothing to say: empty text")
-    voice_id = resolve_voice(voice)
     path.parent.mkdir(parents=True, exist_ok=True)
     once = path.with_suffix(".once.wav")
-    with _ENGINE_LOCK:
-        eng = _engine()
-        eng.setProperty("voice", voice_id)
-        eng.setProperty("rate", rate)
-        eng.save_to_file(text, str(once))
-        eng.runAndWait()
-    if not _speech_ok(once):
-        # pyttsx3's file output depends on the espeak driver's callback; when it gives nothing
-        # usable (seen headless on some builds) ask espeak-ng itself — the same synthesiser.
-        exe = shutil.which("espeak-ng") or shutil.which("espeak")
-        if exe is None:
-            raise ProviderError("tts", "pyttsx3 produced no audio and espeak-ng is not installed", transient=False)
-        subprocess.run([exe, "-v", voice_id.split("/")[-1], "-s", str(rate), "-w", str(once), text],
-                       check=True, capture_output=True, timeout=60)
+    try:
+        run = subprocess.run([*RENDERER, "--voice", voice, "--rate", str(rate), "--out", str(once)],
+                             input=text.encode("utf-8", "replace"), capture_output=True, timeout=RENDER_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise ProviderError("tts_timeout", f"speech synthesis took over {RENDER_TIMEOUT_S} s", transient=True) from None
+    why = run.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    if run.returncode == VOICE_EXIT:
+        raise VoiceError(why[0])
+    if run.returncode < 0:
+        raise ProviderError("tts_crash", f"speech synthesiser died (signal {-run.returncode})", transient=True)
+    if run.returncode != 0:
+        raise ProviderError("tts", why[0][-300:] or f"renderer exited {run.returncode}", transient=False)
     _repeat_wav(once, path, repeat)
     once.unlink(missing_ok=True)
     return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import wave
 from datetime import datetime, timezone
 
@@ -41,6 +42,21 @@ def test_unknown_voice_is_an_error(tmp_path):
     with pytest.raises(VoiceError, match="klingon"):
         render_speech("hello", tmp_path / "x.wav", voice="klingon", rate=160)
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_a_crashing_synthesiser_fails_one_broadcast_not_the_service(tmp_path, monkeypatch):
+    """libespeak-ng once segfaulted under fuzzing and took the whole service with it: synthesis
+    now runs in a child process, and its death is a transient error of that one message."""
+    from comms.providers import tts_broadcast
+    from comms.providers.base import ProviderError
+
+    crash = "import os, signal, sys; sys.stdin.read(); os.kill(os.getpid(), signal.SIGSEGV)"
+    monkeypatch.setattr(tts_broadcast, "RENDERER", [sys.executable, "-c", crash])
+    with pytest.raises(ProviderError) as err:
+        render_speech("紧急通知", tmp_path / "x.wav", voice="cmn", rate=160)
+    assert err.value.code == "tts_crash" and err.value.transient and "signal 11" in str(err.value)
+    monkeypatch.undo()
+    assert render_speech("紧急通知", tmp_path / "y.wav", voice="cmn", rate=160).exists()  # the next one works
 
 
 def _run(url, cfg, msgs):
