@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import follow
 from command.db.models.users import User
 from command.domain.roles import READERS, Role
 from command.services import intake
@@ -31,7 +31,9 @@ class VerifyBody(BaseModel):
 
 
 @router.post("", status_code=201, responses=follow(
-    201, "alarm_id", "GET /api/alarms/{alarm_id}", "POST /api/alarms/{alarm_id}/verify"))
+    201, "alarm_id", "GET /api/alarms/{alarm_id}", "POST /api/alarms/{alarm_id}/verify") | {
+    200: {"description": "a retry (same source and source_event_id) or a repeat merged into an open alarm; "
+                         "header X-Alarm-Outcome says which"}})
 def post_alarm(event: AlarmEvent, response: Response, db: Session = Depends(get_db),
                user: User = Depends(require(*POSTERS)), state: ServiceState = Depends(get_state)) -> dict:
     """Ingest one alarm from any source. 201 when a new alarm was opened; 200 for a retry (same

@@ -11,14 +11,14 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import file_answer, follow
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS, Role
 from command.errors import Conflict, Invalid, NotFound
@@ -75,10 +75,10 @@ class _Forbidden(Exception):
 
 
 def _forbidden(reason: str) -> Response:
-    return PlainTextResponse(reason, status_code=403)
+    return JSONResponse({"detail": reason}, status_code=403)
 
 
-@router.post("/twilio/status", openapi_extra=PUBLIC)
+@router.post("/twilio/status", openapi_extra=PUBLIC, responses=file_answer("text/plain", description="acknowledged"))
 async def twilio_status(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     try:
         form = await _signed_form(request, state)
@@ -93,7 +93,7 @@ async def twilio_status(request: Request, state: ServiceState = Depends(get_stat
     return PlainTextResponse("ok" if rec else "unknown message", status_code=200)
 
 
-@router.post("/twilio/inbound", openapi_extra=PUBLIC)
+@router.post("/twilio/inbound", openapi_extra=PUBLIC, responses=file_answer("application/xml", description="empty TwiML"))
 async def twilio_inbound(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     try:
         form = await _signed_form(request, state)
@@ -196,7 +196,7 @@ def campaign(campaign_id: Id, db: Session = Depends(get_db), _: User = Depends(r
     return out
 
 
-@router.get("/campaigns/{campaign_id}/cap")
+@router.get("/campaigns/{campaign_id}/cap", responses=file_answer("application/cap+xml", description="CAP 1.2 alert"))
 def campaign_cap(campaign_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS)),
                  state: ServiceState = Depends(get_state)) -> Response:
     camp = db.get(Campaign, campaign_id)
@@ -247,7 +247,7 @@ def messages(status: MessageStatus | None = None, channel: Channel | None = None
     return {"total": total, "items": [r.to_dict() for r in rows]}
 
 
-@router.get("/messages.csv")
+@router.get("/messages.csv", responses=file_answer("text/csv", description="sending records, UTF-8 with BOM"))
 def messages_csv(status: MessageStatus | None = None, channel: Channel | None = None,
                  recipient: Text | None = Query(None, max_length=200), campaign_id: Id | None = None,
                  alarm_id: Id | None = None, incident_id: Id | None = None, exercise: bool | None = None,
@@ -273,7 +273,7 @@ def message(message_id: Id, db: Session = Depends(get_db), _: User = Depends(req
     return {**rec.to_dict(), "history": [h.to_dict() for h in rec.history]}
 
 
-@router.get("/messages/{message_id}/audio")
+@router.get("/messages/{message_id}/audio", responses=file_answer("audio/wav", description="the broadcast as heard"))
 def message_audio(message_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> Response:
     rec = db.get(OutboxRecord, message_id)
     if rec is None or not rec.audio_path or not Path(rec.audio_path).is_file():

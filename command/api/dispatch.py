@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import file_answer, follow
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS, Role
 from command.services import dispatch, reports
@@ -101,7 +101,8 @@ def list_positions(since: Instant | None = None, db: Session = Depends(get_db),
     return dispatch.positions(db, since)
 
 
-@router.get("/incidents/{incident_id}/reports/{kind}")
+@router.get("/incidents/{incident_id}/reports/{kind}", responses=file_answer(
+    "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
 def incident_report(incident_id: Id, kind: reports.Kind, format: reports.Format = "pdf", db: Session = Depends(get_db),
                     st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> Response:
     """A read: generated from the current records each time (GET sessions never write)."""

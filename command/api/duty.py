@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import follow
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS
 from command.services import duty

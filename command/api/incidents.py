@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import follow
 from command.db.models.users import User
 from command.domain.incident_fsm import STATES
 from command.domain.roles import OPERATORS, READERS, Role

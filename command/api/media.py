@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path as PathParam, Query
 from fastapi.responses import FileResponse
 
 from command.api.deps import current_user, get_state
+from command.api.openapi import file_answer
 from command.db.models.users import User
 from command.errors import NotFound
 from command.state import ServiceState
@@ -53,7 +54,7 @@ def list_recordings(camera: Text | None = Query(None, max_length=100), start: In
              "category": s.category, "pinned_until": s.pinned_until} for s in segs]
 
 
-@router.get("/{path:path}")
+@router.get("/{path:path}", responses=file_answer(*sorted(set(MEDIA_TYPES.values())), "application/octet-stream"))
 def get_media(path: Annotated[Text, PathParam(max_length=1024)], state: ServiceState = Depends(get_state), _: User = Depends(current_user)) -> FileResponse:
     """A snapshot, clip or recording segment; any signed-in user (HTTP range requests supported)."""
     f = resolve_media(state.config.vision.media_root, path)

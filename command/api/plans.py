@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import file_answer, follow
 from command.db.models.plans import PlanAttachment
 from command.db.models.users import User
 from command.domain import plan_workflow as wf
@@ -134,7 +134,7 @@ async def upload_attachment(plan_id: Id, file: UploadFile = File(...), db: Sessi
     return plan_attachments.attachment_json(a)
 
 
-@router.get("/plans/{plan_id}/attachments/{attachment_id}")
+@router.get("/plans/{plan_id}/attachments/{attachment_id}", responses=file_answer(*plan_attachments.KINDS.values()))
 def download_attachment(plan_id: Id, attachment_id: Id, db: Session = Depends(get_db),
                         _: User = Depends(require(*READERS))) -> FileResponse:
     a = db.get(PlanAttachment, attachment_id)
@@ -143,7 +143,7 @@ def download_attachment(plan_id: Id, attachment_id: Id, db: Session = Depends(ge
     return FileResponse(a.path, media_type=a.content_type, filename=a.filename)
 
 
-@router.get("/plans/{plan_id}/structured.yaml")
+@router.get("/plans/{plan_id}/structured.yaml", responses=file_answer("application/yaml", description="the digital split"))
 def export_structured(plan_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> Response:
     p = plans.get(db, plan_id)
     if not p.structured:

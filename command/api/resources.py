@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import file_answer, follow
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS
 from command.services import resource_import
@@ -55,7 +55,8 @@ def resource_stats(within_days: int | None = Query(None, ge=1, le=3650), db: Ses
     return res.stats(db, st, within_days)
 
 
-@router.get("/resources/export")
+@router.get("/resources/export", responses=file_answer(
+    "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
 def export_resources(format: Literal["csv", "xlsx"] = "csv", kind: res.Kind | None = None, db: Session = Depends(get_db),
                      _: User = Depends(require(*READERS))) -> Response:
     data, media = resource_import.export(db, format, kind)

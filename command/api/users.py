@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
-from command.api.links import follow
+from command.api.openapi import follow
 from command.db.models.users import User
 from command.domain.roles import ADMINS, Role
 from command.errors import Conflict, Invalid, NotFound

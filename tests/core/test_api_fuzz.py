@@ -3,7 +3,9 @@
 Schemathesis reads the running service's own OpenAPI schema and sends every operation
 generated requests, valid and invalid (examples, coverage, fuzzing, then the stateful phase that
 follows the schema's links: create → read → update), signed in as an administrator and as a
-duty officer. Any 5xx answer fails the test with the request that caused it (a curl line).
+duty officer. Any 5xx answer, or a status or content type the schema does not document for
+that operation, fails the test with the request that caused it (a curl line); so does the
+service dying (it did once: libespeak-ng crashed inside it, see comms.providers.tts_render).
 Afterwards the audit chain must still verify: a rejected request left no half-written change.
 
 The whole schema is read at test time, so a route is fuzzed the day it lands. In ``make test``
@@ -29,6 +31,8 @@ SEED = int(os.environ.get("WP_FUZZ_SEED", "20261206"))
 # Logging out would revoke the fuzzer's own token, and nothing else could be tested after it.
 EXCLUDE = ["/api/auth/logout"]
 ROLES = {"admin": "admin", "duty_officer": "duty"}
+# No 5xx; and every answer's status and content type is one the schema documents for that operation.
+CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance"]
 BACKENDS = [b for b in os.environ.get("WP_FUZZ_BACKENDS", "sqlite").split(",") if b]
 
 
@@ -55,7 +59,7 @@ def fuzz_service(request, tmp_path):
 
 def _schemathesis(base: str, token: str, report: Path, cwd: Path) -> subprocess.CompletedProcess:
     args = [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json",
-            "--header", f"Authorization: Bearer {token}", "--checks", "not_a_server_error",
+            "--header", f"Authorization: Bearer {token}", "--checks", ",".join(CHECKS),
             "--max-examples", str(EXAMPLES), "--seed", str(SEED), "--workers", "1",
             "--generation-database", "none", "--report", "junit", "--report-junit-path", str(report),
             "--no-color", "--output-truncate", "true"]
