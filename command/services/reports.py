@@ -1,41 +1,16 @@
 """Resource-assessment and decision-support reports for an incident, as PDF or DOCX (CMD-6).
 
-reportlab cannot embed CFF/OpenType CJK fonts (Noto CJK), so PDFs use a TrueType CJK font:
-WenQuanYi Zen Hei (Debian fonts-wqy-zenhei), else AR PL UMing; without either we refuse rather
-than print boxes.
+Rendered through ``watchpost.documents`` (PDF with an embedded CJK font, DOCX).
 """
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from command.errors import Conflict
-
-FONT_CANDIDATES = [
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-]
-_FONT: str | None = None
-
-
-def cjk_font() -> str:
-    global _FONT
-    if _FONT:
-        return _FONT
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    for path, idx in FONT_CANDIDATES:
-        if Path(path).exists():
-            pdfmetrics.registerFont(TTFont("WPCJK", path, subfontIndex=idx))
-            _FONT = "WPCJK"
-            return _FONT
-    raise Conflict("no TrueType CJK font installed (apt install fonts-wqy-zenhei)")
+from watchpost import documents as docs
 
 
 def _sections_assessment(db: Session, state: Any, incident_id: int) -> tuple[str, list[tuple[str, list[str]]]]:
@@ -90,43 +65,11 @@ Format = Literal["pdf", "docx"]
 assert set(Kind.__args__) == set(KINDS)  # type: ignore[attr-defined]
 
 
-def render_pdf(title: str, sections: list[tuple[str, list[str]]], generated: str) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    from xml.sax.saxutils import escape
-
-    font = cjk_font()
-    # wordWrap="CJK" breaks lines between Chinese characters, which have no spaces.
-    h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=22, wordWrap="CJK")
-    h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=18, spaceBefore=8, wordWrap="CJK")
-    body = ParagraphStyle("b", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
-    story = [Paragraph(escape(title), h1), Paragraph(escape(generated), body), Spacer(1, 8)]
+def as_document(title: str, sections: list[tuple[str, list[str]]], generated: str) -> docs.Document:
+    doc = docs.Document(title, generated)
     for head, lines in sections:
-        story.append(Paragraph(escape(head), h2))
-        story += [Paragraph(escape(x), body) for x in lines]
-    buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, title=title).build(story)
-    return buf.getvalue()
-
-
-def render_docx(title: str, sections: list[tuple[str, list[str]]], generated: str) -> bytes:
-    import docx
-    from docx.oxml.ns import qn
-
-    d = docx.Document()
-    style = d.styles["Normal"]
-    style.font.name = "Noto Sans CJK SC"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    d.add_heading(title, level=1)
-    d.add_paragraph(generated)
-    for head, lines in sections:
-        d.add_heading(head, level=2)
-        for x in lines:
-            d.add_paragraph(x)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
+        doc.add(docs.Heading(head), *(docs.Paragraph(x) for x in lines))
+    return doc
 
 
 def generate(db: Session, state: Any, incident_id: int, kind: str, fmt: str) -> tuple[bytes, str, str]:
@@ -138,7 +81,11 @@ def generate(db: Session, state: Any, incident_id: int, kind: str, fmt: str) -> 
         raise Invalid("format: pdf or docx")
     title, sections = KINDS[kind](db, state, incident_id)
     generated = f"{state.config.park_name} · 生成时间 {state.clock.now().isoformat(timespec='seconds')}"
+    doc = as_document(title, sections, generated)
     if fmt == "pdf":
-        return render_pdf(title, sections, generated), "application/pdf", f"{kind}-{incident_id}.pdf"
-    return (render_docx(title, sections, generated),
+        try:
+            return docs.to_pdf(doc), "application/pdf", f"{kind}-{incident_id}.pdf"
+        except docs.DocumentError as exc:
+            raise Conflict(str(exc)) from None
+    return (docs.to_docx(doc),
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"{kind}-{incident_id}.docx")

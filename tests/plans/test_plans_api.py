@@ -13,7 +13,7 @@ def _pdf(text: str) -> bytes:
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    from command.services.reports import cjk_font
+    from watchpost.documents import cjk_font
 
     font = cjk_font()
     assert pdfmetrics.getFont(font) and TTFont
