@@ -13,14 +13,14 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from comms.models import OutboxRecord
+from comms.models import DrillRecipient, OutboxRecord
 from comms.outbox import Pusher, transition
 from comms.providers.base import Outgoing, Provider, ProviderError, SendResult
 from watchpost.clock import Clock
@@ -49,6 +49,11 @@ class RateLimiter:
                 time.sleep(delay)
 
 
+def drill_test_group(db: Session, now: datetime) -> frozenset[str]:
+    """Numbers running drills named as their test groups (real messages allowed until the drill ends)."""
+    return frozenset(db.execute(select(DrillRecipient.recipient).where(DrillRecipient.until > now)).scalars())
+
+
 def drill_sink_path(config: Config) -> Path:
     c = config.comms
     return Path(c.drill_sink_path) if c.drill_sink_path else Path(c.audio_dir).parent / "drill_sink.jsonl"
@@ -56,7 +61,8 @@ def drill_sink_path(config: Config) -> Path:
 
 def outgoing(rec: OutboxRecord) -> Outgoing:
     return Outgoing(id=rec.id, client_ref=rec.client_ref, channel=rec.channel, recipient=rec.recipient,
-                    body=rec.body, lang=rec.lang, exercise=rec.exercise, created_at=rec.created_at)
+                    body=rec.body, lang=rec.lang, exercise=rec.exercise, created_at=rec.created_at,
+                    provider=rec.provider or "")
 
 
 class Dispatcher:
@@ -102,10 +108,11 @@ class Dispatcher:
             return ConsoleProvider()
         raise ProviderError("no_provider", f"no provider {name!r}", transient=False)
 
-    def route(self, rec: OutboxRecord | Outgoing) -> str:
+    def route(self, rec: OutboxRecord | Outgoing, test_group: frozenset[str] = frozenset()) -> str:
         """Which provider a record goes to. Drill safety lives here: exercise traffic reaches a
-        real phone or speaker only when the drill organiser named that recipient."""
-        if rec.exercise and rec.recipient not in self.cfg.drill_test_group:
+        real phone or speaker only when it is in the site's ``comms.drill_test_group`` or a running
+        drill's organiser named it (``test_group``: ``DrillRecipient`` rows still valid)."""
+        if rec.exercise and rec.recipient not in self.cfg.drill_test_group and rec.recipient not in test_group:
             return "drill"
         if rec.channel == "sms":
             return "drill" if self.cfg.sms_provider == "drill" else "twilio"
@@ -185,10 +192,11 @@ class Dispatcher:
             if db.get_bind().dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)  # replicas share the outbox
             recs = db.execute(q).scalars().all()
+            test_group = drill_test_group(db, now) if any(r.exercise for r in recs) else frozenset()
             out = []
             for rec in recs:
                 rec.attempts += 1
-                rec.provider = self.route(rec)
+                rec.provider = self.route(rec, test_group)
                 transition(db, rec, "sending", at=now, source="dispatcher",
                            detail=f"attempt {rec.attempts} via {rec.provider}", push=self.push)
                 out.append(outgoing(rec))
@@ -196,7 +204,7 @@ class Dispatcher:
         return out
 
     def _send(self, out: Outgoing) -> SendResult | ProviderError:
-        name = self.route(out)
+        name = out.provider or self.route(out)
         try:
             prov = self.provider(name)
             if name in self._limits:
@@ -260,7 +268,7 @@ class Dispatcher:
             outs = [outgoing(r) for r in stale]
         settled = 0
         for out in outs:
-            name = self.route(out)
+            name = out.provider or self.route(out)
             try:
                 found = self.provider(name).lookup(out)
             except ProviderError as exc:

@@ -144,3 +144,16 @@ class Contact(Base):
 
 def _iso(v: datetime | None) -> str | None:
     return None if v is None else v.isoformat()
+
+
+class DrillRecipient(Base):
+    """A number a running drill's organiser named as its test group: exercise traffic to it goes
+    through the real provider until ``until`` (the drill's end); all other exercise traffic goes
+    to the drill sink (``comms.dispatcher.Dispatcher.route``)."""
+
+    __tablename__ = "comms_drill_recipients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200), index=True)
+    drill_ref: Mapped[str] = mapped_column(String(50), index=True)
+    until: Mapped[datetime]

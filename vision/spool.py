@@ -36,8 +36,20 @@ class Spool:
             " payload TEXT NOT NULL, created REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
             " delivered REAL, dead TEXT)"
         )
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._lock = threading.Lock()
         self.wakeup = threading.Event()
+
+    def get_meta(self, key: str) -> str | None:
+        """A small durable setting of the worker (the last command it took)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                             (key, value, value))
 
     def put(self, kind: str, payload: dict[str, Any]) -> int:
         if kind not in ROUTES:

@@ -1,8 +1,13 @@
 """The vision worker: cameras → detection → rules → evidence → spool → service.
 
 One reader thread per camera (its own decoder), one detection thread that visits cameras at
-their detect_fps, a spool sender, and a health watcher that raises camera-offline alarms and
-their recoveries. Never imports ``command/``: alarms leave as ``watchpost.events`` over HTTP.
+their detect_fps, a spool sender, a command poller (linkage, drill clips), and a health watcher
+that raises camera-offline alarms and their recoveries. Never imports ``command/``: alarms leave
+as ``watchpost.events`` over HTTP, commands arrive the same way.
+
+A drill's clip (``play_clip``) runs as a camera of its own for as long as the clip lasts, in the
+place of a configured camera (its site, zones and rules): what it raises is an exercise alarm
+of that drill, and it never counts as a camera going offline.
 """
 
 from __future__ import annotations
@@ -13,28 +18,28 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from vision.commands import CommandPoller
 from vision.evidence.clip import write_clip
 from vision.evidence.snapshot import sha256_file, write_snapshot
 from vision.ingest.reader import CameraReader, RingItem
+from vision.processor import CameraProcessor
 from vision.record.index import SegmentIndex
 from vision.record.recorder import SegmentRecorder
 from vision.record.sweeper import sweep
 from vision.spool import Spool, SpoolSender
 from watchpost.config import Camera, Config
-from watchpost.bus import Bus
 from watchpost.events import AlarmEvent, Box, EvidenceRef, Location, WorkerCommand
 
 log = logging.getLogger(__name__)
 
+DRILL_TAG = "【演练 DRILL】"
 TITLES = {"fire": "明火 Fire", "smoke": "烟雾 Smoke", "off_post": "人员脱岗 Off post",
           "camera_offline": "摄像机离线 Camera offline", "camera_recovered": "摄像机恢复 Camera back online"}
 
 
 class Worker:
-    def __init__(self, config: Config, detectors: dict | None = None, realtime: bool = True,
-                 bus: Bus | None = None):
+    def __init__(self, config: Config, detectors: dict | None = None, realtime: bool = True):
         from vision.pipeline import load_detectors
-        from vision.processor import CameraProcessor
 
         self.config = config
         self.vc = config.vision
@@ -42,6 +47,8 @@ class Worker:
         self.cameras = [c for c in self.vc.cameras if c.enabled]
         self.detectors = detectors if detectors is not None else load_detectors(config)
         ring_s = max(self.vc.evidence.pre_s, 1.0) + 1.0
+        self.ring_s = ring_s
+        self.realtime = realtime
         self.readers = {c.id: CameraReader(c, ring_s=ring_s, realtime=realtime) for c in self.cameras}
         self.processors = {c.id: CameraProcessor(c, config, self.detectors) for c in self.cameras}
         self.index = SegmentIndex(self.media_root)
@@ -50,23 +57,25 @@ class Worker:
         self._storage_alarm_open = False
         self.spool = Spool(self.vc.spool_path)
         self.sender = SpoolSender(self.spool, self.vc.service_url, self.vc.service_token)
+        self.poller = CommandPoller(self.spool, self.vc.service_url, self.vc.service_token, self.vc.worker_id,
+                                    self.handle_command)
+        # Drill clips playing now: camera id -> (drill id, inject id)
+        self.drill_cams: dict[str, tuple[int | None, str | None]] = {}
+        self._cams_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._online: dict[str, bool] = {c.id: True for c in self.cameras}
         self._offline_event: dict[str, str] = {}
         self.started_wall = time.time()
         self.stats = {c.id: {"detections": 0, "detect_s": 0.0, "alarms": 0} for c in self.cameras}
-        self.bus = bus
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         for r in self.readers.values():
             r.start()
         self.sender.start()
-        if self.bus is not None:
-            self.bus.subscribe(f"worker/{self.vc.worker_id}/commands", self._on_bus_command)
-            # Commands for "all" (sensor linkage from the service) reach every shard; each acts on its own cameras.
-            self.bus.subscribe("worker/all/commands", self._on_bus_command)
+        if self.vc.service_url:
+            self.poller.start()
         for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health"),
                              (self._retention_loop, "retention")):
             t = threading.Thread(target=target, name=name, daemon=True)
@@ -75,7 +84,8 @@ class Worker:
 
     def stop(self) -> None:
         self._stop.set()
-        for r in self.readers.values():
+        self.poller.stop()
+        for r in list(self.readers.values()):
             r.stop()
         for t in self._threads:
             t.join(5)
@@ -96,16 +106,16 @@ class Worker:
 
     # -- detection -------------------------------------------------------------------------
     def _detect_loop(self) -> None:
-        next_due = {c.id: 0.0 for c in self.cameras}
-        last_seq = {c.id: -1 for c in self.cameras}
+        next_due: dict[str, float] = {}
+        last_seq: dict[str, int] = {}
         while not self._stop.is_set():
             due = []
             now = time.monotonic()
-            for cam in self.cameras:
-                if now < next_due[cam.id]:
+            for cam in self.cameras:  # a drill clip may add or remove a camera between rounds
+                if now < next_due.get(cam.id, 0.0):
                     continue
                 seq, frame = self.readers[cam.id].latest()
-                if frame is None or seq == last_seq[cam.id]:
+                if frame is None or seq == last_seq.get(cam.id, -1):
                     continue
                 last_seq[cam.id] = seq
                 next_due[cam.id] = now + 1.0 / cam.detect_fps
@@ -160,13 +170,17 @@ class Worker:
                              lon=loc.lon, lat=loc.lat)
         boxes = [Box(cls=b.cls, score=round(min(max(b.score, 0), 1), 4), x1=_c(b.x1), y1=_c(b.y1), x2=_c(b.x2),
                      y2=_c(b.y2)) for b in ev.boxes[:200]]
+        raw = {"worker": self.vc.worker_id, "rule_t": ev.t, "zone": ev.zone, "frame_wall": frame.wall}
+        drill = self.drill_cams.get(cam.id)
+        if drill is not None:
+            raw |= {"drill_id": drill[0], "inject_id": drill[1]}
         alarm = AlarmEvent(
             source="video", source_event_id=event_id, type=ev.type, occurred_at=at, location=loc, camera_id=cam.id,
-            score=round(min(max(ev.score, 0), 1), 4), boxes=boxes, title=f"{TITLES.get(ev.type, ev.type)} · {loc.name}",
-            description=ev.message,
+            score=round(min(max(ev.score, 0), 1), 4), boxes=boxes,
+            title=f"{DRILL_TAG if drill else ''}{TITLES.get(ev.type, ev.type)} · {loc.name}", description=ev.message,
             evidence=[EvidenceRef(kind="snapshot", uri=snap_rel.as_posix(), sha256=sha, media_type="image/jpeg",
                                   start=at, end=at)],
-            raw={"worker": self.vc.worker_id, "rule_t": ev.t, "zone": ev.zone, "frame_wall": frame.wall},
+            raw=raw, exercise=drill is not None,
         )
         self.spool.put("alarm", alarm.model_dump(mode="json"))
         log.warning("ALARM %s on %s (score %.2f)", ev.type, cam.id, ev.score)
@@ -206,20 +220,18 @@ class Worker:
 
         threading.Thread(target=finish, name=f"clip-{cam.id}", daemon=True).start()
 
-    # -- sensor linkage (VID-9) -------------------------------------------------------------
-    def _on_bus_command(self, topic: str, message: dict) -> None:
-        try:
-            self.handle_command(WorkerCommand.model_validate(message))
-        except Exception:
-            log.exception("worker command on %s refused: %r", topic, message)
-
+    # -- commands from the service -----------------------------------------------------------
     def handle_command(self, cmd: WorkerCommand) -> list[EvidenceRef]:
         """Pin the linked cameras' recording window as evidence and take a snapshot of each; the
-        snapshots (and the pinned window) are attached to the command's alarm through the spool."""
+        snapshots (and the pinned window) are attached to the command's alarm through the spool.
+        A drill's clip starts playing as a camera of its own."""
         from vision.linkage import plan as linkage_plan
 
         if cmd.command == "reload_config":
             log.info("reload_config is applied by restarting the worker; ignored")
+            return []
+        if cmd.command == "play_clip":
+            self.play_clip(cmd)
             return []
         now = datetime.now(timezone.utc)
         p = linkage_plan(cmd, self.vc.linkage, set(self.readers), now, self.vc.evidence.pre_s,
@@ -254,6 +266,42 @@ class Worker:
                     p.camera_ids, p.start.isoformat(), p.end.isoformat(), len(refs))
         return refs
 
+    # -- drill clips (DRL-3) -----------------------------------------------------------------
+    def play_clip(self, cmd: WorkerCommand) -> str | None:
+        """Start the clip as a camera of its own in the place of ``cmd.play_as``; its id, or None
+        when that camera is not this worker's (another shard plays it)."""
+        base = next((c for c in self.cameras if c.id == cmd.play_as and c.id not in self.drill_cams), None)
+        if base is None or not cmd.clip_url:
+            log.info("play_clip: camera %s is not run by this worker", cmd.play_as)
+            return None
+        cam = base.model_copy(update={"id": f"{base.id}.drill{cmd.drill_id}.{cmd.inject_id}", "url": cmd.clip_url,
+                                      "loop": False, "record": False, "name": f"{base.name or base.id} {DRILL_TAG}"})
+        with self._cams_lock:
+            if cam.id in self.readers:  # the same inject delivered twice
+                return cam.id
+            self.readers[cam.id] = reader = CameraReader(cam, ring_s=self.ring_s, realtime=self.realtime)
+            self.processors[cam.id] = CameraProcessor(cam, self.config, self.detectors)
+            self.stats[cam.id] = {"detections": 0, "detect_s": 0.0, "alarms": 0}
+            self.drill_cams[cam.id] = (cmd.drill_id, cmd.inject_id)
+            self.cameras = [*self.cameras, cam]
+        reader.start()
+        log.warning("drill %s: playing %s as %s (%s)", cmd.drill_id, cmd.clip_url, base.id, cam.id)
+        return cam.id
+
+    def _retire_drill_cams(self) -> None:
+        """A clip that has ended stays until its last alarm's clip is written, then goes."""
+        linger_s = self.vc.evidence.post_s + 5.0
+        for cam_id in list(self.drill_cams):
+            reader = self.readers[cam_id]
+            last = reader.health.last_frame_wall or 0.0
+            if reader.is_alive() or time.time() - last < linger_s:
+                continue
+            with self._cams_lock:
+                self.cameras = [c for c in self.cameras if c.id != cam_id]
+                for table in (self.readers, self.processors, self.stats, self.drill_cams):
+                    table.pop(cam_id, None)
+            log.info("drill clip %s ended", cam_id)
+
     # -- recording retention ---------------------------------------------------------------
     def sweep_once(self) -> None:
         plan = sweep(self.index, self.vc.recording, datetime.now(timezone.utc))
@@ -283,7 +331,10 @@ class Worker:
     # -- health ----------------------------------------------------------------------------
     def _health_loop(self) -> None:
         while not self._stop.wait(1.0):
+            self._retire_drill_cams()
             for cam in self.cameras:
+                if cam.id in self.drill_cams:  # a clip ends by design; that is no camera going offline
+                    continue
                 h = self.readers[cam.id].snapshot_health(self.vc.worker_id)
                 age = h.last_frame_age_s if h.last_frame_age_s is not None else time.time() - self.started_wall
                 online = age < cam.offline_after_s

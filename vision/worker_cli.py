@@ -28,12 +28,7 @@ def run(ctx: click.Context, cameras: tuple[str, ...], log_level: str) -> None:
         raise click.ClickException("no cameras configured (vision.cameras is empty)")
     from vision.worker import Worker
 
-    bus = None
-    if cfg.bus.kind == "mqtt":  # linkage commands (VID-9) arrive on worker/<id>/commands
-        from watchpost.bus import make_bus
-
-        bus = make_bus(cfg.bus)
-    worker = Worker(cfg, bus=bus)
+    worker = Worker(cfg)  # commands (VID-9 linkage, drill clips) come from the service over HTTP
 
     def _stop(signum, _frame):  # noqa: ANN001
         worker._stop.set()

@@ -95,9 +95,9 @@ class CameraHealth(Contract):
 
 
 class WorkerCommand(Contract):
-    """Service -> worker: pin recordings, take snapshots (VID-9)."""
+    """Service -> worker: pin recordings, take snapshots (VID-9), play a drill's clip (DRL-3)."""
 
-    command: Literal["pin_recording", "snapshot", "reload_config"]
+    command: Literal["pin_recording", "snapshot", "reload_config", "play_clip"]
     camera_ids: list[str] = Field(default_factory=list)
     alarm_id: int | None = None
     start: datetime | None = None
@@ -108,6 +108,12 @@ class WorkerCommand(Contract):
     linkage_key: str | None = Field(default=None, max_length=200)
     alarm_source: AlarmSource | None = None
     source_event_id: str | None = Field(default=None, max_length=200)
+    # play_clip: the clip plays once as a stream of its own in the place of camera ``play_as``
+    # (its site, zones and rules); what it raises is an exercise alarm of drill ``drill_id``.
+    play_as: str | None = Field(default=None, max_length=100)
+    clip_url: str | None = Field(default=None, max_length=2000)
+    drill_id: int | None = None
+    inject_id: str | None = Field(default=None, max_length=50)
 
 
 class OutboxMessage(Contract):
@@ -132,7 +138,7 @@ class PushEvent(Contract):
     """What the service pushes to consoles over WebSocket; ``id`` is monotonic."""
 
     id: int
-    topic: Literal["alarm", "warning", "incident", "outbox", "camera", "system", "task"]
+    topic: Literal["alarm", "warning", "incident", "outbox", "camera", "system", "task", "drill"]
     action: str
     at: datetime
     data: dict[str, Any]

@@ -16,6 +16,7 @@ from command.api import (
     resources,
     users,
     warnings,
+    workers,
 )
 
 ROUTERS = [
@@ -34,5 +35,6 @@ ROUTERS = [
     duty.router,
     dispatch.router,
     map.router,
+    workers.router,
     console.router,  # last: it serves the console's pages and static files
 ]

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from command.db.models.alarms import Alarm, AlarmKey
 from command.domain import alarm_merge
 from command.errors import Conflict, NotFound
-from command.services.linkage import BROADCAST_TOPIC, linkage_command
-from command.services import audit, warnings
+from command.services import audit, warnings, worker_commands
+from command.services.linkage import linkage_command
 from command.services.warnings import actor_name
 from command.state import ServiceState
 from watchpost.events import AlarmEvent
@@ -67,13 +67,7 @@ def ingest(db: Session, state: ServiceState, event: AlarmEvent, actor: Any) -> t
     """
     for _ in range(3):
         try:
-            alarm, created = _ingest_once(db, state, event, actor_name(actor))
-            if created:
-                cmd = linkage_command(state.config, event.source, event.source_event_id,
-                                      [event.location.name, event.location.site, event.reading.parameter if event.reading else None])
-                if cmd is not None:  # after commit: the worker attaches evidence to a stored alarm
-                    state.bus.publish(BROADCAST_TOPIC, cmd.model_dump(mode="json"))
-            return alarm, created
+            return _ingest_once(db, state, event, actor_name(actor))
         except IntegrityError:
             # Lost a race with the same key: the winner's alarm is the answer.
             db.rollback()
@@ -141,6 +135,10 @@ def _ingest_once(db: Session, state: ServiceState, event: AlarmEvent, actor: str
     after = to_json(alarm)
     audit.record(db, actor, "alarm.create", "alarm", alarm.id, after=after | {"raw": event.raw}, clock=state.clock)
     state.push.record(db, "alarm", "created", after)
+    cmd = linkage_command(state.config, event.source, event.source_event_id,
+                          [event.location.name, event.location.site, event.reading.parameter if event.reading else None])
+    if cmd is not None:  # the worker that runs the linked cameras attaches its evidence to this alarm
+        worker_commands.queue(db, cmd, now)
     db.commit()
     return alarm, True
 

@@ -1,13 +1,12 @@
 """Sensor → camera linkage on the service side (VID-9): a parameter alarm whose location is a
-key of ``vision.linkage`` asks every vision worker to pin that window and take snapshots; the
-worker that runs the linked cameras attaches them to the alarm (``vision/linkage.py``)."""
+key of ``vision.linkage`` asks every vision worker (through the worker-command queue) to pin that
+window and take snapshots; the worker that runs the linked cameras attaches them to the alarm
+(``vision/linkage.py``)."""
 
 from __future__ import annotations
 
 from watchpost.config import Config
 from watchpost.events import WorkerCommand
-
-BROADCAST_TOPIC = "worker/all/commands"
 
 
 def linkage_command(config: Config, source: str, source_event_id: str, keys: list[str | None]) -> WorkerCommand | None:

@@ -21,6 +21,7 @@ class Outgoing:
     lang: str = "zh"
     exercise: bool = False
     created_at: datetime | None = None
+    provider: str = ""  # chosen once, when the record was claimed
 
 
 @dataclass

@@ -12,7 +12,6 @@ import pytest
 from command.throwaway import serve_in_thread
 from watchpost.throwaway import wait_until
 from vision.linkage import plan
-from watchpost.bus import InProcessBus
 from watchpost.events import WorkerCommand
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
@@ -73,8 +72,7 @@ def test_sensor_alarm_pins_recording_and_attaches_snapshot(shared_dir, sqlite_ur
     cfg.vision.service_url, cfg.vision.service_token = server.url, server.tokens["vision-1"]
     svc = {"Authorization": f"Bearer {server.tokens['vision-1']}"}
     duty = {"Authorization": f"Bearer {server.tokens['duty']}"}
-    bus = InProcessBus()
-    worker = Worker(cfg, detectors=detectors, bus=bus)
+    worker = Worker(cfg, detectors=detectors)
     worker.start()
     try:
         sensor = {"source": "sensor", "source_event_id": "T101:high:1", "type": "gas",
@@ -84,10 +82,9 @@ def test_sensor_alarm_pins_recording_and_attaches_snapshot(shared_dir, sqlite_ur
         assert r.status_code == 201, r.text
         alarm_id = r.json()["id"]
         assert wait_until(lambda: len(worker.index.query("tank-1")) >= 2, 40, 0.3), "no recording segments"
-        bus.publish(f"worker/{cfg.vision.worker_id}/commands", WorkerCommand(
+        worker.handle_command(WorkerCommand(
             command="pin_recording", linkage_key="tank-1/T101", alarm_source="sensor",
-            source_event_id="T101:high:1", reason="T101", start=datetime.now(timezone.utc) - timedelta(seconds=30),
-        ).model_dump(mode="json"))
+            source_event_id="T101:high:1", reason="T101", start=datetime.now(timezone.utc) - timedelta(seconds=30)))
 
         def attached():
             a = httpx.get(f"{server.url}/api/alarms/{alarm_id}", headers=duty).json()
@@ -108,31 +105,33 @@ def test_sensor_alarm_pins_recording_and_attaches_snapshot(shared_dir, sqlite_ur
 
 
 def test_service_asks_workers_to_link_cameras_on_a_sensor_alarm(db_url, make_config):
-    """VID-9: a gas alarm at a linked location publishes a pin/snapshot command to the workers."""
+    """VID-9: a gas alarm at a linked location queues a pin/snapshot command that every worker
+    fetches (GET /api/worker-commands), once."""
     from fastapi.testclient import TestClient
 
     from command.app import create_app
     from command.services.auth import add_user, issue_token
-    from watchpost.bus import InProcessBus
     from watchpost.db import session_scope
     from watchpost.events import WorkerCommand
 
-    bus = InProcessBus()
-    got: list = []
-    bus.subscribe("worker/+/commands", lambda topic, msg: got.append((topic, WorkerCommand.model_validate(msg))))
     cfg = make_config(db_url, vision={"linkage": {"GT-101": ["tank-1", "tank-2"]}})
-    app = create_app(cfg, bus=bus)
+    app = create_app(cfg)
     with session_scope(app.state.wp.sessions) as db:
         token = issue_token(db, add_user(db, "dcs", "Password-1-dcs", "service"), "api", None)
     with TestClient(app) as client:
         hdr = {"Authorization": f"Bearer {token}"}
+        start = client.get("/api/worker-commands", params={"worker": "vision-1"}, headers=hdr).json()
+        assert start["commands"] == []
         body = {"source": "sensor", "source_event_id": "dcs-1", "type": "gas", "location": {"name": "GT-101"},
                 "reading": {"parameter": "H2S", "value": 35, "threshold": 10, "unit": "ppm"}}
         assert client.post("/api/alarms", json=body, headers=hdr).status_code == 201
         assert client.post("/api/alarms", json=body, headers=hdr).status_code == 200  # a retry links nothing new
         unlinked = dict(body, source_event_id="dcs-2", location={"name": "GT-999"})
         assert client.post("/api/alarms", json=unlinked, headers=hdr).status_code == 201
-    assert len(got) == 1
-    topic, cmd = got[0]
-    assert topic == "worker/all/commands"
+        got = client.get("/api/worker-commands", params={"worker": "vision-1", "after": start["last_id"]},
+                         headers=hdr).json()
+        assert client.get("/api/worker-commands", params={"worker": "vision-2", "after": got["last_id"], "wait_s": 0.3},
+                          headers=hdr).json()["commands"] == []  # nothing more, after waiting
+    (item,) = got["commands"]
+    cmd = WorkerCommand.model_validate(item["command"])
     assert cmd.command == "pin_recording" and cmd.linkage_key == "GT-101" and cmd.source_event_id == "dcs-1"

@@ -3,6 +3,7 @@
 from command.db.models import (  # noqa: F401
     alarms,
     audit,
+    drills,
     duty,
     incidents,
     plans,
@@ -11,4 +12,5 @@ from command.db.models import (  # noqa: F401
     scheduler,
     users,
     warnings,
+    workers,
 )
