@@ -32,6 +32,15 @@ class FakeClock(Clock):
         with self._lock:
             return self._mono
 
+    def set(self, at: datetime) -> datetime:
+        """Move to ``at`` (never backwards: a clock that runs back would undo deadlines)."""
+        with self._lock:
+            if at < self._now:
+                raise ValueError(f"a clock does not run back ({at} < {self._now})")
+            self._mono += (at - self._now).total_seconds()
+            self._now = at
+            return self._now
+
     def advance(self, seconds: float) -> datetime:
         with self._lock:
             self._now += timedelta(seconds=seconds)

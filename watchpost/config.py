@@ -355,6 +355,17 @@ class MapConfig(Strict):
     reminder_days: int = Field(default=30, ge=1, description="warn this many days before plan expiry/revision and material expiry")
 
 
+class Drills(Strict):
+    """Drills replayed on the live system (DRL-2..4, docs/drills.md)."""
+
+    clip_dir: str = Field(default="var/drill-clips", description="where a scenario's video injects find their clips "
+                          "(names relative to it; absolute paths and rtsp/http URLs are used as they are)")
+    tick_s: float = Field(default=0.5, gt=0, le=10, description="how often running drills fire due injects and "
+                          "check each role's tasks against the records")
+    test_group_hours: float = Field(default=24, gt=0, description="longest a drill's test group may receive real "
+                                    "messages (it ends with the drill, at the latest after this)")
+
+
 class Config(Strict):
     park_name: str = "Demo Chemical Park"
     timezone: str = "Asia/Shanghai"
@@ -366,6 +377,7 @@ class Config(Strict):
     policies: Policies = Field(default_factory=Policies)
     comms: Comms = Field(default_factory=Comms)
     map: MapConfig = Field(default_factory=MapConfig)
+    drills: Drills = Field(default_factory=Drills)
 
 
 class ConfigError(Exception):

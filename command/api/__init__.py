@@ -7,6 +7,7 @@ from command.api import (
     comms,
     console,
     dispatch,
+    drills,
     duty,
     incidents,
     map,
@@ -35,6 +36,7 @@ ROUTERS = [
     duty.router,
     dispatch.router,
     map.router,
+    drills.router,
     workers.router,
     console.router,  # last: it serves the console's pages and static files
 ]

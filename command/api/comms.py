@@ -43,6 +43,12 @@ MessageStatus = Literal[MESSAGE_STATUSES]  # type: ignore[valid-type]
 Channel = Literal["sms", "broadcast", "console"]
 
 
+def _about_an_exercise(db: Session, alarm_id: int | None, incident_id: int | None) -> bool:
+    alarm = db.get(Alarm, alarm_id) if alarm_id is not None else None
+    incident = db.get(Incident, incident_id) if incident_id is not None else None
+    return bool((alarm and alarm.exercise) or (incident and incident.exercise))
+
+
 def _references(db: Session, alarm_id: int | None, incident_id: int | None, warning_id: int | None) -> None:
     must_exist(db, Alarm, alarm_id, "alarm_id")
     must_exist(db, Incident, incident_id, "incident_id")
@@ -135,6 +141,8 @@ def send_now(req: service.SendNow, db: Session = Depends(get_db),
     if req.exercise is False and user.role == Role.drill_organizer:
         raise AuthError("drill organisers may only send exercise messages (exercise: true)", 403)
     _references(db, req.alarm_id, req.incident_id, req.warning_id)
+    if not req.exercise and _about_an_exercise(db, req.alarm_id, req.incident_id):
+        req = req.model_copy(update={"exercise": True})  # about a drill: never pages anyone for real
     try:
         camp = service.send_now(db, req, actor=user.username, now=state.clock.now(), push=state.push)
     except (LookupError, ValueError) as exc:
@@ -166,13 +174,15 @@ def notify_incident(incident_id: Id, req: PolicyRun, db: Session = Depends(get_d
     unknown = [p for p in req.policies or [] if p not in names]
     if unknown:
         raise Invalid(f"unknown policy {', '.join(unknown)}; have {', '.join(sorted(names))}")
-    if db.get(Incident, incident_id) is None:
+    incident = db.get(Incident, incident_id)
+    if incident is None:
         raise NotFound(f"incident {incident_id} not found")
     _references(db, req.alarm_id, None, req.warning_id)
+    exercise = req.exercise or incident.exercise  # a drill's incident never pages anyone for real
     camp = run_policies(db, state.config, level=req.level, incident_type=req.incident_type,
                         notice=Notice(title=req.title, place=req.place), now=state.clock.now(),
                         alarm_id=req.alarm_id, incident_id=incident_id, warning_id=req.warning_id,
-                        exercise=req.exercise, actor=user.username, policy_names=req.policies,
+                        exercise=exercise, actor=user.username, policy_names=req.policies,
                         area_polygon=[list(p) for p in req.area_polygon] if req.area_polygon else None,
                         push=state.push)
     audit.record(db, user.username, "comms.notify_policy", "campaign", camp.id, after=req.model_dump(mode="json"),

@@ -16,4 +16,7 @@ def build_background(state: ServiceState) -> list[Background]:
     from command.services.scheduler import build as build_scheduler  # persisted deadlines (issue #3 part A)
 
     loops.append(build_scheduler(state))
+    from command.services.drills import DrillRunner  # drills on the live system (issue #20)
+
+    loops.append(DrillRunner(state))
     return loops

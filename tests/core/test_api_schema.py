@@ -31,11 +31,11 @@ def _unbounded(schema: dict, where: str, components: dict, out: list[str]) -> No
         for sub in schema.get(key, []):
             _unbounded(sub, where, components, out)
     kind = schema.get("type")
-    if kind == "integer" and ("minimum" not in schema or "maximum" not in schema):
+    closed = "enum" in schema or "const" in schema
+    if kind == "integer" and not closed and ("minimum" not in schema or "maximum" not in schema):
         out.append(f"{where}: integer without minimum/maximum")
     elif kind == "string":
-        closed = "enum" in schema or "const" in schema or schema.get("format") in FORMATS \
-            or "contentMediaType" in schema
+        closed = closed or schema.get("format") in FORMATS or "contentMediaType" in schema
         if not closed and not ("maxLength" in schema and "pattern" in schema):
             out.append(f"{where}: string without maxLength and pattern")
     elif kind == "array":
