@@ -47,6 +47,8 @@ class CommandPoller(threading.Thread):
         r = client.get(self.url, params=params, headers=self.headers, timeout=wait_s + 10)
         r.raise_for_status()
         batch = r.json()
+        if self._halt.is_set():  # stopping: the worker may already have closed the spool
+            return 0
         for item in batch["commands"]:
             try:
                 self.handle(WorkerCommand.model_validate(item["command"]))
@@ -67,5 +69,11 @@ class CommandPoller(threading.Thread):
                     backoff = 1.0
                 except httpx.HTTPError as exc:
                     log.info("worker commands unavailable (%s); retrying in %.0f s", exc.__class__.__name__, backoff)
+                    self._halt.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff_s)
+                except Exception:
+                    if self._halt.is_set():
+                        return
+                    log.exception("worker commands: round failed; retrying in %.0f s", backoff)
                     self._halt.wait(backoff)
                     backoff = min(backoff * 2, self.max_backoff_s)
