@@ -133,3 +133,34 @@ def test_http_pa_gateway_receives_the_wav(sqlite_url, fake_twilio, comms_config)
     [(path, zone, ctype, body)] = got
     assert path.startswith("/pa/play?zone=north-gate") and zone == "north-gate" and ctype == "audio/wav"
     assert body[:4] == b"RIFF" and body == open(rec.audio_path, "rb").read()
+
+
+def test_a_drills_named_test_group_gets_real_messages_until_the_drill_ends(sqlite_url, fake_twilio, comms_config):
+    """DRL safety: a running drill's organiser may name a test group (comms_drill_recipients);
+    exercise traffic to those numbers goes to the provider, to anyone else to the drill sink, and
+    once the drill has ended (the row's ``until`` passed) nobody gets a real message."""
+    from datetime import timedelta
+
+    from comms.models import DrillRecipient
+
+    cfg = comms_config(sqlite_url, fake_twilio)
+    engine = make_engine(sqlite_url)
+    sessions = make_sessionmaker(engine)
+    t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    clock = FakeClock(t0)
+    with session_scope(sessions) as db:
+        db.add(DrillRecipient(recipient="+8613900000088", drill_ref="drill 1", until=t0 + timedelta(minutes=30)))
+        ids = [enqueue(db, OutboxMessage(channel="sms", recipient=n, body="演练通知", exercise=True))
+               for n in ("+8613900000088", "+8613900000001")]
+    Dispatcher(sessions, cfg, clock).run_once()
+    clock.advance(3600)  # the drill is over
+    with session_scope(sessions) as db:
+        ids.append(enqueue(db, OutboxMessage(channel="sms", recipient="+8613900000088", body="演练后", exercise=True)))
+    Dispatcher(sessions, cfg, clock).run_once()
+    with sessions() as db:
+        named, other, after = (db.get(OutboxRecord, i) for i in ids)
+        assert (named.provider, other.provider, after.provider) == ("twilio", "drill", "drill")
+    engine.dispose()
+    [real] = fake_twilio.sent_to("+8613900000088")
+    assert real["body"].startswith(f"【{EXERCISE_PREFIX}】演练通知")
+    assert fake_twilio.sent_to("+8613900000001") == [] and fake_twilio.count() == 1

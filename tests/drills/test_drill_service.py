@@ -244,3 +244,21 @@ def test_report_is_refused_while_the_drill_runs(drill_service):
     did = c.post("/api/drills", json={"scenario_id": sid, "seats": SEATS}, headers=c.as_user("organizer")).json()["id"]
     r = c.get(f"/api/drills/{did}/report", headers=c.as_user("eva"))
     assert r.status_code == 409 and "is running" in r.json()["detail"]
+
+
+def test_test_group_is_named_by_the_organiser_and_ends_with_the_drill(drill_service):
+    from sqlalchemy import select
+
+    from comms.models import DrillRecipient
+
+    c = drill_service
+    sid = _file(c).json()["id"]
+    bad = c.post("/api/drills", json={"scenario_id": sid, "test_group": ["13900000001"]}, headers=c.as_user("organizer"))
+    assert bad.status_code == 422  # not an E.164 number
+    did = c.post("/api/drills", json={"scenario_id": sid, "seats": SEATS, "test_group": ["+8613900000099"]},
+                 headers=c.as_user("organizer")).json()["id"]
+    with c.state.sessions() as db:
+        assert [r.recipient for r in db.execute(select(DrillRecipient)).scalars()] == ["+8613900000099"]
+    c.post(f"/api/drills/{did}/control", json={"action": "abort"}, headers=c.as_user("organizer"))
+    with c.state.sessions() as db:
+        assert db.execute(select(DrillRecipient)).first() is None
