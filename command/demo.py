@@ -56,6 +56,7 @@ def demo_config(root: Path, port: int) -> dict:
         "comms": {"audio_dir": str(root / "audio"), "sms_provider": "drill"},
         "map": {"site_plan": str(REPO / "deploy/demo/site_plan.geojson"),
                 "road_graph": str(REPO / "deploy/demo/road_graph.json")},
+        "drills": {"clip_dir": str(clips)},
     }
 
 
@@ -126,6 +127,12 @@ def demo(root: str, port: int, reset: bool) -> None:
         procs.append(subprocess.Popen(exe + ["serve", "--no-upgrade"], env=env))
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, procs[0])
+        seeded = root_p / "seeded"
+        if not seeded.exists():  # a plan, resources and the drill scenario, once per demo database
+            from command.demo_seed import seed
+
+            seed(url, creds["admin_password"])
+            seeded.touch()
         worker_env = {**env, "WATCHPOST__VISION__SERVICE_TOKEN": creds["service_token"]}
         procs.append(subprocess.Popen(exe + ["vision", "run"], env=worker_env))
         click.echo("")
@@ -134,6 +141,7 @@ def demo(root: str, port: int, reset: bool) -> None:
         click.echo(f"  log in as  admin / {creds['admin_password']}   or   duty / {creds['duty_password']}")
         click.echo("  cameras: tank-farm-1 (fire clip), warehouse-3 (smoke clip), control-room (off-post clip)")
         click.echo("  the first alarms appear within seconds; Ctrl-C stops everything")
+        click.echo(f"  a drill: {url}/console/drills.html (or: watchpost drill run --play --url {url} --user admin)")
         click.echo("=" * 72)
         while all(p.poll() is None for p in procs):
             time.sleep(1)

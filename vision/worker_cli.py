@@ -17,6 +17,7 @@ from watchpost.cli import config_from
 def run(ctx: click.Context, cameras: tuple[str, ...], log_level: str) -> None:
     """Ingest the configured cameras, detect, and post alarms with evidence to the service."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per alarm post and per command poll
     cfg = config_from(ctx)
     if cameras:
         unknown = set(cameras) - {c.id for c in cfg.vision.cameras}

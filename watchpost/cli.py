@@ -20,6 +20,7 @@ LAZY = {
     "vision": "vision.cli:vision",
     "comms": "comms.cli:comms",
     "demo": "command.demo:demo",
+    "drill": "drills.cli:drill",
 }
 
 

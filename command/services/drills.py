@@ -77,7 +77,7 @@ def to_json(db: Session, d: Drill, now: datetime) -> dict[str, Any]:
 
 def task_json(t: DrillTask) -> dict[str, Any]:
     return {"id": t.id, "drill_id": t.drill_id, "inject": t.inject_key, "role": t.role, "action": t.action,
-            "title": t.title, "title_en": t.title_en, "objective": t.objective, "due_s": t.due_s,
+            "title": t.title, "title_en": t.title_en, "objective": t.objective, "spec": t.spec, "due_s": t.due_s,
             "status": t.status, "done_s": t.done_s, "done_by": t.done_by, "how": t.how, "note": t.note,
             "manual": t.action not in RECORDED_ACTIONS}
 

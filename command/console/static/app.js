@@ -198,6 +198,22 @@
       WP.meta = await WP.api("/api/console/meta");
       document.getElementById("park").textContent = WP.meta.park_name || "";
     } catch (e) { WP.meta = {}; }
+    drillBanner();
+    setInterval(drillBanner, 15000);
     return WP.user;
   };
+
+  /* A banner on every page while a drill runs: what the duty room sees is an exercise (DRL-3). */
+  async function drillBanner() {
+    let live = [];
+    try { live = await WP.api("/api/drills/live", { noRedirect: true }); } catch (e) { return; }
+    const old = document.getElementById("drill-banner");
+    if (!live.length) { if (old) old.remove(); return; }
+    const d = live.find((x) => x.my_role) || live[0];
+    const bar = WP.el("div", { class: "drill-banner", id: "drill-banner", "data-drill": d.id },
+      WP.el("strong", { text: `${WP.t("drill.banner")} · ${WP.lang === "en" && d.title_en ? d.title_en : d.title}` }),
+      d.my_role ? WP.el("span", { text: ` · ${WP.t("drill.banner.role")}: ${WP.t("seat." + d.my_role, d.my_role)}` }) : null,
+      WP.el("a", { href: `/console/drill.html?id=${d.id}`, text: WP.t("drill.banner.open") }));
+    if (old) old.replaceWith(bar); else document.querySelector("header.topbar").after(bar);
+  }
 })();

@@ -7,4 +7,5 @@ window.WP_NAV = [
   { page: "warnings", href: "warnings.html", label: "nav.warnings" },
   { page: "comms", href: "comms.html", label: "nav.comms" },
   { page: "plans", href: "plans.html", label: "nav.plans" },
+  { page: "drills", href: "drills.html", label: "nav.drills" },
 ];
