@@ -32,6 +32,13 @@ def _pyplot():
     return plt
 
 
+MAX_CHART_IN = 14.0  # a chart's height grows with its rows up to this; the rows get thinner past it
+
+
+def _height(rows: int) -> float:
+    return min(0.32 * max(rows, 4) + 1.2, MAX_CHART_IN)
+
+
 def _png(fig) -> bytes:  # noqa: ANN001
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
@@ -44,7 +51,7 @@ def timeline_chart(record: ev.DrillRecord, lang: str) -> bytes:
     plt = _pyplot()
     tasks = sorted(record.tasks, key=lambda t: (t.due_s, t.id))
     fired = {i.id: i.fired_s for i in record.injects}
-    fig, ax = plt.subplots(figsize=(9, 0.32 * max(len(tasks), 4) + 1.2))
+    fig, ax = plt.subplots(figsize=(9, _height(len(tasks))))
     for y, t in enumerate(tasks):
         start = fired.get(t.inject_id) or 0.0
         end = t.done_s if t.done_s is not None else max(t.due_s, record.duration_s)
@@ -54,7 +61,8 @@ def timeline_chart(record: ev.DrillRecord, lang: str) -> bytes:
         if i.fired_s is not None:
             ax.axvline(i.fired_s, color="#1565c0", linewidth=0.6, linestyle=":")
     ax.set_yticks(range(len(tasks)))
-    ax.set_yticklabels([f"{role_name(t.role, lang)} · {task_title(t, lang)}"[:40] for t in tasks], fontsize=7)
+    ax.set_yticklabels([f"{role_name(t.role, lang)} · {task_title(t, lang)}"[:40] for t in tasks],
+                       fontsize=7 if len(tasks) <= 40 else 5)
     ax.invert_yaxis()
     ax.set_xlabel("演练时间（秒）" if lang == "zh" else "exercise time (s)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in (COLOURS["done"], COLOURS["late"], COLOURS["missed"])]
@@ -69,11 +77,12 @@ def delay_chart(record: ev.DrillRecord, lang: str) -> bytes:
     plt = _pyplot()
     tasks = sorted(record.tasks, key=lambda t: (t.due_s, t.id))
     values = [t.delay_s if t.delay_s is not None else max(record.duration_s - t.due_s, 0.0) for t in tasks]
-    fig, ax = plt.subplots(figsize=(9, 0.32 * max(len(tasks), 4) + 1.2))
+    fig, ax = plt.subplots(figsize=(9, _height(len(tasks))))
     ax.barh(range(len(tasks)), values, color=[COLOURS.get(t.status, "#9e9e9e") for t in tasks], height=0.6)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(range(len(tasks)))
-    ax.set_yticklabels([f"{role_name(t.role, lang)} · {task_title(t, lang)}"[:40] for t in tasks], fontsize=7)
+    ax.set_yticklabels([f"{role_name(t.role, lang)} · {task_title(t, lang)}"[:40] for t in tasks],
+                       fontsize=7 if len(tasks) <= 40 else 5)
     ax.invert_yaxis()
     ax.set_xlabel("相对时限（秒，负值为提前）" if lang == "zh" else "seconds past the deadline (negative: early)")
     png = _png(fig)

@@ -34,6 +34,7 @@ SECTION_TITLES = {
 }
 ROLE_NAMES = {"commander": ("指挥长", "commander"), "duty_officer": ("值班员", "duty officer"),
               "team_leader": ("队长", "team leader"), "comms": ("通信联络员", "communications"),
+              "enterprise_liaison": ("企业联络员", "enterprise liaison"),
               "evaluator": ("评估员", "evaluator")}
 KIND_NAMES = {"video": ("视频", "video"), "sensor": ("传感器", "sensor"), "phone": ("电话", "phone call"),
               "sms": ("短信", "SMS"), "message": ("指令", "message"), "weather": ("气象", "weather")}

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from watchpost.fields import Real, Text
 
-SeatRole = Literal["commander", "duty_officer", "team_leader", "comms", "evaluator"]
+# The seats of a park drill: the enterprise's liaison joins the park's own roles (HG/T 6313 S4).
+SeatRole = Literal["commander", "duty_officer", "team_leader", "comms", "enterprise_liaison", "evaluator"]
 SEAT_ROLES: tuple[str, ...] = SeatRole.__args__  # type: ignore[attr-defined]
 InjectKind = Literal["video", "sensor", "phone", "sms", "message", "weather"]
 # Actions read from the records the live system keeps; "acknowledge" and "task" are marked done by the seat.

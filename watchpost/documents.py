@@ -110,7 +110,7 @@ def to_pdf(doc: Document) -> bytes:
     body = ParagraphStyle("b", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
     cell = ParagraphStyle("c", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
     caption = ParagraphStyle("cap", fontName=font, fontSize=8.5, leading=12, textColor=colors.grey, wordWrap="CJK")
-    page_w = A4[0] - 4 * cm
+    page_w, page_h = A4[0] - 4 * cm, A4[1] - 6 * cm
     story = [RLParagraph(escape(doc.title), h1)]
     if doc.subtitle:
         story += [RLParagraph(escape(doc.subtitle), body)]
@@ -131,7 +131,8 @@ def to_pdf(doc: Document) -> bytes:
             story += [Spacer(1, 4), t, Spacer(1, 4)]
         elif isinstance(b, Image):
             img = RLImage(io.BytesIO(b.png))
-            scale = min(1.0, (b.width_cm * cm) / img.imageWidth, page_w / img.imageWidth)
+            # Fit the frame both ways: a picture taller than a page cannot be laid out at all.
+            scale = min(1.0, (b.width_cm * cm) / img.imageWidth, page_w / img.imageWidth, page_h / img.imageHeight)
             img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
             story.append(img)
             if b.caption:

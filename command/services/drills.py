@@ -18,7 +18,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from command.db.models.drills import Drill, DrillEvent, DrillInject, DrillSeat, DrillTask
@@ -371,6 +371,17 @@ def run_due(state: ServiceState) -> int:
     return len(ids)
 
 
+def next_inject_at(state: ServiceState) -> datetime | None:
+    """The wall instant the next unfired inject of any running drill is due (the runner wakes
+    then rather than at its next tick, so an inject reaches the consoles on time)."""
+    with state.sessions() as db:
+        db.connection(execution_options={"readonly": True})
+        rows = db.execute(select(Drill.clock, func.min(DrillInject.at_s)).join(DrillInject, DrillInject.drill_id == Drill.id)
+                          .where(Drill.status == "running", DrillInject.fired_at.is_(None)).group_by(Drill.id)).all()
+    walls = [w for clock, at_s in rows if (w := DrillClock.from_json(clock).wall_at(at_s)) is not None]
+    return min(walls, default=None)
+
+
 class DrillRunner:
     """The background loop: ``run_due`` every ``drills.tick_s`` on the service that leads."""
 
@@ -392,11 +403,15 @@ class DrillRunner:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            wait = self.state.config.drills.tick_s
             try:
                 run_due(self.state)
+                due = next_inject_at(self.state)
+                if due is not None:
+                    wait = min(wait, max(0.01, (due - self.state.clock.now()).total_seconds()))
             except Exception:  # the database may be briefly unavailable; keep going
                 log.exception("drill round failed")
-            self._stop.wait(self.state.config.drills.tick_s)
+            self._stop.wait(wait)
 
 
 # -- the record ------------------------------------------------------------------------------------
