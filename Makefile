@@ -55,6 +55,7 @@ bench: deps
 	$(BIN)/python bench/inference_options.py --variants 640 640+tta 800 960
 	$(BIN)/python bench/sms_campaign.py --n 10000 --rate 500
 	$(BIN)/python bench/plans_load.py --backend both
+	$(BIN)/python bench/drill_run.py --injects 50 --speed 10
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -153,7 +153,8 @@ def start(db: Session, state: ServiceState, actor: str, scenario_id: int, seats:
     db.add_all(DrillSeat(drill_id=d.id, username=u, role=r, joined_at=now) for u, r in seats.items())
     until = now + timedelta(hours=state.config.drills.test_group_hours)
     db.add_all(DrillRecipient(recipient=n, drill_ref=f"drill {d.id}", until=until) for n in d.test_group)
-    _event(db, d, now, "started", actor, {"speed": clock.speed, "seats": seats, "test_group": d.test_group})
+    _event(db, d, now, "started", actor, {"title": f"{d.title} · {clock.speed:g}×", "speed": clock.speed,
+                                          "seats": seats, "test_group": d.test_group})
     db.flush()
     audit.record(db, actor, "drill.start", "drill", d.id, after=to_json(db, d, now), clock=state.clock)
     _push(state, db, d, "started", now)
@@ -190,7 +191,7 @@ def control(db: Session, state: ServiceState, actor: str, drill_id: int, action:
     else:
         raise Invalid(f"action: pause, resume, speed or abort, not {action!r}")
     d.clock, d.updated_at = c.to_json(), now
-    _event(db, d, now, action, actor, {"speed": c.speed} if action == "speed" else {})
+    _event(db, d, now, action, actor, {"title": f"{c.speed:g}×", "speed": c.speed} if action == "speed" else {})
     audit.record(db, actor, f"drill.{action}", "drill", d.id, after={"speed": c.speed, "paused": c.paused},
                  clock=state.clock)
     _push(state, db, d, action, now)
@@ -226,7 +227,8 @@ def mark_task(db: Session, state: ServiceState, user: User, task_id: int, note: 
     now = state.clock.now()
     t.done_s, t.done_at, t.done_by, t.how, t.note = drill_s(d, now), now, user.username, "seat", note
     t.status = progress.status(t.due_s, t.done_s, t.done_s, False)
-    _event(db, d, now, "task_done", user.username, {"task_id": t.id, "status": t.status, "note": note})
+    _event(db, d, now, "task_done", user.username, {"task_id": t.id, "title": f"{t.title} · {t.role}",
+                                                   "status": t.status, "note": note})
     audit.record(db, user.username, "drill.task_done", "drill", d.id, after=task_json(t), clock=state.clock)
     state.push.record(db, "drill", "task", task_json(t))
     db.commit()

@@ -83,7 +83,8 @@ def test_two_seats_see_their_own_tasks_and_the_organiser_sees_progress(live):
             o.click("#start")
             o.wait_for_url("**/console/drill.html?id=*")
             expect(o.locator("#progress #role-duty_officer")).to_be_visible(timeout=10_000)
-            for seat, role, task in (("duty", "duty_officer", "记录来电并通知巡检"), ("cmd", "commander", "研判是否启动预警")):
+            for seat, task, message in (("duty", "记录来电并通知巡检", "2号仓库报告异味"),
+                                        ("cmd", "研判是否启动预警", "请确定是否启动预警")):
                 s = pages[seat]
                 log_in(s, live.url + "/console/index.html", seat, "**/console/index.html")
                 banner = s.locator("#drill-banner")
@@ -93,6 +94,8 @@ def test_two_seats_see_their_own_tasks_and_the_organiser_sees_progress(live):
                 mine = s.locator("#my-tasks tr")
                 expect(mine).to_have_count(1, timeout=10_000)  # only this role's task
                 expect(mine.first).to_contain_text(task)
+                expect(s.locator("#my-injects")).to_contain_text(message)
+            expect(pages["duty"].locator("#my-injects")).not_to_contain_text("请确定是否启动预警")  # the commander's
             if shots:
                 Path(shots).mkdir(parents=True, exist_ok=True)
                 pages["duty"].screenshot(path=str(Path(shots) / "drill-seat.png"), full_page=True)

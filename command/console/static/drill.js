@@ -63,8 +63,14 @@
     const seat = drill.seats.find((s) => s.username === WP.user.username);
     if (!seat) return el("section", { class: "panel" }, el("h2", { text: WP.t("drill.mytasks") }), el("div", { class: "muted", text: WP.t("drill.noseat") }));
     const mine = drill.tasks.filter((t) => t.role === seat.role);
+    // What reached this seat: messages to its role, and every other inject as the console saw it.
+    const heard = timeline.filter((e) => e.kind === "drill.inject" && (!e.data.to_role || e.data.to_role === seat.role));
     return el("section", { class: "panel", id: "my-tasks" },
       el("h2", { text: `${WP.t("drill.mytasks")} · ${WP.t("seat." + seat.role, seat.role)}` }),
+      heard.length ? el("ul", { id: "my-injects" }, heard.map((e) => el("li", {},
+        el("span", { class: "num muted", text: `${secs(e.drill_s)} ` }),
+        el("strong", { text: WP.lang === "en" && e.data.title_en ? e.data.title_en : e.title }),
+        e.data.text ? el("span", { text: ` — ${e.data.text}` }) : null))) : null,
       el("table", { class: "grid" }, el("tbody", {}, mine.map((t) => {
         const note = el("input", { placeholder: WP.t("drill.note"), class: "task-note", id: `note-${t.id}`,
           value: notes[t.id] || "", oninput: (e) => { notes[t.id] = e.target.value; } });
