@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from command.db.models.push import PushEventRow
 from watchpost.db import make_engine, make_sessionmaker
 from watchpost.events import PushEvent
+from watchpost.loops import PeriodicLoop
 
 log = logging.getLogger(__name__)
 
@@ -253,14 +254,14 @@ class PushHub:
         return n
 
 
-class PushRetention:
-    """Background loop pruning old push events (hourly); start()/stop() like every loop."""
+class PushRetention(PeriodicLoop):
+    """Background loop pruning old push events (hourly)."""
+
+    name = "push-retention"
 
     def __init__(self, state: Any, period_s: float = 3600.0):
+        super().__init__(period_s, join_s=5.0)
         self.state = state
-        self.period_s = period_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         with self.state.sessions() as db:
@@ -268,20 +269,9 @@ class PushRetention:
             db.commit()
             return n
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.period_s):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("push retention failed")
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="push-retention", daemon=True)
-        self._thread.start()
+    def round(self) -> None:
+        self.run_once()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
         self.state.push.close()  # this loop stops at service shutdown: release the push read path

@@ -25,6 +25,7 @@ from comms.outbox import Pusher, transition
 from comms.providers.base import Outgoing, Provider, ProviderError, SendResult
 from watchpost.clock import Clock
 from watchpost.config import Config
+from watchpost.loops import PeriodicLoop
 
 log = logging.getLogger("watchpost.comms.dispatcher")
 
@@ -65,7 +66,9 @@ def outgoing(rec: OutboxRecord) -> Outgoing:
                     provider=rec.provider or "")
 
 
-class Dispatcher:
+class Dispatcher(PeriodicLoop):
+    name = "comms-dispatcher"
+
     def __init__(self, sessions: sessionmaker[Session], config: Config, clock: Clock, *,
                  providers: dict[str, Provider] | None = None, push: Pusher | None = None,
                  on_round: Callable[[int], None] | None = None):
@@ -74,10 +77,9 @@ class Dispatcher:
         self.cfg = config.comms
         self.clock = clock
         self.push = push
+        super().__init__(self.cfg.poll_s, join_s=30.0)
         self._providers: dict[str, Provider] = dict(providers or {})
         self._limits: dict[str, RateLimiter] = {"twilio": RateLimiter(self.cfg.twilio.rate_per_s)}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=self.cfg.send_workers, thread_name_prefix="comms-send")
         self.on_round = on_round
         self._build_lock = threading.Lock()
@@ -304,32 +306,19 @@ class Dispatcher:
 
     # -- loop -------------------------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is not None:
-            return
         if self._pool._shutdown:  # restarted after stop()
             self._pool = ThreadPoolExecutor(max_workers=self.cfg.send_workers, thread_name_prefix="comms-send")
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="comms-dispatcher", daemon=True)
-        self._thread.start()
+        super().start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        super().stop()
         self._pool.shutdown(wait=True)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                n = self.run_once()
-            except Exception:  # the loop must outlive a database hiccup; the error is logged
-                log.exception("dispatcher round failed")
-                n = 0
-            if self.on_round is not None:
-                self.on_round(n)
-            if n == 0:
-                self._stop.wait(self.cfg.poll_s)
+    def round(self) -> float | None:
+        n = self.run_once()
+        if self.on_round is not None:
+            self.on_round(n)
+        return 0.0 if n else None  # straight on while there is work; poll_s once the outbox is empty
 
 
 def build(state: Any) -> Dispatcher:

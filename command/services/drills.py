@@ -14,7 +14,6 @@ to see which expected actions have been done (``drill_facts``); a seat marks the
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from drills import progress
 from drills.clock import DrillClock
 from drills.scenario import RECORDED_ACTIONS, Inject, Scenario
 from watchpost.events import AlarmEvent, Location, Reading, WorkerCommand
+from watchpost.loops import PeriodicLoop
 
 log = logging.getLogger(__name__)
 LIVE = ("running", "paused")
@@ -384,36 +384,22 @@ def next_inject_at(state: ServiceState) -> datetime | None:
     return min(walls, default=None)
 
 
-class DrillRunner:
-    """The background loop: ``run_due`` every ``drills.tick_s`` on the service that leads."""
+class DrillRunner(PeriodicLoop):
+    """The background loop: ``run_due`` every ``drills.tick_s`` on the service that leads, and
+    at the instant the next inject is due when that comes sooner."""
+
+    name = "watchpost-drills"
 
     def __init__(self, state: ServiceState):
+        super().__init__(state.config.drills.tick_s)
         self.state = state
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="watchpost-drills", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            wait = self.state.config.drills.tick_s
-            try:
-                run_due(self.state)
-                due = next_inject_at(self.state)
-                if due is not None:
-                    wait = min(wait, max(0.01, (due - self.state.clock.now()).total_seconds()))
-            except Exception:  # the database may be briefly unavailable; keep going
-                log.exception("drill round failed")
-            self._stop.wait(wait)
+    def round(self) -> float | None:
+        run_due(self.state)
+        due = next_inject_at(self.state)
+        if due is None:
+            return None
+        return min(self.period_s, max(0.01, (due - self.state.clock.now()).total_seconds()))
 
 
 # -- the record ------------------------------------------------------------------------------------

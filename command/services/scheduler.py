@@ -9,7 +9,6 @@ fires twice, or after the thing it guards was done, changes nothing.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from command.db.models.scheduler import ScheduledJob
 from command.state import ServiceState
+from watchpost.loops import PeriodicLoop
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -95,33 +95,17 @@ def _failed(db: Session, job_id: int, now: datetime, exc: Exception) -> None:
     db.commit()
 
 
-class Scheduler:
+class Scheduler(PeriodicLoop):
     """The background loop: ``run_due`` about once a second on the service's clock."""
 
+    name = "watchpost-scheduler"
+
     def __init__(self, state: ServiceState, interval_s: float = 1.0):
+        super().__init__(interval_s)
         self.state = state
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="watchpost-scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                run_due(self.state, self.state.clock.now())
-            except Exception:  # the database may be briefly unavailable; keep going (NFR-5)
-                log.exception("scheduler round failed")
-            self._stop.wait(self.interval_s)
+    def round(self) -> None:
+        run_due(self.state, self.state.clock.now())
 
 
 def build(state: ServiceState) -> Scheduler:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 
 import httpx
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from command.throwaway import serve_in_thread
 from comms.outbox import EXERCISE_PREFIX
 from tests.plans.sample import park_plan
+from watchpost.throwaway import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -44,14 +44,10 @@ injects:
 """
 
 
-def _wait(what: str, fn, timeout_s: float = 60, every_s: float = 0.3):  # noqa: ANN001
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        got = fn()
-        if got:
-            return got
-        time.sleep(every_s)
-    raise AssertionError(f"timed out waiting for {what}")
+def _wait(what: str, fn, timeout_s: float = 60):  # noqa: ANN001
+    got = wait_until(fn, timeout_s, 0.3)
+    assert got, f"timed out waiting for {what}"
+    return got
 
 
 def test_clip_inject_to_report_through_the_real_worker(shared_dir, sqlite_url, make_config, tmp_path):
