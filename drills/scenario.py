@@ -16,6 +16,7 @@ from typing import Annotated, Callable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from watchpost.events import Reading
 from watchpost.fields import Real, Text
 
 # The seats of a park drill: the enterprise's liaison joins the park's own roles (HG/T 6313 S4).
@@ -75,13 +76,6 @@ class Expected(_S):
         if self.level:
             return f"{zh}（{self.level}级）", f"{en} (level {self.level})"
         return zh, en
-
-
-class Reading(_S):
-    parameter: Text = Field(min_length=1, max_length=100)
-    value: Real
-    threshold: Real
-    unit: Text = Field(max_length=20)
 
 
 class Weather(_S):

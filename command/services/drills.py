@@ -31,7 +31,7 @@ from drills import evaluation as ev
 from drills import progress
 from drills.clock import DrillClock
 from drills.scenario import RECORDED_ACTIONS, Inject, Scenario
-from watchpost.events import AlarmEvent, Location, Reading, WorkerCommand
+from watchpost.events import AlarmEvent, Location, WorkerCommand
 from watchpost.loops import PeriodicLoop
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ def _raise_alarm(state: ServiceState, d: Drill, inj: Inject, now: datetime) -> i
                        type=inj.alarm_type or f"{inj.kind}_report", level=inj.level, occurred_at=now,
                        location=Location(name=inj.location or inj.camera or "", site=inj.site),
                        title=f"【演练 DRILL】{inj.title}", description=inj.text or inj.title, exercise=True,
-                       reading=Reading(**inj.reading.model_dump()) if inj.reading else None,
+                       reading=inj.reading,
                        raw={"drill_id": d.id, "inject_id": inj.id, "caller": inj.caller})
     with state.sessions() as db:  # the intake commits on a session of its own
         alarm, _ = intake.ingest(db, state, event, f"drill {d.id}")
