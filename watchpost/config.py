@@ -331,6 +331,8 @@ class Server(Strict):
     cors_origins: list[str] = Field(default_factory=list)
     # Live push (issue #3 part B): WebSocket heartbeat period and push-event retention.
     ws_heartbeat_s: float = Field(default=15, gt=0)
+    long_poll_max_s: float = Field(default=25, gt=0, le=60, description="longest a worker's command poll is held open "
+                                   "(lower it behind a proxy that closes idle requests sooner)")
     push_retention_days: float = Field(default=7, gt=0)
     push_keep_last: int = Field(default=100_000, ge=100)
 

@@ -35,7 +35,8 @@ async def fetch(request: Request, worker: Annotated[Text, Query(min_length=1, ma
                 after: Count | None = None, wait_s: float = Query(0, ge=0, le=25),
                 _: User = Depends(require(Role.service, Role.admin))) -> CommandBatch:
     """Commands for ``worker`` (or for all workers) queued after ``after``, waiting up to
-    ``wait_s`` for one. Without ``after``: none, and the id to start from (a worker's first call)."""
+    ``wait_s`` (at most ``server.long_poll_max_s``) for one. Without ``after``: none, and the id
+    to start from (a worker's first call)."""
     st = request.app.state.wp
 
     def read(after_id: int | None) -> CommandBatch:
@@ -47,7 +48,7 @@ async def fetch(request: Request, worker: Annotated[Text, Query(min_length=1, ma
             return CommandBatch(last_id=rows[-1][0] if rows else after_id,
                                 commands=[QueuedCommand(id=i, command=body) for i, body in rows])
 
-    deadline = time.monotonic() + wait_s
+    deadline = time.monotonic() + min(wait_s, st.config.server.long_poll_max_s)
     while True:
         batch = await run_in_threadpool(read, after)
         if batch.commands or after is None or time.monotonic() >= deadline or await request.is_disconnected():

@@ -46,7 +46,8 @@ def fuzz_service(request, tmp_path):
     storage = {"url": f"sqlite:///{tmp_path / 'wp.sqlite'}"}
     if request.param == "postgres":
         storage = {"url": request.getfixturevalue("pg_server").create_database(f"fuzz_{os.getpid()}")}
-    cfg = write_config(tmp_path, storage=storage)
+    # The workers' long poll would hold every generated request open for its full wait: cap it.
+    cfg = write_config(tmp_path, storage=storage, server={"long_poll_max_s": 0.5})
     cli(cfg, "db", "upgrade")
     tokens = {role: _token(cfg, name, role) for role, name in ROLES.items()}
     port = free_port()
