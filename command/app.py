@@ -12,6 +12,7 @@ from command.request_ids import RequestIds
 from command.security_headers import SecurityHeaders
 from command.errors import ERROR_RESPONSES, install_handlers
 from command.leader import Leadership
+from command.live.hub import LiveHub
 from command.domain.rate_limit import SlidingWindow
 from command.push import PushHub
 from command.services.background import build_background
@@ -38,6 +39,7 @@ def build_state(config: Config, clock: Clock | None = None, bus: Bus | None = No
                          bus=bus or make_bus(config.bus), clock=clock or SYSTEM_CLOCK)
     state.push = PushHub(state)
     state.login_limiter = SlidingWindow(config.server.login_attempts_per_min, 60.0)
+    state.live = LiveHub(config.live.linger_s, config.live.open_timeout_s)
     return state
 
 
@@ -64,6 +66,7 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
         try:
             yield
         finally:
+            await state.live.close()
             if leadership is not None:
                 leadership.stop_waiting()
             stop_loops()

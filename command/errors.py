@@ -39,7 +39,8 @@ ERROR_RESPONSES: dict[int | str, dict] = {
         (409, "conflicts with the item's state or with stored data; nothing changed"),
         (413, "body too large"), (422, "a field is missing or invalid: each field and why"),
         (423, "account locked after failed logins"), (429, "too many attempts; see Retry-After"),
-        (500, "an unforeseen error; quote the request_id"), (503, "database busy; retry"))}
+        (500, "an unforeseen error; quote the request_id"), (502, "a device refused (a camera's PTZ)"),
+        (503, "the database is busy, or a camera does not answer; retry"))}
 
 
 class DomainError(Exception):
@@ -66,6 +67,18 @@ class Invalid(DomainError):
 
 class TooLarge(DomainError):
     status = 413
+
+
+class Unavailable(DomainError):
+    """Something outside the service (a camera) did not answer."""
+
+    status = 503
+
+
+class Refused(DomainError):
+    """Something outside the service (a camera's PTZ) answered with a refusal."""
+
+    status = 502
 
 
 def _request_id(request: Request) -> str | None:

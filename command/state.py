@@ -32,3 +32,4 @@ class ServiceState:
     background: list[Background] = field(default_factory=list)
     # Login attempts per client address (command.domain.rate_limit.SlidingWindow), per process.
     login_limiter: Any = None
+    live: Any = None  # command.live.hub.LiveHub: camera feeds and WebRTC peers of this process

@@ -52,6 +52,17 @@ class DutySchedule(Strict):
     weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
 
 
+class Ptz(Strict):
+    """Pan, tilt and zoom through the camera's ONVIF PTZ service (command/live/ptz.py)."""
+
+    kind: Literal["onvif"] = "onvif"
+    host: str = Field(min_length=1)
+    port: int = Field(default=80, ge=1, le=65535)
+    username: str = ""
+    password: str = ""
+    profile_token: str = Field(default="", description="the media profile to move; empty = the first one")
+
+
 class Camera(Strict):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = ""
@@ -68,6 +79,10 @@ class Camera(Strict):
     location: GeoPoint | None = None
     record: bool = True
     enabled: bool = True
+    group: str = Field(default="", description="the video wall group it belongs to; empty = its site")
+    view_roles: list[str] = Field(default_factory=list, description="roles that may watch it live or play it "
+                                  "back; empty = every role that reads the operational picture")
+    ptz: Ptz | None = None
 
 
 class FireSmokeRule(Strict):
@@ -357,6 +372,15 @@ class MapConfig(Strict):
     reminder_days: int = Field(default=30, ge=1, description="warn this many days before plan expiry/revision and material expiry")
 
 
+class Live(Strict):
+    """Live video in the console and for other systems (docs/console.md "Live video")."""
+
+    linger_s: float = Field(default=15, ge=0, description="a camera's stream stays open this long after its last "
+                            "viewer left (a tour or a re-opened tile then starts at once)")
+    open_timeout_s: float = Field(default=5, gt=0, le=60, description="how long to wait for a camera to answer")
+    tour_dwell_s: float = Field(default=10, gt=0, le=3600, description="the video wall tour's default dwell per step")
+
+
 class Drills(Strict):
     """Drills replayed on the live system (DRL-2..4, docs/drills.md)."""
 
@@ -380,6 +404,7 @@ class Config(Strict):
     comms: Comms = Field(default_factory=Comms)
     map: MapConfig = Field(default_factory=MapConfig)
     drills: Drills = Field(default_factory=Drills)
+    live: Live = Field(default_factory=Live)
 
 
 class ConfigError(Exception):

@@ -43,7 +43,8 @@ def meta(_: User = Depends(current_user), st: ServiceState = Depends(get_state))
     (so buttons never offer an illegal move), and the heartbeat period."""
     return {"park_name": st.config.park_name, "incident_states": list(STATES),
             "incident_transitions": {s: sorted(t) for s, t in TRANSITIONS.items()},
-            "response_levels": list(RESPONSE_LEVELS), "ws_heartbeat_s": st.config.server.ws_heartbeat_s}
+            "response_levels": list(RESPONSE_LEVELS), "ws_heartbeat_s": st.config.server.ws_heartbeat_s,
+            "tour_dwell_s": st.config.live.tour_dwell_s}
 
 
 @router.get("/console/{path:path}", include_in_schema=False, openapi_extra={"x-public": True})

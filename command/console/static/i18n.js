@@ -2,7 +2,7 @@
 window.WP_STRINGS = {
   zh: {
     "app.name": "园区应急指挥", "app.sub": "值班指挥台",
-    "nav.alarms": "实时警情", "nav.incidents": "事件", "nav.warnings": "预警", "nav.comms": "短信与广播", "nav.plans": "预案与资源", "nav.drills": "演练",
+    "nav.alarms": "实时警情", "nav.incidents": "事件", "nav.warnings": "预警", "nav.comms": "短信与广播", "nav.plans": "预案与资源", "nav.drills": "演练", "nav.live": "视频",
     "drill.banner": "演练进行中", "drill.banner.role": "我的角色", "drill.banner.open": "进入演练",
     "seat.commander": "指挥长", "seat.duty_officer": "值班员", "seat.team_leader": "队长", "seat.comms": "通信联络员", "seat.enterprise_liaison": "企业联络员",
     "seat.evaluator": "评估员",
@@ -52,7 +52,7 @@ window.WP_STRINGS = {
   },
   en: {
     "app.name": "Park Emergency Command", "app.sub": "Duty console",
-    "nav.alarms": "Live alarms", "nav.incidents": "Incidents", "nav.warnings": "Warnings", "nav.comms": "SMS & broadcast", "nav.plans": "Plans & resources", "nav.drills": "Drills",
+    "nav.alarms": "Live alarms", "nav.incidents": "Incidents", "nav.warnings": "Warnings", "nav.comms": "SMS & broadcast", "nav.plans": "Plans & resources", "nav.drills": "Drills", "nav.live": "Live video",
     "drill.banner": "DRILL IN PROGRESS", "drill.banner.role": "my role", "drill.banner.open": "open the drill",
     "seat.commander": "commander", "seat.duty_officer": "duty officer", "seat.team_leader": "team leader",
     "seat.comms": "communications", "seat.enterprise_liaison": "enterprise liaison", "seat.evaluator": "evaluator",

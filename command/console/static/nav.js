@@ -3,6 +3,7 @@
    in i18n.js (or in the page with WP.i18n.add). `page` must match <body data-page="...">. */
 window.WP_NAV = [
   { page: "alarms", href: "index.html", label: "nav.alarms" },
+  { page: "live", href: "live.html", label: "nav.live" },
   { page: "incidents", href: "incidents.html", label: "nav.incidents" },
   { page: "warnings", href: "warnings.html", label: "nav.warnings" },
   { page: "comms", href: "comms.html", label: "nav.comms" },

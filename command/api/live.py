@@ -1,0 +1,132 @@
+"""Live video (VID-5, VID-10, VID-11, CMD-3): the cameras a user may watch, WebRTC call-up, MJPEG
+for other systems, and pan/tilt/zoom."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from command.api.deps import get_state, require
+from command.api.openapi import file_answer
+from command.db.models.users import User
+from command.domain.roles import OPERATORS, READERS, Role
+from command.errors import Conflict, NotFound, Refused, Unavailable
+from command.live.hub import CameraSource
+from command.services.auth import AuthError
+from command.state import ServiceState
+from watchpost.config import Camera
+from watchpost.fields import Text
+
+router = APIRouter(tags=["live"])
+WATCHERS = (*READERS, Role.service)
+CameraId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class Offer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["offer"]
+    sdp: Text = Field(min_length=1, max_length=100_000)
+
+
+class PtzMove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["move", "stop", "preset"]
+    pan: float = Field(default=0, ge=-1, le=1, description="move: speed left (-) or right (+)")
+    tilt: float = Field(default=0, ge=-1, le=1, description="move: speed down (-) or up (+)")
+    zoom: float = Field(default=0, ge=-1, le=1, description="move: speed out (-) or in (+)")
+    preset: Text | None = Field(default=None, max_length=64, description="preset: its token")
+
+
+def may_watch(cam: Camera, user: User) -> bool:
+    return not cam.view_roles or user.role in cam.view_roles or user.role == Role.admin
+
+
+def camera_for(st: ServiceState, camera_id: str, user: User) -> Camera:
+    cam = next((c for c in st.config.vision.cameras if c.id == camera_id), None)
+    if cam is None:
+        raise NotFound(f"camera {camera_id} is not configured")
+    if not may_watch(cam, user):
+        raise AuthError(f"role {user.role!r} may not watch camera {camera_id}", 403)
+    if not cam.enabled:
+        raise Conflict(f"camera {camera_id} is disabled")
+    return cam
+
+
+def _source(cam: Camera) -> CameraSource:
+    return CameraSource(cam.id, cam.url, cam.rtsp_transport)
+
+
+@router.get("/api/live/cameras")
+def cameras(st: ServiceState = Depends(get_state), user: User = Depends(require(*WATCHERS))) -> list[dict]:
+    """The cameras the caller may watch, with their group (the wall's) and whether each is open now."""
+    out = []
+    for c in st.config.vision.cameras:
+        if c.enabled and may_watch(c, user):
+            out.append({"id": c.id, "name": c.name or c.id, "site": c.site, "group": c.group or c.site or "",
+                        "profile": c.profile, "ptz": c.ptz is not None,
+                        "location": c.location.model_dump() if c.location else None} | {"live": st.live.status(c.id)})
+    return out
+
+
+@router.post("/api/live/{camera_id}/offer")
+async def offer(camera_id: CameraId, body: Offer, st: ServiceState = Depends(get_state),
+                user: User = Depends(require(*WATCHERS))) -> dict:
+    """WebRTC call-up: the browser's SDP offer in, the answer out (LAN only: no STUN/TURN). 503
+    with the reason when the camera does not answer."""
+    cam = camera_for(st, camera_id, user)
+    try:
+        sdp = await st.live.answer(_source(cam), body.sdp)
+    except LookupError as exc:
+        raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
+    return {"type": "answer", "sdp": sdp, "status": st.live.status(camera_id)}
+
+
+@router.get("/api/live/{camera_id}.mjpeg", responses=file_answer(
+    "multipart/x-mixed-replace", description="JPEG after JPEG, as they come (VID-10)"))
+async def mjpeg(camera_id: CameraId, request: Request, st: ServiceState = Depends(get_state),
+                user: User = Depends(require(*WATCHERS))) -> StreamingResponse:
+    """The camera as MJPEG over HTTP, for other systems and browsers without WebRTC (a service
+    account's token works as ``?token=``)."""
+    cam = camera_for(st, camera_id, user)
+    boundary = uuid.uuid4().hex
+    try:
+        await st.live.opened(_source(cam))
+    except LookupError as exc:
+        raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
+
+    async def parts():  # noqa: ANN202
+        async for part in st.live.mjpeg(_source(cam), boundary):
+            if await request.is_disconnected():
+                return
+            yield part
+
+    return StreamingResponse(parts(), media_type=f"multipart/x-mixed-replace; boundary={boundary}",
+                             headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/live/{camera_id}/status")
+def status(camera_id: CameraId, st: ServiceState = Depends(get_state),
+           user: User = Depends(require(*WATCHERS))) -> dict:
+    camera_for(st, camera_id, user)
+    return st.live.status(camera_id)
+
+
+@router.post("/api/cameras/{camera_id}/ptz")
+async def ptz(camera_id: CameraId, body: PtzMove, st: ServiceState = Depends(get_state),
+              user: User = Depends(require(*OPERATORS))) -> dict:
+    """Pan, tilt, zoom or go to a preset (ONVIF). 409 for a camera without PTZ; 502 with the
+    camera's own answer when it refuses."""
+    from command.live.ptz import PtzError, controller
+
+    cam = camera_for(st, camera_id, user)
+    if cam.ptz is None:
+        raise Conflict(f"camera {camera_id} has no PTZ configured")
+    try:
+        done = await controller(cam.id, cam.ptz).run(body.action, body.pan, body.tilt, body.zoom, body.preset)
+    except PtzError as exc:
+        raise Refused(f"camera {camera_id} PTZ: {exc}") from None
+    return {"ok": True, "camera_id": camera_id, "did": done}

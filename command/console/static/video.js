@@ -1,0 +1,90 @@
+/* Live video tiles (VID-5, VID-11): WebRTC from the service (LAN only, no STUN/TURN), one tile
+   per camera. WP.videoTile(cameraId, {label}) returns an element with .start(), .stop() and
+   .ready (a promise of the first decoded frame); the tile says why when there is no picture
+   (offline camera, no right to watch) and reconnects by itself when the stream drops.
+   Digital zoom: wheel to zoom, drag to pan, double-click to reset. */
+(function () {
+  "use strict";
+  const el = WP.el;
+  WP.i18n.add({
+    zh: { "video.connecting": "连接中…", "video.offline": "摄像机离线", "video.denied": "无权查看", "video.retry": "重连中…",
+      "video.fullscreen": "全屏" },
+    en: { "video.connecting": "Connecting…", "video.offline": "Camera offline", "video.denied": "Not allowed",
+      "video.retry": "Reconnecting…", "video.fullscreen": "Full screen" },
+  });
+
+  function waitIce(pc) {  // host candidates only: gathering ends in milliseconds on a LAN
+    if (pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { if (pc.iceGatheringState === "complete") { pc.removeEventListener("icegatheringstatechange", done); resolve(); } };
+      pc.addEventListener("icegatheringstatechange", done);
+      setTimeout(resolve, 1000);
+    });
+  }
+
+  WP.videoTile = function (cameraId, opts) {
+    opts = opts || {};
+    const video = el("video", { autoplay: true, muted: true, playsinline: true, class: "live-video" });
+    video.muted = true;
+    const note = el("div", { class: "tile-note", text: WP.t("video.connecting") });
+    const label = el("div", { class: "tile-label", text: opts.label || cameraId });
+    const full = el("button", { class: "linkbtn tile-full", title: WP.t("video.fullscreen"), text: "⛶",
+      onclick: () => (tile.requestFullscreen ? tile.requestFullscreen() : null) });
+    const tile = el("div", { class: "tile", "data-camera": cameraId, "data-state": "connecting" }, video, note, label, full);
+    let pc = null, stopped = false, timer = null, resolveReady;
+    tile.ready = new Promise((r) => { resolveReady = r; });
+    const say = (state, text) => { tile.dataset.state = state; note.textContent = text || ""; note.hidden = !text; };
+
+    async function connect() {
+      if (stopped) return;
+      say("connecting", WP.t("video.connecting"));
+      pc = new RTCPeerConnection({ iceServers: [] });
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.ontrack = (ev) => { video.srcObject = ev.streams[0] || new MediaStream([ev.track]); };
+      pc.onconnectionstatechange = () => {
+        if (["failed", "disconnected", "closed"].includes(pc.connectionState) && !stopped) retry();
+      };
+      try {
+        await pc.setLocalDescription(await pc.createOffer());
+        await waitIce(pc);
+        const ans = await WP.api(`/api/live/${encodeURIComponent(cameraId)}/offer`, { method: "POST",
+          body: { type: "offer", sdp: pc.localDescription.sdp } });
+        await pc.setRemoteDescription({ type: "answer", sdp: ans.sdp });
+        tile.dataset.passthrough = ans.status && ans.status.passthrough ? "1" : "0";
+      } catch (e) {
+        if (e.status === 403) { say("denied", `${WP.t("video.denied")}: ${e.message}`); return; }
+        say("offline", `${WP.t("video.offline")}: ${e.message}`);
+        retry();
+      }
+    }
+    function retry() {
+      if (pc) { try { pc.close(); } catch (e) { /* gone */ } pc = null; }
+      if (stopped || timer) return;
+      timer = setTimeout(() => { timer = null; connect(); }, 3000);
+      if (tile.dataset.state !== "offline") say("retry", WP.t("video.retry"));
+    }
+    const onFrame = () => { say("playing", ""); resolveReady(performance.now()); };
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
+    else video.addEventListener("playing", onFrame, { once: true });
+
+    // Digital zoom on any tile: wheel zooms about the pointer, drag pans, double-click resets.
+    let scale = 1, ox = 0, oy = 0, drag = null;
+    const apply = () => { video.style.transform = `translate(${ox}px, ${oy}px) scale(${scale})`; tile.dataset.zoom = scale.toFixed(2); };
+    tile.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.min(8, Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2))); if (scale === 1) { ox = oy = 0; } apply(); }, { passive: false });
+    tile.addEventListener("mousedown", (e) => { if (scale > 1) drag = { x: e.clientX - ox, y: e.clientY - oy }; });
+    window.addEventListener("mouseup", () => { drag = null; });
+    tile.addEventListener("mousemove", (e) => { if (drag) { ox = e.clientX - drag.x; oy = e.clientY - drag.y; apply(); } });
+    tile.addEventListener("dblclick", () => { scale = 1; ox = oy = 0; apply(); });
+
+    tile.start = () => { stopped = false; connect(); return tile; };
+    tile.stop = () => { stopped = true; clearTimeout(timer); timer = null; if (pc) pc.close(); pc = null; video.srcObject = null; };
+    tile.frames = () => (video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : 0);
+    tile.video = video;
+    tile.stats = async () => {  // the inbound video's counters (frames received and decoded, decoder...)
+      if (!pc) return null;
+      for (const r of (await pc.getStats()).values()) if (r.type === "inbound-rtp" && r.kind === "video") return r;
+      return null;
+    };
+    return tile;
+  };
+})();

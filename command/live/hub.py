@@ -1,0 +1,152 @@
+"""Live video for the consoles: WebRTC (aiortc) from one feed per camera, and MJPEG over HTTP for
+other systems and browsers without WebRTC (VID-5, VID-10, VID-11).
+
+WebRTC is LAN only (``RTCConfiguration(iceServers=[])``: host candidates, no STUN or TURN). An
+H.264 camera is passed through without re-encoding; any other codec is decoded once by its feed
+and encoded per viewer by aiortc (VP8). Peer connections close with the browser, or when their
+camera's feed ends; a feed closes when nobody has watched it for ``linger_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+
+from command.live.feed import CameraFeed, Subscriber
+
+log = logging.getLogger(__name__)
+VIDEO_CLOCK = fractions.Fraction(1, 90000)
+
+
+def _track_classes():  # aiortc is imported when live video is first asked for
+    from aiortc import MediaStreamTrack
+    from aiortc.mediastreams import MediaStreamError
+
+    class FeedTrack(MediaStreamTrack):
+        """What a feed subscriber receives, as a WebRTC video track (packets or frames)."""
+
+        kind = "video"
+
+        def __init__(self, feed: CameraFeed, sub: Subscriber):
+            super().__init__()
+            self.feed, self.sub = feed, sub
+
+        async def recv(self):  # noqa: ANN202
+            item = await self.sub.queue.get()
+            if item is None:
+                self.stop()
+                raise MediaStreamError
+            return item
+
+        def stop(self) -> None:
+            self.feed.unsubscribe(self.sub)
+            super().stop()
+
+    return FeedTrack
+
+
+@dataclass
+class CameraSource:
+    camera_id: str
+    url: str
+    rtsp_transport: str = "tcp"
+
+
+class LiveHub:
+    def __init__(self, linger_s: float = 10.0, open_timeout_s: float = 5.0):
+        self.linger_s = linger_s
+        self.open_timeout_s = open_timeout_s
+        self.feeds: dict[str, CameraFeed] = {}
+        self.peers: set[Any] = set()
+
+    # -- feeds ---------------------------------------------------------------------------------
+    def feed(self, src: CameraSource) -> CameraFeed:
+        f = self.feeds.get(src.camera_id)
+        if f is None or f.closed:
+            f = self.feeds[src.camera_id] = CameraFeed(src.camera_id, src.url, rtsp_transport=src.rtsp_transport,
+                                                       linger_s=self.linger_s, open_timeout_s=self.open_timeout_s,
+                                                       on_close=self._forget)
+        return f
+
+    def _forget(self, feed: CameraFeed) -> None:
+        if self.feeds.get(feed.camera_id) is feed:
+            del self.feeds[feed.camera_id]
+
+    def status(self, camera_id: str) -> dict[str, Any]:
+        f = self.feeds.get(camera_id)
+        if f is None or f.closed:
+            return {"camera_id": camera_id, "open": False, "viewers": 0}
+        st = f.state
+        return {"camera_id": camera_id, "open": True, "online": st.online, "error": st.error, "codec": st.codec,
+                "passthrough": f.passthrough, "width": st.width, "height": st.height, "fps": st.fps,
+                "viewers": f.viewers}
+
+    async def opened(self, src: CameraSource) -> CameraFeed:
+        """The camera's feed once its stream is open; LookupError naming why it is not."""
+        f = self.feed(src)
+        await asyncio.get_running_loop().run_in_executor(None, f.wait_open, self.open_timeout_s)
+        if not f.state.online:
+            raise LookupError(f.state.error or f"camera {src.camera_id} did not answer within {self.open_timeout_s:g} s")
+        return f
+
+    # -- WebRTC --------------------------------------------------------------------------------
+    async def answer(self, src: CameraSource, offer_sdp: str) -> str:
+        """Answer a browser's offer with the camera's video; the SDP answer."""
+        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+        from aiortc.rtcrtpsender import RTCRtpSender
+
+        feed = await self.opened(src)
+        loop = asyncio.get_running_loop()
+        passthrough = bool(feed.passthrough)
+        track = _track_classes()(feed, feed.subscribe("packet" if passthrough else "frame", loop))
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.peers.add(pc)
+
+        @pc.on("connectionstatechange")
+        async def _state() -> None:
+            if pc.connectionState in ("failed", "closed"):
+                await self._close(pc, track)
+
+        try:
+            # Codecs are chosen when the offer is read: the sending transceiver and its preference
+            # (H.264 to pass the camera's own stream through, else VP8 from decoded frames) first.
+            want = "video/H264" if passthrough else "video/VP8"
+            sender = pc.addTransceiver(track, direction="sendonly")
+            sender.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
+                                        if c.mimeType in (want, "video/rtx")])
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception:
+            await self._close(pc, track)
+            raise
+        return pc.localDescription.sdp
+
+    async def _close(self, pc: Any, track: Any) -> None:
+        track.stop()
+        self.peers.discard(pc)
+        await pc.close()
+
+    # -- MJPEG ---------------------------------------------------------------------------------
+    async def mjpeg(self, src: CameraSource, boundary: str) -> AsyncIterator[bytes]:
+        """multipart/x-mixed-replace parts, one JPEG each, shared by every MJPEG viewer."""
+        feed = await self.opened(src)
+        sub = feed.subscribe("jpeg", asyncio.get_running_loop(), maxsize=2)
+        try:
+            while True:
+                jpeg = await sub.queue.get()
+                if jpeg is None:
+                    return
+                yield (f"--{boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
+                       + jpeg + b"\r\n")
+        finally:
+            feed.unsubscribe(sub)
+
+    async def close(self) -> None:
+        for pc in list(self.peers):
+            await pc.close()
+        self.peers.clear()
+        for f in list(self.feeds.values()):
+            f.close()
