@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -59,6 +60,12 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
             for loop in reversed(loops):
                 loop.stop()
 
+        prewarm = None
+        if config.live.prewarm_s > 0:
+            from command.live.prewarm import prewarm_alarm_cameras
+
+            prewarm = asyncio.get_running_loop().create_task(prewarm_alarm_cameras(
+                state.push, state.live, lambda: state.config.vision.cameras, config.live.prewarm_s), name="live-prewarm")
         leadership = None
         if run_background:
             leadership = Leadership(state.engine, start_loops, on_deposed=stop_loops)
@@ -66,6 +73,8 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
         try:
             yield
         finally:
+            if prewarm is not None:
+                prewarm.cancel()
             await state.live.close()
             if leadership is not None:
                 leadership.stop_waiting()

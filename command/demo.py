@@ -15,6 +15,7 @@ import click
 import httpx
 import yaml
 
+from command.demo_footage import h264_copy
 from command.domain.passwords import generate as generate_password
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,12 +25,16 @@ SHARED = REPO.parent / "shared" / "data"
 def demo_config(root: Path, port: int) -> dict:
     clips = SHARED / "clips"
     offpost = json.loads((SHARED / "offpost" / "clips.json").read_text())[0]
+    footage = root / "footage"  # the clips as H.264, as a camera sends them (command/demo_footage.py)
     cameras = [
-        {"id": "tank-farm-1", "name": "罐区1号 Tank farm 1", "site": "tank-farm", "url": str(clips / "fire8_seq_fire2.mp4"),
+        {"id": "tank-farm-1", "name": "罐区1号 Tank farm 1", "site": "tank-farm", "url": str(h264_copy(clips / "fire8_seq_fire2.mp4", footage)),
          "profile": "major_hazard", "detect_fps": 2.0, "location": {"lon": 121.4050, "lat": 30.8030}},
-        {"id": "warehouse-3", "name": "甲类仓库3 Warehouse 3", "site": "warehouse", "url": str(clips / "fire8_seq_smoke5.mp4"),
+        {"id": "warehouse-3", "name": "甲类仓库3 Warehouse 3", "site": "warehouse", "url": str(h264_copy(clips / "fire8_seq_smoke5.mp4", footage)),
          "profile": "warehouse", "detect_fps": 2.0, "location": {"lon": 121.4010, "lat": 30.8062}},
-        {"id": "control-room", "name": "中控室 Control room", "site": "control", "url": str(SHARED / "offpost" / offpost["file"]),
+        {"id": "tank-farm-2", "name": "罐区2号 Tank farm 2", "site": "tank-farm",
+         "url": str(h264_copy(clips / "fire8_seq_pexels_8365993.mp4", footage)),
+         "profile": "major_hazard", "detect_fps": 1.0, "location": {"lon": 121.4062, "lat": 30.8024}},
+        {"id": "control-room", "name": "中控室 Control room", "site": "control", "url": str(h264_copy(SHARED / "offpost" / offpost["file"], footage)),
          "profile": "control_room", "detect_fps": 2.0, "location": {"lon": 121.4090, "lat": 30.8080},
          "zones": [{"name": "duty seat", "kind": "duty_post", "polygon": offpost["roi"], "required_people": 1}]},
     ]
@@ -139,7 +144,8 @@ def demo(root: str, port: int, reset: bool) -> None:
         click.echo("=" * 72)
         click.echo(f"  Watchpost console:  {url}/")
         click.echo(f"  log in as  admin / {creds['admin_password']}   or   duty / {creds['duty_password']}")
-        click.echo("  cameras: tank-farm-1 (fire clip), warehouse-3 (smoke clip), control-room (off-post clip)")
+        click.echo("  cameras: tank-farm-1/-2 (fire clips), warehouse-3 (smoke clip), control-room (off-post clip)")
+        click.echo(f"  live video wall: {url}/console/live.html   playback: {url}/console/playback.html")
         click.echo("  the first alarms appear within seconds; Ctrl-C stops everything")
         click.echo(f"  a drill: {url}/console/drills.html (or: watchpost drill run --play --url {url} --user admin)")
         click.echo("=" * 72)

@@ -65,11 +65,14 @@ def attach_evidence(body: EvidenceAttach, db: Session = Depends(get_db), user: U
 def list_alarms(status: Literal["new", "verified", "false_alarm", "drill", "closed"] | None = None,
                 type: Text | None = Query(None, max_length=50), level: Level | None = None,
                 source: AlarmSource | None = None, since: Instant | None = None, exercise: bool | None = None,
-                incident_id: Id | None = None, limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
+                incident_id: Id | None = None,
+                camera_id: Text | None = Query(None, max_length=100, description="one camera's alarms"),
+                until: Instant | None = Query(None, description="occurred at or before (with since: a time range)"),
+                limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                 db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
-    """Alarms, newest first."""
+    """Alarms, newest first (``since`` matches the last sighting, ``until`` the first)."""
     rows = intake.search(db, status=status, type_=type, level=level, source=source, since=since, exercise=exercise,
-                         incident_id=incident_id, limit=limit, offset=offset)
+                         incident_id=incident_id, camera_id=camera_id, until=until, limit=limit, offset=offset)
     return [intake.to_json(a) for a in rows]
 
 

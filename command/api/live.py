@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from command.api.deps import get_state, require
 from command.api.openapi import file_answer
 from command.db.models.users import User
+from command.domain.camera_rights import may_watch
 from command.domain.roles import OPERATORS, READERS, Role
-from command.errors import Conflict, NotFound, Refused, Unavailable
-from command.live.hub import CameraSource
+from command.errors import Conflict, Invalid, NotFound, Refused, Unavailable
+from command.live.hub import BadOffer, CameraSource
 from command.services.auth import AuthError
 from command.state import ServiceState
 from watchpost.config import Camera
@@ -41,15 +42,11 @@ class PtzMove(BaseModel):
     preset: Text | None = Field(default=None, max_length=64, description="preset: its token")
 
 
-def may_watch(cam: Camera, user: User) -> bool:
-    return not cam.view_roles or user.role in cam.view_roles or user.role == Role.admin
-
-
 def camera_for(st: ServiceState, camera_id: str, user: User) -> Camera:
     cam = next((c for c in st.config.vision.cameras if c.id == camera_id), None)
     if cam is None:
         raise NotFound(f"camera {camera_id} is not configured")
-    if not may_watch(cam, user):
+    if not may_watch(cam, user.role):
         raise AuthError(f"role {user.role!r} may not watch camera {camera_id}", 403)
     if not cam.enabled:
         raise Conflict(f"camera {camera_id} is disabled")
@@ -65,7 +62,7 @@ def cameras(st: ServiceState = Depends(get_state), user: User = Depends(require(
     """The cameras the caller may watch, with their group (the wall's) and whether each is open now."""
     out = []
     for c in st.config.vision.cameras:
-        if c.enabled and may_watch(c, user):
+        if c.enabled and may_watch(c, user.role):
             out.append({"id": c.id, "name": c.name or c.id, "site": c.site, "group": c.group or c.site or "",
                         "profile": c.profile, "ptz": c.ptz is not None,
                         "location": c.location.model_dump() if c.location else None} | {"live": st.live.status(c.id)})
@@ -82,6 +79,8 @@ async def offer(camera_id: CameraId, body: Offer, st: ServiceState = Depends(get
         sdp = await st.live.answer(_source(cam), body.sdp)
     except LookupError as exc:
         raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
+    except BadOffer as exc:
+        raise Invalid(str(exc)) from None
     return {"type": "answer", "sdp": sdp, "status": st.live.status(camera_id)}
 
 
@@ -130,3 +129,18 @@ async def ptz(camera_id: CameraId, body: PtzMove, st: ServiceState = Depends(get
     except PtzError as exc:
         raise Refused(f"camera {camera_id} PTZ: {exc}") from None
     return {"ok": True, "camera_id": camera_id, "did": done}
+
+
+@router.get("/api/cameras/{camera_id}/ptz/presets")
+async def ptz_presets(camera_id: CameraId, st: ServiceState = Depends(get_state),
+                      user: User = Depends(require(*OPERATORS))) -> list[dict]:
+    """The camera's PTZ presets (token and name), to go to with ``action: preset``."""
+    from command.live.ptz import PtzError, controller
+
+    cam = camera_for(st, camera_id, user)
+    if cam.ptz is None:
+        raise Conflict(f"camera {camera_id} has no PTZ configured")
+    try:
+        return await controller(cam.id, cam.ptz).list_presets()
+    except PtzError as exc:
+        raise Refused(f"camera {camera_id} PTZ: {exc}") from None

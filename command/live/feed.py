@@ -53,6 +53,10 @@ class FeedState:
     fps: float = 0.0
     started_at: float = field(default_factory=time.time)
     packets: int = 0
+    last_packet_at: float = field(default_factory=time.monotonic)
+
+    def silent_for(self) -> float:
+        return time.monotonic() - self.last_packet_at
 
 
 class CameraFeed:
@@ -75,7 +79,9 @@ class CameraFeed:
         self._lock = threading.Lock()
         self._halt = threading.Event()
         self._opened = threading.Event()
-        self._idle_since: float | None = None
+        # Idle from the start: a feed nobody subscribes to (its caller gave up) still closes.
+        self._idle_since: float | None = time.monotonic()
+        self._held_until = 0.0
         self._thread = threading.Thread(target=self._run, name=f"live-{camera_id}", daemon=True)
         self._thread.start()
 
@@ -92,6 +98,13 @@ class CameraFeed:
             self._subs.append(sub)
             self._idle_since = None
         return sub
+
+    def hold(self, seconds: float) -> None:
+        """Stay open ``seconds`` from now even with nobody watching (then linger as usual)."""
+        with self._lock:
+            self._held_until = max(self._held_until, time.monotonic() + seconds)
+            if not self._subs:
+                self._idle_since = time.monotonic()
 
     def unsubscribe(self, sub: Subscriber) -> None:
         with self._lock:
@@ -115,7 +128,9 @@ class CameraFeed:
     # -- the thread ----------------------------------------------------------------------------
     def _idle_too_long(self) -> bool:
         with self._lock:
-            return self._idle_since is not None and time.monotonic() - self._idle_since > self.linger_s
+            now = time.monotonic()
+            return (self._idle_since is not None and now > self._held_until
+                    and now - max(self._idle_since, self._held_until) > self.linger_s)
 
     def _run(self) -> None:
         backoff = 0.5
@@ -123,13 +138,16 @@ class CameraFeed:
             while not self._halt.is_set():
                 try:
                     self._stream()
+                    self.state.online, self.state.error = False, self.state.error or "the camera's stream ended"
                     backoff = 0.5
                 except Exception as exc:  # av raises many kinds; each means "not now"
                     self.state.online, self.state.error = False, f"{type(exc).__name__}: {exc}"[:300]
+                    with self._lock:
+                        self._gop = []  # stale pictures must not greet the next viewer
                     log.info("live %s: %s (retry in %.1f s)", self.camera_id, self.state.error, backoff)
                     self._opened.set()  # waiters learn the error instead of timing out
                     self._halt.wait(backoff)
-                    backoff = min(backoff * 2, 10.0)
+                    backoff = min(backoff * 2, 5.0)  # a camera back from an outage shows within ~5 s
                 if self._idle_too_long():
                     break
         finally:
@@ -142,8 +160,11 @@ class CameraFeed:
     def _stream(self) -> None:
         import av
 
+        # FFmpeg probes a stream for 5 s by default before it says what it holds; a camera's SDP
+        # already names the codec and its SPS the size, so a quarter second is plenty (measured:
+        # RTSP open 3.7 s -> 0.6 s, docs/benchmarks.md "Live video").
         options = {"rw_timeout": str(int(self.open_timeout_s * 1e6)), "timeout": str(int(self.open_timeout_s * 1e6)),
-                   "fflags": "nobuffer"}
+                   "fflags": "nobuffer", "analyzeduration": "250000", "probesize": "262144"}
         if self.url.startswith(("rtsp://", "rtsps://")):
             options["rtsp_transport"] = self.rtsp_transport
         container = av.open(self.url, options=options, timeout=self.open_timeout_s)
@@ -152,13 +173,14 @@ class CameraFeed:
             codec = stream.codec_context.name
             self.passthrough = codec == "h264"
             fps = float(stream.average_rate or stream.guessed_rate or 10)
-            self.state = FeedState(online=True, codec=codec, width=stream.codec_context.width,
+            # Online once video flows, not when the socket opens: a relay or a camera that is up but
+            # sends nothing must read as offline, and its last error stays until then.
+            self.state = FeedState(online=False, error=self.state.error, codec=codec, width=stream.codec_context.width,
                                    height=stream.codec_context.height, fps=fps)
             bsf = _annexb_filter(stream) if self.passthrough else None
             file_like = not self.url.startswith(("rtsp://", "rtsps://", "http://", "https://"))
             t0, first_pts, offset, last_pts, decoding = time.monotonic(), None, 0, 0, False
             frame_step = max(1, int(1 / (fps * float(stream.time_base)))) if stream.time_base else 1
-            self._opened.set()
             while not self._halt.is_set():
                 if self._idle_too_long():
                     return
@@ -174,6 +196,10 @@ class CameraFeed:
                         if delay > 0:
                             time.sleep(min(delay, 1.0))
                     self.state.packets += 1
+                    self.state.last_packet_at = time.monotonic()
+                    if not self.state.online:
+                        self.state.online, self.state.error = True, ""
+                        self._opened.set()
                     # Decode only while someone needs pictures, starting at a keyframe: a decoder
                     # started mid-GOP paints grey blocks until the next one.
                     decoding = decoding and self._wants("frame", "jpeg") or (

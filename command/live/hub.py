@@ -10,7 +10,6 @@ camera's feed ends; a feed closes when nobody has watched it for ``linger_s``.
 from __future__ import annotations
 
 import asyncio
-import fractions
 import logging
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
@@ -18,7 +17,7 @@ from typing import Any, AsyncIterator
 from command.live.feed import CameraFeed, Subscriber
 
 log = logging.getLogger(__name__)
-VIDEO_CLOCK = fractions.Fraction(1, 90000)
+STALE_S = 2.0  # a feed with no packet for this long is not shown as live
 
 
 def _track_classes():  # aiortc is imported when live video is first asked for
@@ -48,6 +47,10 @@ def _track_classes():  # aiortc is imported when live video is first asked for
     return FeedTrack
 
 
+class BadOffer(ValueError):
+    """The browser's SDP offer cannot be answered (malformed, or no video it can receive)."""
+
+
 @dataclass
 class CameraSource:
     camera_id: str
@@ -75,6 +78,12 @@ class LiveHub:
         if self.feeds.get(feed.camera_id) is feed:
             del self.feeds[feed.camera_id]
 
+    def warm(self, src: CameraSource, hold_s: float) -> CameraFeed:
+        """Open the camera's feed now and keep it open ``hold_s`` with nobody watching."""
+        f = self.feed(src)
+        f.hold(hold_s)
+        return f
+
     def status(self, camera_id: str) -> dict[str, Any]:
         f = self.feeds.get(camera_id)
         if f is None or f.closed:
@@ -90,6 +99,10 @@ class LiveHub:
         await asyncio.get_running_loop().run_in_executor(None, f.wait_open, self.open_timeout_s)
         if not f.state.online:
             raise LookupError(f.state.error or f"camera {src.camera_id} did not answer within {self.open_timeout_s:g} s")
+        # Connected but silent (the camera stopped sending; the socket has not timed out yet).
+        silent = f.state.silent_for()
+        if silent > max(STALE_S, 3 / (f.state.fps or 1)):
+            raise LookupError(f"no video from camera {src.camera_id} for {silent:.0f} s")
         return f
 
     # -- WebRTC --------------------------------------------------------------------------------
@@ -98,9 +111,12 @@ class LiveHub:
         from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
         from aiortc.rtcrtpsender import RTCRtpSender
 
+        if "\nm=video " not in offer_sdp.replace("\r\n", "\n"):
+            raise BadOffer("the offer has no video section (m=video) to answer with the camera")
         feed = await self.opened(src)
         loop = asyncio.get_running_loop()
-        passthrough = bool(feed.passthrough)
+        # Pass H.264 through only to a browser that offers H.264; any other gets VP8.
+        passthrough = bool(feed.passthrough) and "H264/90000" in offer_sdp
         track = _track_classes()(feed, feed.subscribe("packet" if passthrough else "frame", loop))
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.peers.add(pc)
@@ -117,7 +133,10 @@ class LiveHub:
             sender = pc.addTransceiver(track, direction="sendonly")
             sender.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
                                         if c.mimeType in (want, "video/rtx")])
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            except Exception as exc:  # aiortc's parser raises what it meets: all mean a bad offer
+                raise BadOffer(f"not a usable SDP offer: {type(exc).__name__}: {exc}"[:300]) from None
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception:
             await self._close(pc, track)

@@ -41,6 +41,18 @@ class PtzController(ABC):
             raise PtzError(f"{type(exc).__name__}: {exc}"[:300]) from None
         raise PtzError(f"{action}: nothing to do (a preset needs its token)")
 
+    async def list_presets(self) -> list[dict[str, str]]:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, self.presets)
+        except PtzError:
+            raise
+        except Exception as exc:
+            raise PtzError(f"{type(exc).__name__}: {exc}"[:300]) from None
+
+    @abstractmethod
+    def presets(self) -> list[dict[str, str]]:
+        """The camera's presets: ``[{"token", "name"}]``."""
+
     @abstractmethod
     def move(self, pan: float, tilt: float, zoom: float) -> None: ...
 
@@ -81,6 +93,10 @@ class OnvifPtz(PtzController):
     def stop(self) -> None:
         ptz, token = self._service()
         ptz.Stop({"ProfileToken": token, "PanTilt": True, "Zoom": True})
+
+    def presets(self) -> list[dict[str, str]]:
+        ptz, token = self._service()
+        return [{"token": str(p.token), "name": str(p.Name or p.token)} for p in ptz.GetPresets({"ProfileToken": token}) or []]
 
     def goto_preset(self, token: str) -> None:
         ptz, profile = self._service()

@@ -170,14 +170,17 @@ def verify(db: Session, state: ServiceState, alarm_id: int, verdict: str, actor:
 
 def search(db: Session, *, status: str | None = None, type_: str | None = None, level: str | None = None,
            source: str | None = None, since: datetime | None = None, exercise: bool | None = None,
-           incident_id: int | None = None, limit: int = 100, offset: int = 0) -> list[Alarm]:
+           incident_id: int | None = None, camera_id: str | None = None, until: datetime | None = None,
+           limit: int = 100, offset: int = 0) -> list[Alarm]:
     q = select(Alarm)
     for col, val in ((Alarm.status, status), (Alarm.type, type_), (Alarm.level, level), (Alarm.source, source),
-                     (Alarm.incident_id, incident_id)):
+                     (Alarm.incident_id, incident_id), (Alarm.camera_id, camera_id)):
         if val is not None:
             q = q.where(col == val)
     if since is not None:
         q = q.where(Alarm.last_seen_at >= since)
+    if until is not None:
+        q = q.where(Alarm.occurred_at <= until)
     if exercise is not None:
         q = q.where(Alarm.exercise.is_(exercise))
     return list(db.execute(q.order_by(Alarm.occurred_at.desc(), Alarm.id.desc()).limit(limit).offset(offset)).scalars())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from watchpost.throwaway import wait_until
-from tests.vision import rtsp_server
+from vision import throwaway_rtsp as rtsp_server
 from vision.ingest.reader import CameraReader
 from watchpost.config import Camera
 

@@ -1,9 +1,28 @@
-/* One alarm with its evidence (snapshot image, clip video) and the verify buttons. */
+/* One alarm with its evidence (snapshot image, clip video), its camera live beside them (one
+   click, or ?live=1 from the alarm list), and the verify buttons. */
 (function () {
   "use strict";
   const el = WP.el;
   const id = Number(WP.param("id"));
-  let alarm = null;
+  let alarm = null, tile = null;
+  const box = { evidence: el("section", { class: "panel grow evidence" }), live: el("section", { class: "panel live-beside", id: "live-panel", hidden: true }),
+    facts: el("section", { class: "panel", style: "min-width:340px" }) };
+
+  // A drill plays its footage as CAM.drill<id>.<inject>: live shows the real camera it stands for.
+  const liveCamera = (a) => (a.camera_id || "").split(".drill")[0];
+
+  function openLive() {
+    const cam = alarm && liveCamera(alarm);
+    if (!cam) return;
+    if (tile) { tile.stop(); tile = null; box.live.hidden = true; render(); return; }
+    tile = WP.videoTile(cam, { label: cam }).start();
+    box.live.hidden = false;
+    box.live.replaceChildren(el("h2", { text: WP.t("alarm.live") }), tile,
+      el("p", {}, el("a", { href: `live.html?camera=${encodeURIComponent(cam)}`, text: WP.t("alarm.wall") }), " · ",
+        el("a", { id: "playback-link", href: playbackUrl(alarm), text: WP.t("alarm.playback") })));
+    render();
+  }
+  const playbackUrl = (a) => `playback.html?camera=${encodeURIComponent(liveCamera(a))}&at=${encodeURIComponent(a.occurred_at)}`;
 
   function evidence(a) {
     const items = (a.evidence || []).map((e) => {
@@ -29,13 +48,19 @@
     const verify = a.verdict ? el("span", { text: WP.t("verify." + a.verdict, a.verdict) })
       : el("div", { class: "actions" }, ["true", "false", "drill"].map((v) => el("button", {
         class: `btn v-${v}`, "data-verdict": v, text: WP.t("verify." + v), onclick: () => doVerify(v) })));
-    document.getElementById("content").replaceChildren(
-      el("p", {}, el("a", { href: "index.html", text: "← " + WP.t("alarm.back") })),
-      el("div", { class: "row" },
-        el("section", { class: "panel grow evidence" },
+    const content = document.getElementById("content");
+    if (!content.firstChild) {
+      content.replaceChildren(el("p", {}, el("a", { href: "index.html", text: "← " + WP.t("alarm.back") })),
+        el("div", { class: "row" }, box.evidence, box.live, box.facts));
+    }
+    const cam = liveCamera(a);
+    box.evidence.replaceChildren(
           el("h2", {}, WP.levelBadge(a.level), a.title || a.type, a.exercise ? el("span", { class: "badge exercise", text: WP.t("exercise") }) : null),
-          evidence(a)),
-        el("section", { class: "panel", style: "min-width:340px" },
+          cam ? el("p", { class: "actions" },
+            el("button", { class: tile ? "btn" : "btn primary", id: "open-live", text: WP.t("alarm.live.open"), title: "L", onclick: openLive }),
+            el("a", { class: "btn", href: playbackUrl(a), text: WP.t("alarm.playback") })) : null,
+          evidence(a));
+    box.facts.replaceChildren(
           el("h2", { text: WP.t("alarm.title") + " #" + a.id }),
           el("dl", { class: "kv" },
             kv("col.status", WP.statusBadge(a.status)), kv("col.type", WP.t("type." + a.type, a.type)), kv("col.source", a.source),
@@ -45,7 +70,7 @@
             kv("alarm.score", a.score === null || a.score === undefined ? null : Number(a.score).toFixed(2)),
             kv("alarm.desc", a.description), kv("alarm.verdict", verify), kv("alarm.by", a.verified_by),
             kv("alarm.incident", a.incident_id ? el("a", { href: `incident.html?id=${a.incident_id}`, text: "#" + a.incident_id }) : null)),
-          !a.incident_id && a.verdict === "true" ? el("p", {}, el("button", { class: "btn primary", text: WP.t("alarm.open_incident"), onclick: openIncident })) : null)));
+          !a.incident_id && a.verdict === "true" ? el("p", {}, el("button", { class: "btn primary", text: WP.t("alarm.open_incident"), onclick: openIncident })) : null);
   }
 
   async function doVerify(verdict) {
@@ -60,9 +85,17 @@
     } catch (e) { WP.showError(e); }
   }
 
+  const verifyKey = (v) => () => { if (alarm && !alarm.verdict) doVerify(v); };
+  WP.keys.on("v", () => WP.t("key.true"), verifyKey("true"));
+  WP.keys.on("f", () => WP.t("key.false"), verifyKey("false"));
+  WP.keys.on("d", () => WP.t("key.drill"), verifyKey("drill"));
+  WP.keys.on("l", () => WP.t("key.live"), () => openLive());
+  WP.keys.on("i", () => WP.t("key.incident"), () => { if (alarm && !alarm.incident_id && alarm.verdict === "true") openIncident(); });
+
   WP.boot().then(async () => {
     alarm = await WP.api(`/api/alarms/${id}`);
     render();
+    if (WP.param("live") === "1") openLive();
     WP.live({ topics: ["alarm"], onEvent: (ev) => { if (ev.data && ev.data.id === id) { alarm = ev.data; render(); } } });
     document.addEventListener("wp:lang", render);
   }).catch(WP.showError);

@@ -123,7 +123,7 @@
     const status = () => document.getElementById("conn");
     const setLive = (on) => {
       const s = status();
-      if (!s) return;
+      if (!s || opts.indicator === false) return;
       s.classList.toggle("live", on);
       s.textContent = WP.t(on ? "top.live" : "top.offline");
       s.dataset.state = on ? "live" : "offline";
@@ -200,8 +200,103 @@
     } catch (e) { WP.meta = {}; }
     drillBanner();
     setInterval(drillBanner, 15000);
+    alertSound();
     return WP.user;
   };
+
+  /* ---- alarm sound (ALM-4) --------------------------------------------------------------- */
+  /* A red or orange warning, or a red/orange alarm, rings until acknowledged (the "a" key or the
+     bell); the bell mutes it, remembered in this browser. WebAudio tones: no file, no CDN. The
+     browser lets a page make sound after its first click or key press (or with an autoplay
+     policy set on the duty-room kiosk). */
+  const MUTE_KEY = "wp_mute", LOUD = ["red", "orange"];
+  WP.alerts = { rung: 0, ringing: false, muted: localStorage.getItem(MUTE_KEY) === "1" };
+  let audio = null, ringTimer = null;
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === "suspended") audio.resume();
+      const t = audio.currentTime;
+      [[880, 0], [660, 0.25], [880, 0.5], [660, 0.75]].forEach(([f, at]) => {
+        const o = audio.createOscillator(), g = audio.createGain();
+        o.frequency.value = f; o.type = "square";
+        g.gain.setValueAtTime(0.0001, t + at); g.gain.exponentialRampToValueAtTime(0.2, t + at + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, t + at + 0.22);
+        o.connect(g).connect(audio.destination); o.start(t + at); o.stop(t + at + 0.24);
+      });
+      WP.alerts.audioState = audio.state;
+    } catch (e) { console.warn("no audio", e); }
+  }
+  WP.alerts.ring = function (why) {
+    WP.alerts.rung += 1;
+    WP.alerts.last = why;
+    document.body.dataset.alarmRung = WP.alerts.rung;
+    if (WP.alerts.muted) return;
+    WP.alerts.ringing = true;
+    bell();
+    beep();
+    clearInterval(ringTimer);
+    let left = 10;  // rings for up to ~15 s unless acknowledged
+    ringTimer = setInterval(() => { if (--left <= 0 || !WP.alerts.ringing) WP.alerts.ack(); else beep(); }, 1500);
+  };
+  WP.alerts.ack = function () { WP.alerts.ringing = false; clearInterval(ringTimer); ringTimer = null; bell(); };
+  WP.alerts.toggleMute = function () {
+    WP.alerts.muted = !WP.alerts.muted;
+    localStorage.setItem(MUTE_KEY, WP.alerts.muted ? "1" : "0");
+    if (WP.alerts.muted) WP.alerts.ack();
+    bell();
+  };
+  function bell() {
+    const b = document.getElementById("bell");
+    if (!b) return;
+    b.textContent = WP.alerts.muted ? "🔕" : "🔔";
+    b.title = WP.t(WP.alerts.muted ? "top.unmute" : "top.mute");
+    b.dataset.muted = WP.alerts.muted ? "1" : "0";
+    b.classList.toggle("ringing", WP.alerts.ringing);
+  }
+  function alertSound() {
+    const tools = document.querySelector(".topbar .tools");
+    tools.prepend(WP.el("button", { class: "linkbtn bell", id: "bell", onclick: () => (WP.alerts.ringing ? WP.alerts.ack() : WP.alerts.toggleMute()) }));
+    bell();
+    const rungFor = new Set();  // an alarm and the warning it raised ring once
+    WP.live({ topics: ["alarm", "warning"], indicator: false, onEvent: (ev) => {
+      const d = ev.data || {};
+      if (!LOUD.includes(d.level)) return;
+      const isNew = (ev.topic === "warning" && ev.action === "raised") || (ev.topic === "alarm" && ev.action === "created");
+      const key = ev.topic === "alarm" ? `alarm ${d.id}` : d.alarm_id ? `alarm ${d.alarm_id}` : `warning ${d.id}`;
+      if (!isNew || rungFor.has(key)) return;
+      rungFor.add(key);
+      WP.alerts.ring(key);
+    } });
+  }
+
+  /* ---- keyboard shortcuts ------------------------------------------------------------------ */
+  /* WP.keys.on("v", WP.t("key.verify"), fn): a page registers its own; "?" lists them and "a"
+     acknowledges the alarm sound everywhere. Keys typed into a field are the field's. */
+  const keymap = new Map();
+  WP.keys = {
+    on(key, label, fn) { keymap.set(key, { label, fn }); },
+    help() {
+      const old = document.getElementById("keyhelp");
+      if (old) { old.remove(); return; }
+      document.body.append(WP.el("div", { class: "keyhelp", id: "keyhelp", onclick: (e) => e.currentTarget.remove() },
+        WP.el("div", { class: "panel" }, WP.el("h3", { text: WP.t("key.title") }),
+          WP.el("dl", { class: "kv" }, [...keymap].flatMap(([k, v]) => [WP.el("dt", {}, WP.el("kbd", { text: k })),
+            WP.el("dd", { text: typeof v.label === "function" ? v.label() : v.label })])))));
+    },
+  };
+  WP.keys.on("a", () => WP.t("key.ack"), () => WP.alerts.ack());
+  WP.keys.on("m", () => WP.t("key.mute"), () => WP.alerts.toggleMute());
+  WP.keys.on("?", () => WP.t("key.help"), () => WP.keys.help());
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target;
+    if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+    const k = keymap.get(e.key);
+    if (!k) return;
+    e.preventDefault();
+    k.fn(e);
+  });
 
   /* A banner on every page while a drill runs: what the duty room sees is an exercise (DRL-3). */
   async function drillBanner() {

@@ -31,7 +31,8 @@
     tiles = [...Array(n).keys()].map((i) => {
       const id = slots[i];
       const cam = id && camById(id);
-      const tile = cam ? WP.videoTile(id, { label: cam.name }).start() : el("div", { class: "tile empty", text: WP.t("live.empty") });
+      // A camera not in the list still gets a tile: it says why (not allowed, not configured).
+      const tile = id ? WP.videoTile(id, { label: cam ? cam.name : id }).start() : el("div", { class: "tile empty", text: WP.t("live.empty") });
       tile.dataset.slot = i;
       if (i === selected) tile.classList.add("selected");
       tile.addEventListener("click", () => { selected = i; renderPtz(); for (const t of tiles) t.classList.toggle("selected", t === tile); });
@@ -65,7 +66,13 @@
     box.replaceChildren(el("h3", { text: `${WP.t("live.ptz")} · ${cam.name}` }), el("div", { class: "ptz" },
       el("span"), hold("▲", { tilt: 0.5 }), el("span"),
       hold("◀", { pan: -0.5 }), el("button", { class: "btn", "data-ptz": "stop", text: "■", onclick: () => send({ action: "stop" }) }), hold("▶", { pan: 0.5 }),
-      hold("＋", { zoom: 0.5 }), hold("▼", { tilt: -0.5 }), hold("－", { zoom: -0.5 })));
+      hold("＋", { zoom: 0.5 }), hold("▼", { tilt: -0.5 }), hold("－", { zoom: -0.5 })),
+      el("div", { class: "presets", id: "ptz-presets" }));
+    WP.api(`/api/cameras/${encodeURIComponent(cam.id)}/ptz/presets`).then((list) => {
+      const holder = document.getElementById("ptz-presets");
+      if (holder) holder.replaceChildren(...list.map((p) => el("button", { class: "btn", "data-preset": p.token, text: p.name,
+        onclick: () => send({ action: "preset", preset: p.token }) })));
+    }).catch(() => { /* a camera without presets still moves */ });
   }
 
   function tourStep(delta) {
@@ -114,5 +121,14 @@
       el("section", { class: "panel grow" }, el("h2", { text: WP.t("live.title") }), controls(), el("div", { id: "wall", class: "wall" }))));
     renderList();
     renderWall();
+    // An alarm on a camera on the wall outlines its tile for a while (the list has the details).
+    WP.live({ topics: ["alarm"], onEvent: (ev) => {
+      const cam = ((ev.data && ev.data.camera_id) || "").split(".drill")[0];
+      const tile = tiles.find((x) => x.dataset && x.dataset.camera === cam);
+      if (ev.action !== "created" || !tile) return;
+      tile.classList.add("alarmed");
+      tile.dataset.alarm = ev.data.id;
+      setTimeout(() => tile.classList.remove("alarmed"), 30000);
+    } });
   }).catch(WP.showError);
 })();

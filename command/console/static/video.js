@@ -8,10 +8,14 @@
   const el = WP.el;
   WP.i18n.add({
     zh: { "video.connecting": "连接中…", "video.offline": "摄像机离线", "video.denied": "无权查看", "video.retry": "重连中…",
-      "video.fullscreen": "全屏" },
+      "video.fullscreen": "全屏",
+      "video.stalled": "画面中断，重连中…", "video.nopicture": "摄像机无画面，重连中…" },
     en: { "video.connecting": "Connecting…", "video.offline": "Camera offline", "video.denied": "Not allowed",
-      "video.retry": "Reconnecting…", "video.fullscreen": "Full screen" },
+      "video.retry": "Reconnecting…", "video.fullscreen": "Full screen",
+      "video.stalled": "Picture stopped; reconnecting…", "video.nopicture": "No picture from the camera; reconnecting…" },
   });
+
+  const STALL_MS = 5000, CONNECT_MS = 10000;  // no new picture for this long: say so, call up again
 
   function waitIce(pc) {  // host candidates only: gathering ends in milliseconds on a LAN
     if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -38,6 +42,7 @@
     async function connect() {
       if (stopped) return;
       say("connecting", WP.t("video.connecting"));
+      lastFrameAt = performance.now();
       pc = new RTCPeerConnection({ iceServers: [] });
       pc.addTransceiver("video", { direction: "recvonly" });
       pc.ontrack = (ev) => { video.srcObject = ev.streams[0] || new MediaStream([ev.track]); };
@@ -53,6 +58,7 @@
         tile.dataset.passthrough = ans.status && ans.status.passthrough ? "1" : "0";
       } catch (e) {
         if (e.status === 403) { say("denied", `${WP.t("video.denied")}: ${e.message}`); return; }
+        if (e.status === 404 || e.status === 409 || e.status === 422) { say("unavailable", e.message); return; }  // retrying cannot help
         say("offline", `${WP.t("video.offline")}: ${e.message}`);
         retry();
       }
@@ -63,9 +69,32 @@
       timer = setTimeout(() => { timer = null; connect(); }, 3000);
       if (tile.dataset.state !== "offline") say("retry", WP.t("video.retry"));
     }
-    const onFrame = () => { say("playing", ""); resolveReady(performance.now()); };
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
-    else video.addEventListener("playing", onFrame, { once: true });
+    // Frames are counted as the browser paints them; a tile whose picture stops for STALL_MS
+    // (the camera went away mid-stream: the peer connection itself may stay up) says so and
+    // calls up again until the camera is back.
+    let lastFrameAt = 0, painted = 0;
+    const onFrame = () => {
+      lastFrameAt = performance.now();
+      painted += 1;
+      if (tile.dataset.state !== "playing") say("playing", "");
+      resolveReady(lastFrameAt);
+      if (!stopped) watchFrames();
+    };
+    function watchFrames() {
+      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
+      else video.addEventListener("timeupdate", onFrame, { once: true });
+    }
+    watchFrames();
+    const watchdog = setInterval(() => {
+      if (stopped) { clearInterval(watchdog); return; }
+      // A hidden tab paints nothing: that is not a stalled camera.
+      if (document.visibilityState === "hidden") { lastFrameAt = performance.now(); return; }
+      const quiet = performance.now() - lastFrameAt, state = tile.dataset.state;
+      if ((state === "playing" && quiet > STALL_MS) || (state === "connecting" && quiet > CONNECT_MS)) {
+        say("offline", WP.t(state === "playing" ? "video.stalled" : "video.nopicture"));
+        retry();
+      }
+    }, 1000);
 
     // Digital zoom on any tile: wheel zooms about the pointer, drag pans, double-click resets.
     let scale = 1, ox = 0, oy = 0, drag = null;
@@ -77,7 +106,8 @@
     tile.addEventListener("dblclick", () => { scale = 1; ox = oy = 0; apply(); });
 
     tile.start = () => { stopped = false; connect(); return tile; };
-    tile.stop = () => { stopped = true; clearTimeout(timer); timer = null; if (pc) pc.close(); pc = null; video.srcObject = null; };
+    tile.painted = () => painted;
+    tile.stop = () => { stopped = true; clearInterval(watchdog); clearTimeout(timer); timer = null; if (pc) pc.close(); pc = null; video.srcObject = null; };
     tile.frames = () => (video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : 0);
     tile.video = video;
     tile.stats = async () => {  // the inbound video's counters (frames received and decoded, decoder...)

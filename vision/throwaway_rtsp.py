@@ -1,7 +1,8 @@
-"""A real RTSP server for the tests: Debian's rtsp-server-perl (a relay) fed by ffmpeg.
+"""A real RTSP camera for tests and benchmarks: Debian's rtsp-server-perl (a relay) fed by ffmpeg.
 
 ffmpeg publishes an H.264 clip in a loop (RTSP ANNOUNCE/RECORD) to the server's source port;
-cameras read it from the client port. The relay serves RTP over UDP only.
+cameras read it from the client port. The relay serves RTP over UDP only. The clip is encoded
+as an IP camera sends it: no B-frames, a keyframe every second.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ def available() -> str | None:
 
 class RtspServer:
     def __init__(self, clip: Path, workdir: Path, path: str = "cam1"):
-        self.h264 = workdir / "rtsp_source.mp4"
+        self.h264 = workdir / f"rtsp_source_{clip.stem}.mp4"
         if not self.h264.exists():
             subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(clip), "-c:v", "libx264", "-preset",
-                            "veryfast", "-g", "10", "-pix_fmt", "yuv420p", "-an", str(self.h264)], check=True)
+                            "veryfast", "-bf", "0", "-g", "10", "-pix_fmt", "yuv420p", "-an", str(self.h264)], check=True)
         self.client_port, self.source_port = free_port(), free_port()
         self.rtp_port = 20000 + (self.client_port % 20000)
         self.path = path
@@ -47,6 +48,15 @@ class RtspServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(1.0)  # the relay knows the mount once the publisher's ANNOUNCE is in
         return self
+
+    def pause(self) -> None:
+        """The camera goes dark (power or network lost): nothing answers on its address."""
+        self.stop()
+
+    def resume(self) -> None:
+        """The camera is back, at the same address (the relay keeps no state across a restart
+        of its publisher, so the whole camera restarts, as a rebooted camera does)."""
+        self.start()
 
     def stop(self) -> None:
         for p in reversed(self.procs):

@@ -1,0 +1,122 @@
+/* Playback (VID-5 录像回放): a camera and a time range, its recorded segments on a timeline with
+   the camera's alarms marked; click the timeline to seek, 1×/2×/4×, jump to an alarm's time, and
+   download the range as one MP4. ?camera=ID&at=ISO opens an alarm's moment (from the alarm page).
+   Segments play one after another through /api/media, so seeking is the browser's own. */
+(function () {
+  "use strict";
+  const el = WP.el;
+  WP.i18n.add({
+    zh: { "pb.title": "录像回放", "pb.camera": "摄像机", "pb.from": "开始", "pb.to": "结束", "pb.query": "查询",
+      "pb.speed": "倍速", "pb.download": "下载该时段", "pb.jump": "跳到报警时刻", "pb.none": "该时段无录像",
+      "pb.alarms": "该时段报警", "pb.segments": "录像段", "pb.evidence": "证据（已锁定）", "pb.live": "实时" },
+    en: { "pb.title": "Playback", "pb.camera": "Camera", "pb.from": "From", "pb.to": "To", "pb.query": "Search",
+      "pb.speed": "Speed", "pb.download": "Download this range", "pb.jump": "Jump to the alarm", "pb.none": "Nothing recorded in this range",
+      "pb.alarms": "Alarms in range", "pb.segments": "segments", "pb.evidence": "evidence (pinned)", "pb.live": "Live" },
+  });
+  const PRE_ROLL_MS = 5000;  // an alarm is easier to judge from a few seconds before it
+  let cams = [], segs = [], alarms = [], cur = -1, speed = 1, from = 0, to = 0;
+  const at = WP.param("at") ? Date.parse(WP.param("at")) : null;
+  const video = el("video", { id: "pb-video", controls: true, muted: true, playsinline: true, class: "pb-video" });
+  const timeline = el("div", { class: "timeline", id: "timeline" });
+  const head = el("div", { class: "playhead", id: "playhead" });
+  const clock = el("span", { class: "num", id: "play-time" });
+
+  const local = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000); return d.toISOString().slice(0, 19); };
+  const t = (s) => Date.parse(s);
+  const camera = () => document.getElementById("pb-camera").value;
+
+  async function query() {
+    WP.showError(null);
+    from = Date.parse(document.getElementById("pb-from").value);
+    to = Date.parse(document.getElementById("pb-to").value);
+    if (!(to > from)) { WP.showError(new Error(`${WP.t("pb.to")} > ${WP.t("pb.from")}`)); return; }
+    const q = (o) => new URLSearchParams(o).toString();
+    const range = { start: new Date(from).toISOString(), end: new Date(to).toISOString() };
+    [segs, alarms] = await Promise.all([
+      WP.api(`/api/recordings?${q({ camera: camera(), ...range, limit: 5000 })}`),
+      WP.api(`/api/alarms?${q({ camera_id: camera(), since: range.start, until: range.end, limit: 200 })}`).catch(() => []),
+    ]);
+    cur = -1;
+    video.removeAttribute("src");
+    document.getElementById("pb-download").href = `/api/recordings/export?${q({ camera: camera(), ...range })}`;
+    draw();
+  }
+
+  const pct = (ms) => `${Math.max(0, Math.min(100, ((ms - from) / (to - from)) * 100))}%`;
+  function draw() {
+    timeline.replaceChildren(
+      ...segs.map((s, i) => el("div", { class: `seg${s.category === "evidence" ? " evidence" : ""}`, "data-seg": i,
+        title: `${WP.fmtTime(s.start)} – ${WP.fmtTime(s.end)}${s.category === "evidence" ? " · " + WP.t("pb.evidence") : ""}`,
+        style: `left:${pct(t(s.start))};width:calc(${pct(t(s.end))} - ${pct(t(s.start))} + 2px)` })),
+      ...alarms.map((a) => el("div", { class: `mark lvl-${a.level}`, "data-alarm": a.id, title: `#${a.id} ${a.title || a.type} ${WP.fmtTime(a.occurred_at)}`,
+        style: `left:${pct(t(a.occurred_at))}`, onclick: (e) => { e.stopPropagation(); seek(t(a.occurred_at) - PRE_ROLL_MS); } })),
+      head);
+    document.getElementById("pb-summary").textContent = segs.length ? `${segs.length} ${WP.t("pb.segments")}` : WP.t("pb.none");
+    document.getElementById("pb-alarms").replaceChildren(...alarms.map((a) => el("li", {},
+      WP.levelBadge(a.level), " ", el("button", { class: "linkbtn", "data-jump": a.id, text: `${WP.fmtTime(a.occurred_at)} ${a.title || a.type}`,
+        onclick: () => seek(t(a.occurred_at) - PRE_ROLL_MS) }))));
+  }
+
+  /* Play from wall-clock time ms: the segment holding it, or the next one after a gap. */
+  function seek(ms) {
+    let i = segs.findIndex((s) => t(s.start) <= ms && ms <= t(s.end));
+    if (i < 0) i = segs.findIndex((s) => t(s.start) > ms);
+    if (i < 0) { WP.showError(new Error(WP.t("pb.none"))); return; }
+    play(i, Math.max(0, (ms - t(segs[i].start)) / 1000));
+  }
+  function play(i, offsetS) {
+    const go = () => { video.currentTime = offsetS; video.playbackRate = speed; video.play().catch(() => { /* paused by the user */ }); };
+    if (cur === i && video.readyState >= 1) { go(); return; }
+    cur = i;
+    video.src = WP.mediaUrl(segs[i].uri);
+    video.addEventListener("loadedmetadata", go, { once: true });
+  }
+  video.addEventListener("ended", () => { if (cur >= 0 && cur + 1 < segs.length) play(cur + 1, 0); });
+  video.addEventListener("timeupdate", () => {
+    if (cur < 0) return;
+    const now = t(segs[cur].start) + video.currentTime * 1000;
+    head.style.left = pct(now);
+    clock.textContent = WP.fmtTime(new Date(now).toISOString());
+    clock.dataset.at = new Date(now).toISOString();
+  });
+  timeline.addEventListener("click", (e) => {
+    const r = timeline.getBoundingClientRect();
+    seek(from + ((e.clientX - r.left) / r.width) * (to - from));
+  });
+
+  function setSpeed(k) {
+    speed = k;
+    video.defaultPlaybackRate = k;
+    video.playbackRate = k;
+    document.querySelectorAll("button[data-speed]").forEach((b) => b.classList.toggle("primary", Number(b.dataset.speed) === k));
+  }
+
+  WP.boot().then(async () => {
+    cams = await WP.api("/api/live/cameras");
+    const want = WP.param("camera") || (cams[0] && cams[0].id) || "";
+    const center = at || Date.now() - 15 * 60000;
+    document.getElementById("content").replaceChildren(el("section", { class: "panel" },
+      el("h2", { text: WP.t("pb.title") }),
+      el("div", { class: "row pb-controls" },
+        el("label", {}, WP.t("pb.camera"), " ", el("select", { id: "pb-camera" },
+          cams.map((c) => el("option", { value: c.id, text: c.name, selected: c.id === want })),
+          want && !cams.some((c) => c.id === want) ? el("option", { value: want, text: want, selected: true }) : null)),
+        el("label", {}, WP.t("pb.from"), " ", el("input", { id: "pb-from", type: "datetime-local", step: 1, value: local(center - 15 * 60000) })),
+        el("label", {}, WP.t("pb.to"), " ", el("input", { id: "pb-to", type: "datetime-local", step: 1, value: local(center + 15 * 60000) })),
+        el("button", { class: "btn primary", id: "pb-query", text: WP.t("pb.query"), onclick: () => query().catch(WP.showError) }),
+        el("span", { text: WP.t("pb.speed") }),
+        [1, 2, 4].map((k) => el("button", { class: "btn", "data-speed": k, text: `${k}×`, onclick: () => setSpeed(k) })),
+        at ? el("button", { class: "btn", id: "pb-jump", text: WP.t("pb.jump"), onclick: () => seek(at - PRE_ROLL_MS) }) : null,
+        el("a", { class: "btn", id: "pb-download", download: "", text: WP.t("pb.download") }),
+        el("a", { href: `live.html?camera=${encodeURIComponent(want)}`, text: WP.t("pb.live") })),
+      el("div", { class: "muted", id: "pb-summary" }),
+      timeline, el("div", {}, clock), video,
+      el("h3", { text: WP.t("pb.alarms") }), el("ul", { id: "pb-alarms", class: "plain" })));
+    setSpeed(1);
+    await query();
+    if (at) seek(at - PRE_ROLL_MS);
+    WP.keys.on("1", () => "1×", () => setSpeed(1));
+    WP.keys.on("2", () => "2×", () => setSpeed(2));
+    WP.keys.on("4", () => "4×", () => setSpeed(4));
+  }).catch(WP.showError);
+})();
