@@ -60,6 +60,12 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
             for loop in reversed(loops):
                 loop.stop()
 
+        if config.live.keep_open:
+            from command.live.hub import CameraSource
+
+            for cam in config.vision.cameras:
+                if cam.enabled:
+                    state.live.warm(CameraSource(cam.id, cam.url, cam.rtsp_transport), float("inf"))
         prewarm = None
         if config.live.prewarm_s > 0:
             from command.live.prewarm import prewarm_alarm_cameras

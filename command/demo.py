@@ -54,6 +54,8 @@ def demo_config(root: Path, port: int) -> dict:
             "service_url": f"http://127.0.0.1:{port}",
             # The demo clips are short: a few seconds of empty seat stand for the configured minute.
             "rules": {"off_post": {"absent_after_s": 3.0}},
+            # Short segments: an alarm's moment is in playback within seconds, not a minute.
+            "recording": {"segment_s": 10.0},
             # One inference thread: on a small shared box OpenMP threads spin against the service and
             # the decoders (measured 46 ms vs 280-1300 ms per frame, docs/benchmarks.md).
             "detector": {"threads": 1},

@@ -379,6 +379,9 @@ class Live(Strict):
                             "viewer left (a tour or a re-opened tile then starts at once)")
     open_timeout_s: float = Field(default=5, gt=0, le=60, description="how long to wait for a camera to answer")
     tour_dwell_s: float = Field(default=10, gt=0, le=3600, description="the video wall tour's default dwell per step")
+    keep_open: bool = Field(default=False, description="hold every enabled camera's stream open from start-up, so "
+                            "any call-up starts at once (about 50 ms instead of 1-1.5 s: docs/benchmarks.md); costs one "
+                            "camera session and a demux thread per camera on the service")
     prewarm_s: float = Field(default=120, ge=0, le=3600, description="an alarm's camera is opened when the alarm "
                              "arrives and held this long, so calling it up starts at once; 0 = off")
 

@@ -75,7 +75,8 @@ class CameraFeed:
         self.state = FeedState()
         self.passthrough: bool | None = None  # known once the stream is open: H.264 or not
         self._subs: list[Subscriber] = []
-        self._gop: list[Any] = []
+        self._gop: list[Any] = []  # since the last keyframe, as sent to passthrough viewers
+        self._raw_gop: list[Any] = []  # the same as demuxed, for a decoder starting mid-GOP
         self._lock = threading.Lock()
         self._halt = threading.Event()
         self._opened = threading.Event()
@@ -160,13 +161,14 @@ class CameraFeed:
     def _stream(self) -> None:
         import av
 
-        # FFmpeg probes a stream for 5 s by default before it says what it holds; a camera's SDP
-        # already names the codec and its SPS the size, so a quarter second is plenty (measured:
-        # RTSP open 3.7 s -> 0.6 s, docs/benchmarks.md "Live video").
+        # FFmpeg probes a stream for up to 5 s before it says what it holds. A camera's SDP already
+        # names the codec and carries its SPS (the size), and the relay needs nothing else, so an
+        # RTSP camera is barely probed (measured: open 3.7 s -> 0.3 s, docs/benchmarks.md "Live
+        # video"); other sources get a short probe, as their format is found from their bytes.
         options = {"rw_timeout": str(int(self.open_timeout_s * 1e6)), "timeout": str(int(self.open_timeout_s * 1e6)),
                    "fflags": "nobuffer", "analyzeduration": "250000", "probesize": "262144"}
         if self.url.startswith(("rtsp://", "rtsps://")):
-            options["rtsp_transport"] = self.rtsp_transport
+            options |= {"rtsp_transport": self.rtsp_transport, "analyzeduration": "50000", "probesize": "32"}
         container = av.open(self.url, options=options, timeout=self.open_timeout_s)
         try:
             stream = container.streams.video[0]
@@ -178,6 +180,7 @@ class CameraFeed:
             self.state = FeedState(online=False, error=self.state.error, codec=codec, width=stream.codec_context.width,
                                    height=stream.codec_context.height, fps=fps)
             bsf = _annexb_filter(stream) if self.passthrough else None
+            self._raw_gop = []
             file_like = not self.url.startswith(("rtsp://", "rtsps://", "http://", "https://"))
             t0, first_pts, offset, last_pts, decoding = time.monotonic(), None, 0, 0, False
             frame_step = max(1, int(1 / (fps * float(stream.time_base)))) if stream.time_base else 1
@@ -200,20 +203,11 @@ class CameraFeed:
                     if not self.state.online:
                         self.state.online, self.state.error = True, ""
                         self._opened.set()
-                    # Decode only while someone needs pictures, starting at a keyframe: a decoder
-                    # started mid-GOP paints grey blocks until the next one.
-                    decoding = decoding and self._wants("frame", "jpeg") or (
-                        packet.is_keyframe and self._wants("frame", "jpeg"))
-                    if decoding:
-                        for frame in packet.decode():
-                            frame.pts = (frame.pts or 0) + offset
-                            self._publish(frame, "frame")
-                            if self._wants("jpeg"):
-                                self._publish(_jpeg(frame), "jpeg")
                     # A looping file starts again at pts 0: carry on from where it was, as a camera would.
                     packet.pts += offset
                     packet.dts = None if packet.dts is None else packet.dts + offset
                     last_pts = packet.pts
+                    decoding = self._decode(packet, decoding)
                     if self.passthrough:
                         for out in (bsf.filter(packet) if bsf is not None else [packet]):
                             self._publish_packet(out)
@@ -223,6 +217,34 @@ class CameraFeed:
                 t0, first_pts, offset = time.monotonic(), None, last_pts + frame_step
         finally:
             container.close()
+
+    def _decode(self, packet: Any, decoding: bool) -> bool:
+        """Decode only while someone needs pictures. A decoder must start at a keyframe (mid-GOP
+        it paints grey blocks): when pictures are first wanted mid-GOP, the packets since the
+        last keyframe are decoded at once, unshown, so the first picture is this one rather
+        than the next keyframe's (measured: re-encoded call-up p50 452 -> 64 ms, docs/benchmarks.md)."""
+        wanted = self._wants("frame", "jpeg")
+        if packet.is_keyframe:
+            self._raw_gop = []
+        elif not wanted:
+            if self._raw_gop and len(self._raw_gop) < MAX_GOP_PACKETS:
+                self._raw_gop.append(packet)
+            return False
+        if wanted and not decoding and not packet.is_keyframe:
+            if not self._raw_gop:
+                return False  # no keyframe seen yet: wait for one
+            for cached in self._raw_gop:
+                for _ in cached.decode():
+                    pass
+        if packet.is_keyframe or self._raw_gop:
+            self._raw_gop.append(packet)
+        if not wanted:
+            return False
+        for frame in packet.decode():
+            self._publish(frame, "frame")
+            if self._wants("jpeg"):
+                self._publish(_jpeg(frame), "jpeg")
+        return True
 
     def _publish_packet(self, packet: Any) -> None:
         with self._lock:

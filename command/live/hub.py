@@ -47,6 +47,16 @@ def _track_classes():  # aiortc is imported when live video is first asked for
     return FeedTrack
 
 
+def without_mdns(sdp: str) -> str:
+    """The offer without its mDNS host candidates (``<uuid>.local``, how browsers hide LAN
+    addresses). Resolving them cost a whole second of every call-up (measured); the browser's
+    connectivity checks reach the service's own candidates anyway, and ICE learns the browser's
+    address from them (a peer-reflexive candidate)."""
+    lines = sdp.replace("\r\n", "\n").split("\n")
+    kept = [ln for ln in lines if not (ln.startswith("a=candidate:") and ".local " in ln)]
+    return "\r\n".join(kept)
+
+
 class BadOffer(ValueError):
     """The browser's SDP offer cannot be answered (malformed, or no video it can receive)."""
 
@@ -134,7 +144,7 @@ class LiveHub:
             sender.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
                                         if c.mimeType in (want, "video/rtx")])
             try:
-                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=without_mdns(offer_sdp), type="offer"))
             except Exception as exc:  # aiortc's parser raises what it meets: all mean a bad offer
                 raise BadOffer(f"not a usable SDP offer: {type(exc).__name__}: {exc}"[:300]) from None
             await pc.setLocalDescription(await pc.createAnswer())

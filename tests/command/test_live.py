@@ -118,9 +118,12 @@ def test_feed_starts_a_new_viewer_at_the_last_keyframe_and_closes_when_nobody_wa
 
     async def go():
         loop = asyncio.get_running_loop()
+        nobody = CameraFeed("cam-5", str(clip), linger_s=0.3)  # opened, then nobody came
         feed = CameraFeed("cam-4", str(clip), linger_s=0.3)
+        feed.hold(2.0)  # as an alarm's camera is held open for the call-up to come
         assert await loop.run_in_executor(None, feed.wait_open, 5)
-        await asyncio.sleep(1.5)  # mid-GOP by now
+        await asyncio.sleep(1.5)  # mid-GOP by now, and past linger_s: the hold kept it open
+        assert nobody.closed and not feed.closed
         sub = feed.subscribe("packet", loop)
         first = await asyncio.wait_for(sub.queue.get(), 2)
         assert first.is_keyframe
@@ -293,3 +296,22 @@ def test_recording_export_and_rights(api, shared_dir, tmp_path):
     assert api.get("/api/recordings/export", params=far, headers=duty).status_code == 404
     long = {"camera": "gate-1", "start": t0.isoformat(), "end": (t0 + timedelta(hours=7)).isoformat()}
     assert api.get("/api/recordings/export", params=long, headers=duty).status_code == 422
+
+
+def test_pure_parts_mdns_rights_and_drill_cameras():
+    from command.domain.camera_rights import may_watch, recording_camera
+    from command.live.hub import without_mdns
+    from command.live.prewarm import alarm_camera
+    from watchpost.config import Camera
+
+    offer = ("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+             "a=candidate:1 1 udp 2113937151 5f0c1c3e-1111-2222-3333-444455556666.local 50000 typ host\r\n"
+             "a=candidate:2 1 udp 2113937151 192.0.2.7 50001 typ host\r\na=rtpmap:96 H264/90000")
+    kept = without_mdns(offer)
+    assert ".local" not in kept and "192.0.2.7 50001" in kept and kept.endswith("H264/90000")
+    open_cam, locked = Camera(id="a", url="x"), Camera(id="b", url="x", view_roles=["commander"])
+    assert may_watch(open_cam, "viewer") and may_watch(open_cam, "service") and not may_watch(open_cam, "comms")
+    assert may_watch(locked, "commander") and may_watch(locked, "admin") and not may_watch(locked, "duty_officer")
+    assert recording_camera("recordings/gate-1/2026/12/06/101500.mp4") == "gate-1"
+    assert recording_camera("snapshots/gate-1/1.jpg") is None and recording_camera("recordings/x") is None
+    assert alarm_camera("tank-1.drill7.inj-2") == "tank-1" and alarm_camera(None) == ""

@@ -38,6 +38,24 @@ BRIGHTNESS = """tile => { const v = tile.querySelector('video'); const c = docum
   const n = d.length / 4, m = s / n; return [m, Math.sqrt(s2 / n - m * m)]; }"""
 
 
+def evidence(media_root: Path, clip: Path) -> None:
+    """A snapshot and a clip where the worker would have written them (frames of the footage)."""
+    from types import SimpleNamespace
+
+    import av
+    import cv2
+
+    from vision.evidence.clip import write_clip
+
+    with av.open(str(clip)) as c:
+        frames = [f.to_ndarray(format="bgr24") for _, f in zip(range(60), c.decode(video=0))]
+    (media_root / "snapshots/tank-1").mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(media_root / "snapshots/tank-1/1.jpg"), frames[40])
+    t0 = datetime.now(timezone.utc).timestamp()
+    write_clip(media_root / "clips/tank-1/1.mp4",
+               [SimpleNamespace(jpeg=cv2.imencode(".jpg", f)[1].tobytes(), wall=t0 + i / 10) for i, f in enumerate(frames)])
+
+
 @pytest.fixture
 def site(sqlite_url, make_config, tmp_path, shared_dir):
     why = throwaway_rtsp.available()
@@ -86,10 +104,13 @@ def test_alarm_to_live_wall_tour_ptz_rights_and_playback(site, shared_dir):
 
             # An alarm arrives and rings (a red alarm); "a" acknowledges it.
             at = now - timedelta(seconds=30)
+            evidence(site.media_root, site.foot / "fire8_seq_fire2.h264.mp4")
             r = api.post("/api/alarms", headers=cam, json={
                 "source": "video", "source_event_id": "tank-1-1", "type": "fire", "level": "red",
                 "occurred_at": at.isoformat(), "camera_id": "tank-1", "score": 0.9, "title": "罐区1号火焰 Fire at tank 1",
-                "location": {"name": "罐区1号", "site": "罐区"}})
+                "location": {"name": "罐区1号", "site": "罐区"},
+                "evidence": [{"kind": "snapshot", "uri": "snapshots/tank-1/1.jpg", "media_type": "image/jpeg"},
+                             {"kind": "clip", "uri": "clips/tank-1/1.mp4", "media_type": "video/mp4"}]})
             assert r.status_code == 201, r.text
             aid = r.json()["id"]
             row = page.locator(f"#alarm-{aid}")
@@ -172,8 +193,8 @@ def test_alarm_to_live_wall_tour_ptz_rights_and_playback(site, shared_dir):
             page.click("text=录像回放")
             page.wait_for_url("**/console/playback.html?camera=tank-1&at=*")
             expect(page.locator(f".timeline .mark[data-alarm='{aid}']")).to_have_count(1, timeout=5_000)
-            page.wait_for_function("() => { const v = document.getElementById('pb-video'); return v.currentTime > 0.5 && !v.paused; }",
-                                   timeout=10_000)
+            page.wait_for_function("() => { const v = document.getElementById('pb-video'); return v.currentTime > 0.5 && !v.paused"
+                                   " && document.getElementById('play-time').dataset.at; }", timeout=10_000)
             shown = datetime.fromisoformat(page.locator("#play-time").get_attribute("data-at").replace("Z", "+00:00"))
             assert timedelta(seconds=-6) <= shown - at <= timedelta(seconds=3), (shown, at)
             page.click("button[data-speed='4']")

@@ -16,6 +16,10 @@
     if (!cam) return;
     if (tile) { tile.stop(); tile = null; box.live.hidden = true; render(); return; }
     tile = WP.videoTile(cam, { label: cam }).start();
+    WP.api("/api/live/cameras").then((list) => {  // the camera's name on the tile, once known
+      const c = list.find((x) => x.id === cam);
+      if (c && tile) tile.setLabel(c.name);
+    }).catch(() => { /* the tile says why if the camera cannot be watched */ });
     box.live.hidden = false;
     box.live.replaceChildren(el("h2", { text: WP.t("alarm.live") }), tile,
       el("p", {}, el("a", { href: `live.html?camera=${encodeURIComponent(cam)}`, text: WP.t("alarm.wall") }), " · ",
@@ -59,7 +63,7 @@
           cam ? el("p", { class: "actions" },
             el("button", { class: tile ? "btn" : "btn primary", id: "open-live", text: WP.t("alarm.live.open"), title: "L", onclick: openLive }),
             el("a", { class: "btn", href: playbackUrl(a), text: WP.t("alarm.playback") })) : null,
-          evidence(a));
+          ...evidence(a));
     box.facts.replaceChildren(
           el("h2", { text: WP.t("alarm.title") + " #" + a.id }),
           el("dl", { class: "kv" },

@@ -49,6 +49,23 @@
     return n;
   };
   WP.param = (name) => new URLSearchParams(location.search).get(name);
+  /* Icons drawn as SVG (no icon font or emoji font on a kiosk; the CSP allows DOM-built SVG). */
+  const ICONS = {
+    bell: "M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6zm-2 15a2 2 0 0 0 4 0",
+    mute: "M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6zm-2 15a2 2 0 0 0 4 0M3 3l18 18",
+    fullscreen: "M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5",
+  };
+  WP.icon = function (name) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", `icon icon-${name}`);
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.append(path);
+    return svg;
+  };
   WP.fmtTime = function (iso) {
     if (!iso) return "";
     const d = new Date(iso);
@@ -249,7 +266,7 @@
   function bell() {
     const b = document.getElementById("bell");
     if (!b) return;
-    b.textContent = WP.alerts.muted ? "🔕" : "🔔";
+    b.replaceChildren(WP.icon(WP.alerts.muted ? "mute" : "bell"));
     b.title = WP.t(WP.alerts.muted ? "top.unmute" : "top.mute");
     b.dataset.muted = WP.alerts.muted ? "1" : "0";
     b.classList.toggle("ringing", WP.alerts.ringing);
@@ -259,7 +276,8 @@
     tools.prepend(WP.el("button", { class: "linkbtn bell", id: "bell", onclick: () => (WP.alerts.ringing ? WP.alerts.ack() : WP.alerts.toggleMute()) }));
     bell();
     const rungFor = new Set();  // an alarm and the warning it raised ring once
-    WP.live({ topics: ["alarm", "warning"], indicator: false, onEvent: (ev) => {
+    // This stream is on every page, so it also drives the connection light.
+    WP.live({ topics: ["alarm", "warning"], onEvent: (ev) => {
       const d = ev.data || {};
       if (!LOUD.includes(d.level)) return;
       const isNew = (ev.topic === "warning" && ev.action === "raised") || (ev.topic === "alarm" && ev.action === "created");

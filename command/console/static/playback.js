@@ -15,8 +15,11 @@
   });
   const PRE_ROLL_MS = 5000;  // an alarm is easier to judge from a few seconds before it
   let cams = [], segs = [], alarms = [], cur = -1, speed = 1, from = 0, to = 0;
-  const at = WP.param("at") ? Date.parse(WP.param("at")) : null;
+  // A hand-typed "+08:00" arrives as a space when not URL-encoded.
+  const atParam = (WP.param("at") || "").replace(" ", "+");
+  const at = atParam && !isNaN(Date.parse(atParam)) ? Date.parse(atParam) : null;
   const video = el("video", { id: "pb-video", controls: true, muted: true, playsinline: true, class: "pb-video" });
+  video.muted = true;  // the attribute alone does not mute an element made by script; autoplay needs muted
   const timeline = el("div", { class: "timeline", id: "timeline" });
   const head = el("div", { class: "playhead", id: "playhead" });
   const clock = el("span", { class: "num", id: "play-time" });

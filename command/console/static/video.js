@@ -17,23 +17,14 @@
 
   const STALL_MS = 5000, CONNECT_MS = 10000;  // no new picture for this long: say so, call up again
 
-  function waitIce(pc) {  // host candidates only: gathering ends in milliseconds on a LAN
-    if (pc.iceGatheringState === "complete") return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => { if (pc.iceGatheringState === "complete") { pc.removeEventListener("icegatheringstatechange", done); resolve(); } };
-      pc.addEventListener("icegatheringstatechange", done);
-      setTimeout(resolve, 1000);
-    });
-  }
-
   WP.videoTile = function (cameraId, opts) {
     opts = opts || {};
     const video = el("video", { autoplay: true, muted: true, playsinline: true, class: "live-video" });
     video.muted = true;
     const note = el("div", { class: "tile-note", text: WP.t("video.connecting") });
     const label = el("div", { class: "tile-label", text: opts.label || cameraId });
-    const full = el("button", { class: "linkbtn tile-full", title: WP.t("video.fullscreen"), text: "⛶",
-      onclick: () => (tile.requestFullscreen ? tile.requestFullscreen() : null) });
+    const full = el("button", { class: "linkbtn tile-full", title: WP.t("video.fullscreen"),
+      onclick: () => (tile.requestFullscreen ? tile.requestFullscreen() : null) }, WP.icon("fullscreen"));
     const tile = el("div", { class: "tile", "data-camera": cameraId, "data-state": "connecting" }, video, note, label, full);
     let pc = null, stopped = false, timer = null, resolveReady;
     tile.ready = new Promise((r) => { resolveReady = r; });
@@ -50,8 +41,10 @@
         if (["failed", "disconnected", "closed"].includes(pc.connectionState) && !stopped) retry();
       };
       try {
+        // The offer goes without waiting for ICE gathering (~120 ms): the service reaches no
+        // candidate of ours anyway (mDNS-hidden), it answers with its own and learns our address
+        // from our checks (command/live/hub.py without_mdns).
         await pc.setLocalDescription(await pc.createOffer());
-        await waitIce(pc);
         const ans = await WP.api(`/api/live/${encodeURIComponent(cameraId)}/offer`, { method: "POST",
           body: { type: "offer", sdp: pc.localDescription.sdp } });
         await pc.setRemoteDescription({ type: "answer", sdp: ans.sdp });
@@ -107,6 +100,7 @@
 
     tile.start = () => { stopped = false; connect(); return tile; };
     tile.painted = () => painted;
+    tile.setLabel = (text) => { label.textContent = text; };
     tile.stop = () => { stopped = true; clearInterval(watchdog); clearTimeout(timer); timer = null; if (pc) pc.close(); pc = null; video.srcObject = null; };
     tile.frames = () => (video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : 0);
     tile.video = video;
