@@ -1,10 +1,11 @@
-"""Did a detected region change over the last seconds? (smoke drifts; a grey wall does not)
+"""Did a detected region change over the last seconds? (smoke drifts, flames flicker; a wall or a sunset does not)
 
 The fire/smoke model calls large featureless grey or white surfaces "smoke" (a plain wall
 behind a seated person scored 0.44–0.59 for a whole clip). Real smoke moves: between frames a
 second or two apart a real plume changes a sizeable share of its box, a wall almost none.
-This keeps small grey copies of one camera's recent detection frames and measures, for a box,
-the share of its pixels that changed. People move in front of walls, so their boxes are left out,
+Flames change shape from one detection frame to the next; the low sun, a lamp or a red sign keep
+their pixels. This keeps small grey copies of one camera's recent detection frames and measures, for a
+box, the share of its pixels that changed. People move in front of walls, so their boxes are left out,
 where they stand now and where they stood on the frame compared against.
 """
 
@@ -27,6 +28,8 @@ def small_grey(frame: np.ndarray) -> np.ndarray:
 
 
 PERSON_MARGIN = 0.2  # arms, hair and shadows move outside a person's box
+# A small fire's box is often its saturated core, as still as a lamp; its flames flicker round it.
+FLAME_MARGIN = 0.5
 
 
 def _cells(d: Detection, margin: float = 0.0) -> tuple[slice, slice]:
@@ -35,6 +38,15 @@ def _cells(d: Detection, margin: float = 0.0) -> tuple[slice, slice]:
     x1, y1, x2, y2 = max(0.0, d.x1 - mx), max(0.0, d.y1 - my), min(1.0, d.x2 + mx), min(1.0, d.y2 + my)
     return (slice(int(y1 * h), max(int(y1 * h) + 1, int(np.ceil(y2 * h)))),
             slice(int(x1 * w), max(int(x1 * w) + 1, int(np.ceil(x2 * w)))))
+
+
+def _exposed_like(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``old`` with the whole frame's brightness brought to ``new``'s: a camera's auto exposure drifting
+    a few percent moves every bright pixel (a lamp, the low sun) past LEVEL, which is not a flicker."""
+    m_old, m_new = float(old.mean()), float(new.mean())
+    if m_old < 1.0:
+        return old
+    return cv2.convertScaleAbs(old, alpha=m_new / m_old)
 
 
 class ChangeHistory:
@@ -49,23 +61,28 @@ class ChangeHistory:
         while len(self._frames) > 2 and t - self._frames[1][0] >= self.baseline_s:
             self._frames.popleft()
 
+    @property
+    def frames(self) -> int:
+        return len(self._frames)
+
     def note_people(self, people: list[Detection]) -> None:
         """The people detected on the newest frame: where they stand now changes the pixels when the
         frame kept as the baseline is compared against, however far they walk in between."""
         if self._frames:
             self._frames[-1][2][:] = people
 
-    def changed_share(self, box: Detection) -> float | None:
+    def changed_share(self, box: Detection, since_previous: bool = False, margin: float = 0.0) -> float | None:
         """Share of ``box`` that differs between the newest frame and the oldest kept (up to ``baseline_s``
-        earlier), leaving out the people noted on either frame; None before there are two frames or if
-        nothing is left."""
+        earlier), or the one just before it with ``since_previous``, leaving out the people noted on either
+        frame; ``margin`` grows the box by that share of its size on every side. None before there are two
+        frames or if nothing is left."""
         if len(self._frames) < 2:
             return None
-        (_, old, people_then), (_, new, people_now) = self._frames[0], self._frames[-1]
-        diff = cv2.absdiff(new, old) > LEVEL
+        (_, old, people_then), (_, new, people_now) = self._frames[-2 if since_previous else 0], self._frames[-1]
+        diff = cv2.absdiff(new, _exposed_like(old, new)) > LEVEL
         keep = np.ones(diff.shape, bool)
         for p in [*people_then, *people_now]:
             keep[_cells(p, PERSON_MARGIN)] = False
-        cells = _cells(box)
+        cells = _cells(box, margin)
         n = int(keep[cells].sum())
         return float((diff[cells] & keep[cells]).sum()) / n if n else None

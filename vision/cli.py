@@ -12,6 +12,7 @@ class _VisionGroup(LazyGroup):
     lazy = {
         "run": "vision.worker_cli:run",
         "eval": "vision.eval.cli:eval_cmd",
+        "compare": "vision.eval.compare_cli:compare_cmd",
         "train": "vision.train.cli:train_cmd",
     }
 

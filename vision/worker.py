@@ -141,6 +141,7 @@ class Worker:
             if ids:
                 for cam_id, found in zip(ids, detector.detect([images[i] for i in ids])):
                     dets[cam_id].extend(found)
+        self._add_seat_views(due, wanted, images, dets)
         per_cam = (time.perf_counter() - t0) / len(due)
         for cam, frame in due:
             events = self.processors[cam.id].apply(frame.t, dets[cam.id], wall)
@@ -151,6 +152,17 @@ class Worker:
                 if ev.kind == "raised":
                     st["alarms"] += 1
                     self._raise(cam, frame, ev)
+
+    def _add_seat_views(self, due: list, wanted: dict[str, bool], images: dict, dets: dict) -> None:
+        """The duty posts' close-up person pass, every due camera's seat views in one detector call."""
+        views = {cam.id: self.processors[cam.id].seat_views(images[cam.id]) for cam, _ in due if wanted[cam.id]}
+        crops = [crop for vs in views.values() for _, crop in vs]
+        if not crops:
+            return
+        found = iter(self.detectors["person"].detect(crops))
+        for cam_id, vs in views.items():
+            if vs:
+                dets[cam_id] = CameraProcessor.with_seat_detections(dets[cam_id], vs, [next(found) for _ in vs])
 
     def _location(self, cam: Camera) -> Location:
         site = next((s for s in self.config.sites if s.id == cam.site), None)

@@ -104,6 +104,29 @@ class FireSmokeRule(Strict):
                                     description="drop a smoke box whose pixels (people left out) changed less than this "
                                                 "share over the last change_baseline_s: a wall does not drift; 0 = off")
     change_baseline_s: float = Field(default=2.0, gt=0, description="how far back smoke_min_change compares")
+    # Temporal evidence read from the frames the worker already keeps (vision/change.py): measured on real
+    # fire and smoke video against everyday and seated-people footage (models/firesmoke/card.md).
+    fire_min_flicker: float = Field(default=0.05, ge=0, le=1,
+                                    description="drop a fire box whose pixels changed less than this share since "
+                                                "the previous detection frame: flames flicker, the low sun, a lamp "
+                                                "or a red sign do not; 0 = off")
+    smoke_min_drift: float = Field(default=0.1, ge=0, le=1,
+                                   description="drop a smoke box whose pixels changed less than this share since the "
+                                               "previous detection frame (smoke keeps moving; a wall that something "
+                                               "moved past 2 s ago does not); 0 = off")
+    needs_history: bool = Field(default=True, description="a fire or smoke box on a camera's first detection frame "
+                                "(nothing to compare with) does not count towards an alarm")
+    smoke_hits: int | None = Field(default=4, ge=1,
+                                   description="k for smoke (None: hits): hands, a belt or walkers before a grey wall "
+                                               "make the change checks pass for a frame or three, smoke keeps on")
+
+
+    @model_validator(mode="after")
+    def _smoke_can_confirm(self) -> "FireSmokeRule":
+        if self.hits > self.window or (self.smoke_hits or 0) > self.window:
+            raise ValueError(f"hits ({self.hits}) and smoke_hits ({self.smoke_hits}) must not exceed window "
+                             f"({self.window}): the rule could never confirm")
+        return self
 
 
 class OffPostRule(Strict):
@@ -111,6 +134,15 @@ class OffPostRule(Strict):
     # A missed person is a false off-post alarm, so recall matters more than precision here.
     person_threshold: float = Field(default=0.25, ge=0, le=1)
     min_overlap: float = Field(default=0.3, ge=0, le=1)
+    # A seat in a wide view is a few dozen pixels at the detector's input; looked at on its own it is
+    # hundreds (vision/detect/seat_view.py).
+    seat_view: bool = Field(default=True, description="also run the person detector on each post's region, "
+                            "cut out with a margin and scaled up to the detector's input")
+    seat_margin: float = Field(default=0.5, ge=0, le=3,
+                               description="margin added on every side of the post, as a share of its size")
+    seat_view_below: float = Field(default=0.5, gt=0, le=1,
+                                   description="run the seat view only while it covers less than this share of "
+                                               "the frame's longer side (larger posts are seen well in the full pass)")
 
 
 class Rules(Strict):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from vision.detect.base import Detection
 from vision.rules.fire_smoke import FireSmokeRule
-from watchpost.config import FireSmokeRule as Cfg
+from watchpost.config import FireSmokeRule as RuleConfig
 from watchpost.config import Zone
+
+# The k-of-n mechanics, one k for both classes (the shipped smoke_hits is tested in test_static_smoke.py).
+Cfg = partial(RuleConfig, smoke_hits=None)
 
 
 def fire(score=0.8, x=0.4, cls="fire", size=0.1, y=0.4):

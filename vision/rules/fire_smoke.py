@@ -63,6 +63,9 @@ class FireSmokeRule:
     def threshold(self, cls: str) -> float:
         return self.cfg.fire_threshold if cls == "fire" else self.cfg.smoke_threshold
 
+    def hits(self, cls: str) -> int:
+        return self.cfg.smoke_hits if cls == "smoke" and self.cfg.smoke_hits else self.cfg.hits
+
     def update(self, t: float, detections: list[Detection]) -> list[RuleEvent]:
         events: list[RuleEvent] = []
         for cls in CLASSES:
@@ -85,7 +88,7 @@ class FireSmokeRule:
                 continue
             # Frames whose hits overlap the current region: the same thing seen again.
             confirming = [frame for frame in st.history if any(_overlaps(h, c) for h in frame for c in hits)]
-            if len(confirming) >= self.cfg.hits:
+            if len(confirming) >= self.hits(cls):
                 best = max(hits, key=lambda d: d.score)
                 st.armed = False
                 st.last_alarm_t = t
