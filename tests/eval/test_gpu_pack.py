@@ -67,3 +67,24 @@ def test_gpu_job_measures_throughput_end_to_end_and_forward_only(tmp_path: Path,
     for r in rows:
         for part in ("end_to_end", "forward_only"):
             assert r[part]["images_per_s"] > 0 and r[part]["ms_per_call"] > 0
+
+
+def test_pack_images_merges_smoke_and_leaves_a_source_out(tmp_path: Path) -> None:
+    """The GPU job can train on merged smoke labels and without a source it is then judged on."""
+    from functools import partial
+
+    from PIL import Image
+
+    from vision.train.gpu_pack import pack_images
+    from vision.train.merge_labels import merge_label_text
+
+    imgs, labs = tmp_path / "images", tmp_path / "labels"
+    imgs.mkdir()
+    labs.mkdir()
+    for name in ("fa_1", "f8_1"):
+        Image.new("RGB", (64, 64)).save(imgs / f"{name}.jpg")
+        (labs / f"{name}.txt").write_text("1 0.15 0.15 0.1 0.1\n1 0.25 0.15 0.1 0.1\n")
+    n = pack_images(imgs, labs, tmp_path / "out/images", tmp_path / "out/labels", 60,
+                    relabel=partial(merge_label_text, class_id=1, gap=0.0), hold_out=frozenset({"fa"}))
+    assert n == 1 and [p.name for p in (tmp_path / "out/images").iterdir()] == ["f8_1.webp"]
+    assert len((tmp_path / "out/labels/f8_1.txt").read_text().splitlines()) == 1

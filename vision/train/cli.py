@@ -26,6 +26,9 @@ from watchpost.cli import config_from
               help="close-up views per large fire box of the train split (crops cutting through it); 0 = none")
 @click.option("--train-limit", type=click.IntRange(min=1),
               help="train on a seeded sample of this many train images plus the close-up views (CPU fine-tune)")
+@click.option("--merge-smoke", type=click.FloatRange(0, 0.5), metavar="GAP",
+              help="train on smoke labels merged per image: boxes overlapping or within GAP (share of the image) "
+                   "of each other become one")
 @click.option("--warmup-epochs", type=click.FloatRange(min=0), help="0 when continuing from a trained model")
 @click.option("--mosaic", type=click.FloatRange(0, 1), help="mosaic probability (0 for a short fine-tune)")
 @click.option("--device", help="ultralytics device: cpu (default) or a GPU index")
@@ -41,7 +44,7 @@ from watchpost.cli import config_from
 @click.pass_context
 def train_cmd(ctx: click.Context, data: Path, name: str, epochs: int | None, imgsz: int | None, batch: int | None,
               lr0: float | None, freeze: int | None, base: str | None, seed: int | None, close_ups: int | None,
-              train_limit: int | None, warmup_epochs: float | None, mosaic: float | None, device: str | None,
+              train_limit: int | None, merge_smoke: float | None, warmup_epochs: float | None, mosaic: float | None, device: str | None,
               keep_base_classes: bool, resume: bool, work_dir: Path, models_root: Path, ship_from: Path | None, run_dir: Path | None) -> None:
     """Fine-tune on DATA (from the COCO checkpoint unless --base), then write models/<name>/{best.pt,best.onnx,card.md}."""
     from pydantic import ValidationError
@@ -55,7 +58,8 @@ def train_cmd(ctx: click.Context, data: Path, name: str, epochs: int | None, img
         raise click.BadParameter("letters, digits, - and _ only", param_hint="--model")
     config = config_from(ctx)
     given = dict(epochs=epochs, imgsz=imgsz, batch=batch, lr0=lr0, freeze=freeze, seed=seed, base=base,
-                 close_ups=close_ups, train_limit=train_limit, warmup_epochs=warmup_epochs, mosaic=mosaic,
+                 close_ups=close_ups, train_limit=train_limit, merge_smoke=merge_smoke, warmup_epochs=warmup_epochs,
+                 mosaic=mosaic,
                  device=device)
     overrides = {k: v for k, v in given.items() if v is not None}
     if keep_base_classes:

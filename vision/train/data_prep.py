@@ -18,6 +18,7 @@ import yaml
 
 from vision.eval.dataset import EvalSetError, read_names
 from vision.train.close_up_views import write_views
+from vision.train.merge_labels import merge_label_text
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
@@ -46,7 +47,8 @@ def _copy_labels(src_root: Path, dst_root: Path, remap: dict[int, int] | None) -
 
 
 def prepare(data_dir: Path, scratch: Path, base_names: dict[int, str] | None = None,
-            close_ups: CloseUps | None = None, train_limit: int | None = None, seed: int = 0) -> Path:
+            close_ups: CloseUps | None = None, train_limit: int | None = None, seed: int = 0,
+            merge_smoke: float | None = None) -> Path:
     """Build ``scratch`` from ``data_dir``; return the absolute data.yaml to train with."""
     data_dir = Path(data_dir).resolve()
     doc = yaml.safe_load((data_dir / "data.yaml").read_text()) if (data_dir / "data.yaml").is_file() else None
@@ -76,6 +78,12 @@ def prepare(data_dir: Path, scratch: Path, base_names: dict[int, str] | None = N
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.symlink_to(src)
     _copy_labels(data_dir / "labels", scratch / "labels", remap)
+    if merge_smoke is not None:
+        smoke = next((i for i, n in out_names.items() if n.lower() == "smoke"), None)
+        if smoke is None:
+            raise EvalSetError(f"{data_dir}: merge_smoke needs a `smoke` class")
+        for label in (scratch / "labels").rglob("*.txt"):
+            label.write_text(merge_label_text(label.read_text(), smoke, merge_smoke))
     train: str | list[str] = doc["train"]
     extra: list[Path] = []
     if close_ups is not None:

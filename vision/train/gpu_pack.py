@@ -16,23 +16,28 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from PIL import Image
 
 from vision.train.close_up_views import CLOSE_UP_CLASSES, DEFAULT_FILLS, write_views
+from vision.train.merge_labels import merge_label_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pack_split(src: Path, dst: Path, split: str, quality: int, sample: int | None = None) -> int:
+def pack_split(src: Path, dst: Path, split: str, quality: int, sample: int | None = None,
+               relabel: Callable[[str], str] | None = None, hold_out: frozenset[str] = frozenset()) -> int:
     return pack_images(src / "images" / split, src / "labels" / split, dst / "images" / split,
-                       dst / "labels" / split, quality, sample)
+                       dst / "labels" / split, quality, sample, relabel=relabel, hold_out=hold_out)
 
 
 def pack_images(src_images: Path, src_labels: Path, dst_images: Path, dst_labels: Path, quality: int,
-                sample: int | None = None, max_side: int | None = None) -> int:
-    images = sorted(src_images.glob("*.jpg"))
+                sample: int | None = None, max_side: int | None = None,
+                relabel: Callable[[str], str] | None = None, hold_out: frozenset[str] = frozenset()) -> int:
+    images = sorted(p for p in src_images.glob("*.jpg") if p.name.partition("_")[0] not in hold_out)
     if sample:
         images = sorted(random.Random(0).sample(images, min(sample, len(images))))
     dst_images.mkdir(parents=True, exist_ok=True)
@@ -42,7 +47,8 @@ def pack_images(src_images: Path, src_labels: Path, dst_images: Path, dst_labels
         if max_side and max(im.size) > max_side:
             im.thumbnail((max_side, max_side))  # labels are normalised: a resize leaves them valid
         im.save(dst_images / f"{p.stem}.webp", "WEBP", quality=quality, method=6)
-        shutil.copyfile(src_labels / f"{p.stem}.txt", dst_labels / f"{p.stem}.txt")
+        text = (src_labels / f"{p.stem}.txt").read_text()
+        (dst_labels / f"{p.stem}.txt").write_text(relabel(text) if relabel else text)
     return len(images)
 
 
@@ -75,6 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--close-ups", type=int, default=0, metavar="N",
                     help="add N close-up views per large fire box to the fire/smoke train split "
                     "(vision.train.close_up_views)")
+    ap.add_argument("--merge-smoke", type=float, metavar="GAP",
+                    help="fire/smoke train labels with each image's smoke boxes merged: overlapping or within GAP "
+                    "(share of the image) of each other become one (vision.train.merge_labels)")
+    ap.add_argument("--hold-out", action="append", default=[], metavar="SOURCE",
+                    help="leave a source (file-name prefix, e.g. fa) out of the fire/smoke train split, to judge the "
+                    "result on it with `watchpost vision compare` (repeatable)")
     args = ap.parse_args(argv)
     jobs = [j for j in args.jobs.split(",") if j]
     if not jobs or set(jobs) - set(JOB_DATA):
@@ -93,7 +105,11 @@ def main(argv: list[str] | None = None) -> None:
     for job in jobs:
         name, quality = JOB_DATA[job]
         src, dst = args.shared / "data" / name, out / "data" / name
-        print(name, "train", pack_split(src, dst, "train", quality), "val", pack_split(src, dst, "val", 60, 80))
+        relabel = (partial(merge_label_text, class_id=1, gap=args.merge_smoke)  # firesmoke: 0 fire, 1 smoke
+                   if job == "fs" and args.merge_smoke is not None else None)
+        held = frozenset(args.hold_out) if job == "fs" else frozenset()
+        print(name, "train", pack_split(src, dst, "train", quality, relabel=relabel, hold_out=held),
+              "val", pack_split(src, dst, "val", 60, 80))
     if args.close_ups and "fs" in jobs:
         with tempfile.TemporaryDirectory() as tmp:
             views, dst = Path(tmp), out / "data" / "firesmoke"

@@ -63,6 +63,12 @@ class Recipe(BaseModel):
         description="train on a seeded sample of this many train images (plus the close-up views): a CPU fine-tune",
     )
 
+    merge_smoke: float | None = Field(
+        default=None, ge=0, le=0.5,
+        description="train on smoke labels merged per image: boxes that overlap or lie within this share of the "
+        "image of each other become their union (vision.train.merge_labels); None = as labelled",
+    )
+
     @field_validator("close_up_fill")
     @classmethod
     def _fill_range(cls, v: tuple[float, float]) -> tuple[float, float]:
@@ -72,7 +78,7 @@ class Recipe(BaseModel):
 
     def train_kwargs(self) -> dict[str, Any]:
         kw = self.model_dump(exclude={"base", "keep_base_classes", "cache", "close_ups", "close_up_fill",
-                                      "train_limit"})
+                                      "train_limit", "merge_smoke"})
         if kw["freeze"] is None:
             kw.pop("freeze")
         kw["cache"] = "ram" if self.cache else False

@@ -132,7 +132,8 @@ def train(data: Path, name: str, recipe: Recipe, base: Path, work_dir: Path, res
         base_names = {int(k): str(v) for k, v in YOLO(str(base)).names.items()}
     close_ups = (CloseUps(recipe.close_ups, recipe.close_up_fill, frozenset(CLOSE_UP_CLASSES))
                  if recipe.close_ups else None)
-    data_yaml = prepare(data, work_dir / "data" / name, base_names, close_ups, recipe.train_limit, recipe.seed)
+    data_yaml = prepare(data, work_dir / "data" / name, base_names, close_ups, recipe.train_limit, recipe.seed,
+                        recipe.merge_smoke)
     _model(base, recipe).train(data=str(data_yaml), project=str((work_dir / "runs").resolve()), name=name,
                                **recipe.train_kwargs())
     return run_dir
