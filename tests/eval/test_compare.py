@@ -13,7 +13,7 @@ from watchpost.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _brief(ap: float, rec: float, neg: int = 0, alarmed: int = 0, n: int = 10) -> dict:
+def _brief(ap: float, rec: float, neg: int = 0, alarmed: int = 0, n: int = 30) -> dict:
     return {"n_images": n, "classes": {"fire": {"ap50": ap, "image_level": {"recall": rec}}},
             "negative_images": neg, "negatives_alarmed": alarmed}
 
@@ -45,6 +45,15 @@ def test_more_negatives_alarmed_is_a_loss_and_small_differences_are_not():
     assert all("f8" not in r for r in reasons)  # 0.005 lower is within the tolerance
 
 
+def test_a_source_too_small_to_say_anything_is_shown_not_judged():
+    small = (_report({"web": _brief(0.2, 0.5, n=2)}), _report({"web": _brief(0.9, 1.0, n=2)}))
+    large = (_report({"f8": _brief(0.9, 1.0)}), _report({"f8": _brief(0.9, 1.0)}))
+    rows = compare.compare({"s": small, "t": large}, set())
+    assert compare.verdict(rows) == (True, [])
+    assert "too few images to judge" in compare.table(rows)
+    assert compare.verdict(rows, min_images=1)[0] is False
+
+
 def test_nothing_held_out_proves_nothing():
     cand = base = _report({"f8": _brief(0.9, 1.0)})
     ok, reasons = compare.verdict(compare.compare({"s": (cand, base)}, {"s"}))
@@ -74,7 +83,7 @@ def test_compare_command_on_a_small_sample(shared_dir: Path, tmp_path: Path):
     tiny = _tiny_set(shared_dir, tmp_path / "tiny")
     weights = str(ROOT / "models" / "firesmoke" / "best.onnx")
     args = ["vision", "compare", "--candidate", weights, "--base", weights, "--kind", "firesmoke",
-            "--set", f"{tiny}:val", "--out", str(tmp_path / "c.json")]
+            "--set", f"{tiny}:val", "--min-images", "1", "--out", str(tmp_path / "c.json")]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     assert "tiny/f8" in res.output and "tiny/cn" in res.output and "ships" in res.output

@@ -95,12 +95,17 @@ def compare(per_set: dict[str, tuple[dict[str, Any], dict[str, Any]]], seen: set
     return rows
 
 
-def verdict(rows: list[Row]) -> tuple[bool, list[str]]:
-    """Whether the candidate may ship (no loss on a held-out source), and why not."""
-    reasons = [f"{r.set_name}/{r.source}: {', '.join(r.losses)}" for r in rows if not r.seen and r.losses]
-    held_out = [r for r in rows if not r.seen]
+def judged(r: Row, min_images: int) -> bool:
+    """Held out and large enough to say something: a source of two images swings on one box."""
+    return not r.seen and r.candidate.n_images >= min_images
+
+
+def verdict(rows: list[Row], min_images: int = 20) -> tuple[bool, list[str]]:
+    """Whether the candidate may ship (no loss on a held-out source of at least ``min_images``), and why not."""
+    reasons = [f"{r.set_name}/{r.source}: {', '.join(r.losses)}" for r in rows if judged(r, min_images) and r.losses]
+    held_out = [r for r in rows if judged(r, min_images)]
     if not held_out:
-        return False, ["no held-out source: every source was seen in training, nothing shows generality"]
+        return False, [f"no held-out source of {min_images}+ images: nothing shows generality"]
     return not reasons, reasons
 
 
@@ -108,7 +113,7 @@ def _f(v: float | None) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
-def table(rows: list[Row]) -> str:
+def table(rows: list[Row], min_images: int = 20) -> str:
     """A plain-text table, a row per (set, source, class)."""
     lines = [f"{'set/source':<28} {'':>9} {'class':<7} {'images':>6} {'AP50 cand':>9} {'base':>6} "
              f"{'img rec cand':>12} {'base':>6} {'neg alarmed cand':>16} {'base':>6}  verdict"]
@@ -117,7 +122,12 @@ def table(rows: list[Row]) -> str:
             neg_c = _f(r.candidate.negative_rate) if i == 0 else ""
             neg_b = _f(r.base.negative_rate) if i == 0 else ""
             tag = "seen" if r.seen else "held-out"
-            mark = ("LOSES: " + ", ".join(r.losses) if r.losses else "ok") if not r.seen and i == 0 else ""
+            if r.seen or i:
+                mark = ""
+            elif not judged(r, min_images):
+                mark = f"too few images to judge (< {min_images})"
+            else:
+                mark = "LOSES: " + ", ".join(r.losses) if r.losses else "ok"
             lines.append(f"{r.set_name + '/' + r.source:<28} {tag:>9} {cls:<7} {r.candidate.n_images:>6} "
                          f"{_f(r.candidate.ap50.get(cls)):>9} {_f(r.base.ap50.get(cls)):>6} "
                          f"{_f(r.candidate.image_recall.get(cls)):>12} {_f(r.base.image_recall.get(cls)):>6} "

@@ -32,10 +32,12 @@ def _set_and_split(value: str) -> tuple[Path, str | None]:
                    "folder name (repeatable); every other source is held out")
 @click.option("--tolerance", default=0.01, show_default=True, type=click.FloatRange(0, 1),
               help="how much lower a held-out figure may be and still count as no loss")
+@click.option("--min-images", default=20, show_default=True, type=click.IntRange(min=1),
+              help="a held-out source with fewer images is shown, not judged")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write the comparison as JSON")
 @click.pass_context
 def compare_cmd(ctx: click.Context, candidate: Path, base: Path, kind: str, sets: tuple[str, ...],
-                seen: tuple[str, ...], tolerance: float, out: Path | None) -> None:
+                seen: tuple[str, ...], tolerance: float, min_images: int, out: Path | None) -> None:
     """Score CANDIDATE and BASE on each set, source by source; exit 1 if the candidate loses on a held-out one."""
     from vision.eval import compare
     from vision.eval.dataset import EvalSetError
@@ -59,8 +61,8 @@ def compare_cmd(ctx: click.Context, candidate: Path, base: Path, kind: str, sets
             reports.append(report["images"])
         per_set[set_dir.name] = (reports[0], reports[1])
     rows = compare.compare(per_set, set(seen), tolerance)
-    ok, reasons = compare.verdict(rows)
-    click.echo(compare.table(rows))
+    ok, reasons = compare.verdict(rows, min_images)
+    click.echo(compare.table(rows, min_images))
     click.echo(("ships: no loss on a held-out source" if ok else "does not ship: " + "; ".join(reasons)))
     if out:
         out.write_text(json.dumps(compare.as_json(rows, ok, reasons), indent=1))
