@@ -17,6 +17,8 @@ from command.live.hub import LiveHub
 from command.domain.rate_limit import SlidingWindow
 from command.push import PushHub
 from command.services.background import build_background
+from command.services.session_cache import SessionCache
+from command.services.session_cache import install as install_session_cache
 from command.state import ServiceState
 from watchpost import __version__
 from watchpost.bus import Bus, make_bus
@@ -41,6 +43,8 @@ def build_state(config: Config, clock: Clock | None = None, bus: Bus | None = No
     state.push = PushHub(state)
     state.login_limiter = SlidingWindow(config.server.login_attempts_per_min, 60.0)
     state.live = LiveHub(config.live.linger_s, config.live.open_timeout_s)
+    state.session_cache = SessionCache(config.server.session_cache_s)
+    install_session_cache(state)
     return state
 
 

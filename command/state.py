@@ -33,3 +33,4 @@ class ServiceState:
     # Login attempts per client address (command.domain.rate_limit.SlidingWindow), per process.
     login_limiter: Any = None
     live: Any = None  # command.live.hub.LiveHub: camera feeds and WebRTC peers of this process
+    session_cache: Any = None  # command.services.session_cache.SessionCache: whom tokens belong to, for seconds

@@ -363,6 +363,9 @@ class Server(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     session_ttl_s: float = Field(default=8 * 3600, gt=0)
+    session_cache_s: float = Field(default=5.0, ge=0, description="how long a process remembers whom a token "
+                                   "belongs to; revocations reach every process at once through the bus, this "
+                                   "only bounds a lost message; 0 = ask the database on every request")
     lockout_after: int = Field(default=5, ge=1, description="failed logins that lock an account")
     lockout_s: float = Field(default=900, gt=0)
     login_attempts_per_min: int = Field(default=20, ge=1, description="login attempts one client address may make "

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.fast_json import json_response
 from command.api.openapi import follow
 from command.db.models.users import User
 from command.domain.roles import READERS, Role
@@ -71,9 +72,10 @@ def list_alarms(status: Literal["new", "verified", "false_alarm", "drill", "clos
                 limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                 db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     """Alarms, newest first (``since`` matches the last sighting, ``until`` the first)."""
-    rows = intake.search(db, status=status, type_=type, level=level, source=source, since=since, exercise=exercise,
-                         incident_id=incident_id, camera_id=camera_id, until=until, limit=limit, offset=offset)
-    return [intake.to_json(a) for a in rows]
+    rows = intake.search_json(db, status=status, type_=type, level=level, source=source, since=since,
+                              exercise=exercise, incident_id=incident_id, camera_id=camera_id, until=until,
+                              limit=limit, offset=offset)
+    return json_response(rows)  # type: ignore[return-value]  # the documented shape is list[dict]
 
 
 @router.get("/{alarm_id}")

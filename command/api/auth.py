@@ -81,6 +81,10 @@ def me(user: User = Depends(current_user)) -> dict:
 def change_password(body: PasswordChange, request: Request, user: User = Depends(current_user),
                     db: Session = Depends(get_db), st: ServiceState = Depends(get_state)) -> dict:
     """Change one's own password; every other session of the account is signed out."""
+    stored = db.get(User, user.id)  # the caller may be a cached copy: change the stored row
+    if stored is None:
+        raise AuthError("session expired or invalid")
+    user = stored
     if not verify_password(user, body.current_password):
         raise AuthError("current_password: wrong password", 403)
     try:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from command.db.models.users import User
 from command.domain.roles import Role
-from command.services.auth import AuthError, resolve_token
+from command.services.auth import AuthError, resolve_token_expiry, token_digest
 from command.state import ServiceState
 
 SESSION_COOKIE = "wp_session"
@@ -78,13 +78,21 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     token = bearer_token(request)
     if not token:
         raise AuthError("authentication required")
+    st = request.app.state.wp
+    digest = token_digest(token)
+    cache = st.session_cache
+    if cache is not None and (user := cache.get(digest, st.clock.now())) is not None:
+        db.info[_AUTHED] = True
+        return user  # a detached copy: endpoints that change the user load it from db
     # A read of its own, ended before the endpoint runs (another worker-thread hop; see get_db).
     db.connection(execution_options={"readonly": True})
-    user = resolve_token(db, token, request.app.state.wp.clock)
+    user, expires_at = resolve_token_expiry(db, token, st.clock)
     db.commit()
     db.info[_AUTHED] = True
     if user is None:
         raise AuthError("session expired or invalid")
+    if cache is not None:
+        cache.put(digest, user, expires_at)
     return user
 
 

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +17,7 @@ from command.db.models.users import AuthToken, User
 from command.domain.passwords import PasswordPolicy
 from command.domain.roles import Role
 from command.services import audit
+from command.services.session_cache import note_revoked
 from watchpost.clock import SYSTEM_CLOCK, Clock
 
 _hasher = PasswordHasher()
@@ -101,13 +102,18 @@ def login(db: Session, username: str, password: str, policy: LoginPolicy, clock:
 
 
 def resolve_token(db: Session, token: str, clock: Clock = SYSTEM_CLOCK) -> User | None:
+    return resolve_token_expiry(db, token, clock)[0]
+
+
+def resolve_token_expiry(db: Session, token: str, clock: Clock = SYSTEM_CLOCK) -> tuple[User | None, datetime | None]:
+    """The token's active user (None if the token is unknown, revoked or expired) and when the token expires."""
     row = db.execute(select(AuthToken).where(AuthToken.token_sha256 == token_digest(token))).scalar_one_or_none()
     if row is None or row.revoked:
-        return None
+        return None, None
     if row.expires_at is not None and row.expires_at <= clock.now():
-        return None
+        return None, None
     u = db.get(User, row.user_id)
-    return u if u is not None and u.active else None
+    return (u, row.expires_at) if u is not None and u.active else (None, None)
 
 
 def _verify_hash(password_hash: str, password: str) -> bool:
@@ -130,6 +136,7 @@ def revoke_token(db: Session, token: str) -> None:
     row = db.execute(select(AuthToken).where(AuthToken.token_sha256 == token_digest(token))).scalar_one_or_none()
     if row is not None:
         row.revoked = True
+        note_revoked(db, digest=row.token_sha256)
 
 
 def revoke_user_tokens(db: Session, user_id: int, kinds: tuple[str, ...] = ("session", "api"),
@@ -142,6 +149,7 @@ def revoke_user_tokens(db: Session, user_id: int, kinds: tuple[str, ...] = ("ses
     rows = list(db.execute(q).scalars())
     for row in rows:
         row.revoked = True
+    note_revoked(db, user_id=user_id)  # the kept token is resolved afresh: its user may have changed
     return len(rows)
 
 

@@ -12,7 +12,8 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+import orjson
+from sqlalchemy import Text, cast, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -172,7 +173,48 @@ def search(db: Session, *, status: str | None = None, type_: str | None = None, 
            source: str | None = None, since: datetime | None = None, exercise: bool | None = None,
            incident_id: int | None = None, camera_id: str | None = None, until: datetime | None = None,
            limit: int = 100, offset: int = 0) -> list[Alarm]:
-    q = select(Alarm)
+    q = _filtered(select(Alarm), status=status, type_=type_, level=level, source=source, since=since,
+                  exercise=exercise, incident_id=incident_id, camera_id=camera_id, until=until)
+    return list(db.execute(q.order_by(Alarm.occurred_at.desc(), Alarm.id.desc()).limit(limit).offset(offset)).scalars())
+
+
+# The list's columns, JSON ones read as their stored text: a page of alarms is answered without building
+# an ORM object per row or decoding and re-encoding its boxes and evidence (issue #23: 0.25 ms of CPU a row).
+_JSON_TEXT = ("boxes", "reading", "evidence")
+_LIST_COLUMNS = [c for c in Alarm.__table__.columns if c.name not in ("merge_key", "raw", "created_by", "updated_at")]
+
+
+def search_json(db: Session, **filters: Any) -> list[dict]:
+    """``search`` as ``to_json`` would give it, for serialising with orjson (JSON columns as Fragments)."""
+    limit, offset = filters.pop("limit", 100), filters.pop("offset", 0)
+    # CAST, not a type coercion: PostgreSQL's driver would decode JSON itself.
+    cols = [cast(c, Text).label(c.name) if c.name in _JSON_TEXT else c for c in _LIST_COLUMNS]
+    q = _filtered(select(*cols), **filters)
+    rows = db.execute(q.order_by(Alarm.occurred_at.desc(), Alarm.id.desc()).limit(limit).offset(offset)).mappings()
+    return [_row_json(r) for r in rows]
+
+
+def _fragment(raw: str | None, empty: str) -> orjson.Fragment:
+    return orjson.Fragment(raw if raw not in (None, "null") else empty)
+
+
+def _row_json(a: Any) -> dict:
+    return {
+        "id": a["id"], "source": a["source"], "source_event_id": a["source_event_id"], "type": a["type"],
+        "level": a["level"], "status": a["status"], "occurred_at": _iso(a["occurred_at"]),
+        "last_seen_at": _iso(a["last_seen_at"]), "occurrences": a["occurrences"],
+        "location": {"name": a["location_name"], "site": a["site"], "lon": a["lon"], "lat": a["lat"]},
+        "camera_id": a["camera_id"], "score": a["score"], "boxes": _fragment(a["boxes"], "[]"),
+        "reading": _fragment(a["reading"], "null"), "title": a["title"], "description": a["description"],
+        "evidence": _fragment(a["evidence"], "[]"), "verdict": a["verdict"], "verified_by": a["verified_by"],
+        "verified_at": _iso(a["verified_at"]), "verify_note": a["verify_note"], "exercise": a["exercise"],
+        "incident_id": a["incident_id"], "warning_id": a["warning_id"], "created_at": _iso(a["created_at"]),
+    }
+
+
+def _filtered(q: Any, *, status: str | None = None, type_: str | None = None, level: str | None = None,
+              source: str | None = None, since: datetime | None = None, exercise: bool | None = None,
+              incident_id: int | None = None, camera_id: str | None = None, until: datetime | None = None) -> Any:
     for col, val in ((Alarm.status, status), (Alarm.type, type_), (Alarm.level, level), (Alarm.source, source),
                      (Alarm.incident_id, incident_id), (Alarm.camera_id, camera_id)):
         if val is not None:
@@ -183,7 +225,7 @@ def search(db: Session, *, status: str | None = None, type_: str | None = None, 
         q = q.where(Alarm.occurred_at <= until)
     if exercise is not None:
         q = q.where(Alarm.exercise.is_(exercise))
-    return list(db.execute(q.order_by(Alarm.occurred_at.desc(), Alarm.id.desc()).limit(limit).offset(offset)).scalars())
+    return q
 
 
 def attach_evidence(db: Session, state: ServiceState, source: str, source_event_id: str,

@@ -1,0 +1,187 @@
+"""API capacity per route, load from wrk (a C program), not from Python on the same two cores (issue #23).
+
+Starts ``watchpost serve`` (SQLite, or a throwaway PostgreSQL) on 127.0.0.1, seeds ``--alarms`` alarms and an
+incident through the API, then for each route runs ``wrk`` closed-loop (``--connections`` connections back to
+back, ``--seconds`` each) and reads its req/s and latency percentiles. ``/healthz`` is measured in the same run, so
+each route's rate is also shown as a share of what the framework answers with no work behind it.
+
+    .venv/bin/python bench/api_capacity.py [--backend sqlite|postgres] [--alarms 100] [--seconds 10]
+        [--connections 20] [--out bench/results/api_capacity.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from command.throwaway import start  # noqa: E402
+from watchpost.throwaway import free_port  # noqa: E402
+
+LUA = """
+wrk.headers["Authorization"] = "Bearer {token}"
+done = function(summary, latency, requests)
+  io.write(string.format("WPJSON {{\\"requests\\": %d, \\"errors\\": %d, \\"non2xx\\": %d, \\"seconds\\": %.3f, "
+    .. "\\"p50_ms\\": %.2f, \\"p95_ms\\": %.2f, \\"p99_ms\\": %.2f}}\\n",
+    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def seed(url: str, tmp: Path, backend_url: str, alarms: int) -> dict[str, str]:
+    from command.services.auth import add_user, issue_token
+    from watchpost.db import make_engine, make_sessionmaker, session_scope
+    from watchpost.db.migrate import upgrade
+
+    upgrade(backend_url)
+    engine = make_engine(backend_url)
+    with session_scope(make_sessionmaker(engine)) as db:
+        tokens = {role: issue_token(db, add_user(db, f"cap-{role}", "Password-1-" + role, role), "api", None)
+                  for role in ("service", "duty_officer")}
+    engine.dispose()
+    return tokens
+
+
+def post_alarms(base: str, tokens: dict[str, str], n: int) -> int:
+    """n alarms through the intake; blue, so no broadcast is rendered while the routes are measured."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tokens['service']}"}, timeout=30) as c:
+        last = 0
+        for i in range(n):
+            r = c.post("/api/alarms", json={
+                "source": "video", "source_event_id": f"cap-{i}", "type": "fire", "level": "blue",
+                "occurred_at": datetime.now(timezone.utc).isoformat(),
+                "location": {"name": f"point {i}", "site": "bench"}, "camera_id": f"cam-{i}", "score": 0.9,
+                "title": f"alarm {i}", "boxes": [{"cls": "fire", "score": 0.9, "x1": 0.1, "y1": 0.1, "x2": 0.3, "y2": 0.4}],
+                "evidence": [{"kind": "snapshot", "uri": f"cap/{i}.jpg", "media_type": "image/jpeg"}]})
+            r.raise_for_status()
+            last = r.json()["id"]
+        return last
+
+
+def wrk(url: str, token: str, seconds: int, connections: int, tmp: Path) -> dict:
+    script = tmp / "auth.lua"
+    script.write_text(LUA.format(token=token))
+    out = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script),
+                          url], capture_output=True, text=True, timeout=seconds + 60)
+    m = re.search(r"WPJSON (\{.*\})", out.stdout)
+    if not m:
+        raise RuntimeError(f"wrk gave no result for {url}: {out.stdout[-500:]} {out.stderr[-500:]}")
+    res = json.loads(m.group(1))
+    res["rps"] = round(res["requests"] / res["seconds"], 1)
+    return res
+
+
+def service_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the service and its children so far (Linux /proc)."""
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, IndexError):
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        kids = [int(k) for k in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+    return kids + [g for k in kids for g in _children(k)]
+
+
+def run(backend: str, args: argparse.Namespace) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="wp-cap-"))
+    pg = proc = None
+    try:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp / 'wp.sqlite'}"
+        else:
+            from watchpost.throwaway import PostgresServer, find_pg_bin
+
+            bindir = find_pg_bin()
+            if bindir is None:
+                return {"skipped": "PostgreSQL binaries not installed"}
+            pg = PostgresServer(bindir).start()
+            url = pg.create_database("cap")
+        tokens = seed("", tmp, url, args.alarms)
+        cfg = tmp / "watchpost.yaml"
+        cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20},
+                                   "vision": {"media_root": str(tmp / "media"), "spool_path": str(tmp / "spool.sqlite")},
+                                   "comms": {"audio_dir": str(tmp / "audio")}}))
+        port = free_port()
+        proc = start(cfg, port, tmp / "service.log", "--host", "127.0.0.1", "--no-upgrade", new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        last = post_alarms(base, tokens, args.alarms)
+        routes = {"/healthz": "/healthz", "alarm list (100 rows)": "/api/alarms?limit=100",
+                  "alarm list (20 rows)": "/api/alarms?limit=20", "alarm detail": f"/api/alarms/{last}",
+                  "incident list": "/api/incidents", "warning list": "/api/warnings"}
+        rows = {}
+        for name, path in routes.items():
+            cpu0 = service_cpu_s(proc.pid)
+            res = wrk(base + path, tokens["duty_officer"], args.seconds, args.connections, tmp)
+            res["service_cpu_ms_per_request"] = (round(1000 * (service_cpu_s(proc.pid) - cpu0) / res["requests"], 2)
+                                                 if res["requests"] else None)
+            rows[name] = res
+        health = rows["/healthz"]["rps"]
+        for r in rows.values():
+            r["share_of_healthz"] = round(r["rps"] / health, 3) if health else None
+        return {"backend": backend, "alarms": args.alarms, "seconds": args.seconds,
+                "connections": args.connections, "routes": rows}
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_table(res: dict) -> None:
+    if "skipped" in res:
+        print(f"skipped: {res['skipped']}")
+        return
+    print(f"{res['backend']}: {res['alarms']} alarms, wrk -c{res['connections']} for {res['seconds']} s per route")
+    print(f"{'route':<24} {'req/s':>8} {'of healthz':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'CPU ms/req':>10} {'errors':>6}")
+    for name, r in res["routes"].items():
+        print(f"{name:<24} {r['rps']:>8} {r['share_of_healthz']:>10} {r['p50_ms']:>8} {r['p95_ms']:>8} "
+              f"{r['p99_ms']:>8} {r['service_cpu_ms_per_request']!s:>10} {r['errors'] + r['non2xx']:>6}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
+    ap.add_argument("--alarms", type=int, default=100)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=20)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "api_capacity.json")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian package wrk; `make deps` installs it)")
+    out = {}
+    for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
+        out[backend] = run(backend, args)
+        print_table(out[backend])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
