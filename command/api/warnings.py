@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.fast_json import json_response
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS
 from command.services import warnings as svc
@@ -47,7 +48,8 @@ def list_warnings(stage: Literal["raised", "pushed", "verified", "fed_back", "cl
                   db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     rows = svc.search(db, stage=stage, level=level, alarm_id=alarm_id, incident_id=incident_id, overdue=overdue,
                       exercise=exercise, limit=limit, offset=offset)
-    return [svc.to_json(w) for w in rows]
+    # orjson writes datetimes as isoformat() does, without FastAPI's generic encoder pass (issue #23).
+    return json_response([svc.to_json(w) for w in rows])  # type: ignore[return-value]
 
 
 def _detail(db: Session, w) -> dict:  # noqa: ANN001

@@ -36,3 +36,14 @@ def test_search_json_matches_to_json(clocked):
         assert fast == json.loads(json.dumps(slow))
         assert [a["id"] for a in json.loads(orjson.dumps(intake.search_json(db, level="orange")))] == [2]
         assert json.loads(orjson.dumps(intake.search_json(db, limit=1, offset=1)))[0]["id"] == slow[1]["id"]
+
+
+def test_orjson_writes_datetimes_as_the_generic_encoder_does():
+    """The warning list's fast answer: every datetime the API gives keeps its isoformat() spelling."""
+    from datetime import datetime, timezone
+
+    from fastapi.encoders import jsonable_encoder
+
+    for v in (datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc), datetime(2026, 3, 1, 8, 0, 0, 120, tzinfo=timezone.utc),
+              datetime(2026, 3, 1, 8, 0, 0, 999999, tzinfo=timezone.utc), None, {"nested": [1.5, "x"]}):
+        assert json.loads(orjson.dumps({"v": v})) == json.loads(json.dumps(jsonable_encoder({"v": v})))
