@@ -71,6 +71,9 @@ def first_event_id(db: Session) -> int | None:
     return db.execute(select(func.min(PushEventRow.id))).scalar_one()
 
 
+TEXT_CACHE = 4096  # encoded events kept: more than a client queue holds
+
+
 class Client:
     """One WebSocket subscriber: a bounded queue the pump fills and the socket drains."""
 
@@ -106,6 +109,18 @@ class PushHub:
         self._executor = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="push-read")
         self._read_sessions: sessionmaker[Session] | None = None
         self._read_engines: list = []
+        self._texts: dict[int, str] = {}
+
+    def text_of(self, ev: PushEvent) -> str:
+        """The event's JSON, encoded once for every subscriber (the same bytes go to 1,000 consoles; issue #23).
+        Called on the event loop only; ids are this database's, so the cache lives with the hub."""
+        text = self._texts.get(ev.id)
+        if text is None:
+            text = ev.model_dump_json()
+            if len(self._texts) >= TEXT_CACHE:
+                self._texts.pop(next(iter(self._texts)))
+            self._texts[ev.id] = text
+        return text
 
     # --- writer side (any thread) -------------------------------------------------------
 

@@ -40,10 +40,6 @@ TOPICS = frozenset(PushEvent.model_fields["topic"].annotation.__args__)  # type:
 MISSED_PINGS = 2
 
 
-def _event_text(ev: PushEvent) -> str:
-    return ev.model_dump_json()
-
-
 async def _authenticate(ws: WebSocket, st: ServiceState) -> tuple[int, str] | None:
     token = ws.query_params.get("token") or ws.cookies.get(SESSION_COOKIE)
     if not token:
@@ -117,7 +113,7 @@ async def _replay(ws: WebSocket, hub, client: Client, last_id: int | None) -> in
     while True:
         batch = await hub.query(fetch_after, cursor, 500, client.topics)
         for ev in batch:
-            await ws.send_text(_event_text(ev))
+            await ws.send_text(hub.text_of(ev))
             cursor = ev.id
         if len(batch) < 500:
             return cursor
@@ -150,7 +146,7 @@ async def _serve(ws: WebSocket, st: ServiceState, client: Client, cursor: int) -
                 return
             if ev.id <= cursor:
                 continue  # already sent during the replay
-            await ws.send_text(_event_text(ev))
+            await ws.send_text(st.push.text_of(ev))
             cursor = ev.id
 
     # An anyio task group, not bare asyncio tasks: the server (and the test client) cancel the
