@@ -1,7 +1,7 @@
 """API capacity per route, load from wrk (a C program), not from Python on the same two cores (issue #23).
 
-Starts ``watchpost serve`` (SQLite, or a throwaway PostgreSQL) on 127.0.0.1, seeds ``--alarms`` alarms and an
-incident through the API, then for each route runs ``wrk`` closed-loop (``--connections`` connections back to
+Starts ``watchpost serve`` (SQLite, or a throwaway PostgreSQL) on 127.0.0.1, posts ``--alarms`` alarms through
+the intake, then for each route runs ``wrk`` closed-loop (``--connections`` connections back to
 back, ``--seconds`` each) and reads its req/s and latency percentiles. ``/healthz`` is measured in the same run, so
 each route's rate is also shown as a share of what the framework answers with no work behind it.
 
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from command.throwaway import start  # noqa: E402
-from watchpost.throwaway import free_port  # noqa: E402
+from watchpost.throwaway import free_port, throwaway_database  # noqa: E402
 
 LUA = """
 wrk.headers["Authorization"] = "Bearer {token}"
@@ -43,7 +43,8 @@ end
 """
 
 
-def seed(url: str, tmp: Path, backend_url: str, alarms: int) -> dict[str, str]:
+def seed(backend_url: str) -> dict[str, str]:
+    """Migrate the database and make a service account (posts the alarms) and a duty officer (reads)."""
     from command.services.auth import add_user, issue_token
     from watchpost.db import make_engine, make_sessionmaker, session_scope
     from watchpost.db.migrate import upgrade
@@ -110,17 +111,10 @@ def run(backend: str, args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="wp-cap-"))
     pg = proc = None
     try:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp / 'wp.sqlite'}"
-        else:
-            from watchpost.throwaway import PostgresServer, find_pg_bin
-
-            bindir = find_pg_bin()
-            if bindir is None:
-                return {"skipped": "PostgreSQL binaries not installed"}
-            pg = PostgresServer(bindir).start()
-            url = pg.create_database("cap")
-        tokens = seed("", tmp, url, args.alarms)
+        url, pg = throwaway_database(backend, tmp, "cap")
+        if url is None:
+            return {"skipped": "PostgreSQL binaries not installed"}
+        tokens = seed(url)
         cfg = tmp / "watchpost.yaml"
         cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20},
                                    "vision": {"media_root": str(tmp / "media"), "spool_path": str(tmp / "spool.sqlite")},

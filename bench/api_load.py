@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from command.throwaway import start  # noqa: E402
-from watchpost.throwaway import free_port, find_mosquitto, start_mosquitto  # noqa: E402
+from watchpost.throwaway import find_mosquitto, free_port, start_mosquitto, throwaway_database  # noqa: E402
 
 LEVELS = ["red", "orange", "yellow", "blue"]
 TYPES = ["fire", "smoke", "intrusion", "gas", "off_post"]
@@ -325,16 +325,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
     proc = None
     broker = None
     try:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp / 'wp.sqlite'}"
-        else:
-            from watchpost.throwaway import PostgresServer, find_pg_bin
-
-            bindir = find_pg_bin()
-            if bindir is None:
-                return {"skipped": "PostgreSQL binaries not installed"}
-            pg = PostgresServer(bindir).start()
-            url = pg.create_database("bench")
+        url, pg = throwaway_database(backend, tmp, "bench")
+        if url is None:
+            return {"skipped": "PostgreSQL binaries not installed"}
         mqtt_port = None
         if args.workers > 1:
             exe = find_mosquitto()

@@ -113,6 +113,18 @@ class PostgresServer:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def throwaway_database(backend: str, tmp: Path, name: str) -> tuple[str | None, PostgresServer | None]:
+    """A fresh database URL for a benchmark: SQLite in ``tmp``, or a database on a throwaway PostgreSQL
+    server (returned, for the caller to stop). (None, None) when PostgreSQL's binaries are not installed."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'wp.sqlite'}", None
+    bindir = find_pg_bin()
+    if bindir is None:
+        return None, None
+    pg = PostgresServer(bindir).start()
+    return pg.create_database(name), pg
+
+
 def find_mosquitto() -> str | None:
     return shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
 
