@@ -177,7 +177,11 @@ def run(backend: str, args: argparse.Namespace) -> dict:
     finally:
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # 1,000 sockets closing on a saturated service
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         if pg is not None:
             pg.stop()
         shutil.rmtree(tmp, ignore_errors=True)
