@@ -20,8 +20,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 
@@ -107,13 +110,25 @@ def _children(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _children(k)]
 
 
-def run(backend: str, args: argparse.Namespace) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="wp-cap-"))
+@dataclass
+class Service:
+    base: str
+    tokens: dict[str, str]
+    last_alarm: int
+    proc: subprocess.Popen
+
+
+@contextmanager
+def seeded_service(backend: str, alarms: int, prefix: str) -> Iterator[Service | None]:
+    """``watchpost serve`` on a fresh database of ``backend`` with ``alarms`` posted; None if PostgreSQL's
+    binaries are missing. Stopped (killed if it will not stop) and its files removed on leaving."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     pg = proc = None
     try:
-        url, pg = throwaway_database(backend, tmp, "cap")
+        url, pg = throwaway_database(backend, tmp, prefix.strip("-").replace("-", "_"))
         if url is None:
-            return {"skipped": "PostgreSQL binaries not installed"}
+            yield None
+            return
         tokens = seed(url)
         cfg = tmp / "watchpost.yaml"
         cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20},
@@ -122,15 +137,32 @@ def run(backend: str, args: argparse.Namespace) -> dict:
         port = free_port()
         proc = start(cfg, port, tmp / "service.log", "--host", "127.0.0.1", "--no-upgrade", new_session=True)
         base = f"http://127.0.0.1:{port}"
-        last = post_alarms(base, tokens, args.alarms)
+        yield Service(base, tokens, post_alarms(base, tokens, alarms), proc)
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # 1,000 sockets closing on a saturated service
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(backend: str, args: argparse.Namespace) -> dict:
+    with seeded_service(backend, args.alarms, "wp-cap-") as svc, tempfile.TemporaryDirectory() as tmp:
+        if svc is None:
+            return {"skipped": "PostgreSQL binaries not installed"}
         routes = {"/healthz": "/healthz", "alarm list (100 rows)": "/api/alarms?limit=100",
-                  "alarm list (20 rows)": "/api/alarms?limit=20", "alarm detail": f"/api/alarms/{last}",
+                  "alarm list (20 rows)": "/api/alarms?limit=20", "alarm detail": f"/api/alarms/{svc.last_alarm}",
                   "incident list": "/api/incidents", "warning list": "/api/warnings"}
         rows = {}
         for name, path in routes.items():
-            cpu0 = service_cpu_s(proc.pid)
-            res = wrk(base + path, tokens["duty_officer"], args.seconds, args.connections, tmp)
-            res["service_cpu_ms_per_request"] = (round(1000 * (service_cpu_s(proc.pid) - cpu0) / res["requests"], 2)
+            cpu0 = service_cpu_s(svc.proc.pid)
+            res = wrk(svc.base + path, svc.tokens["duty_officer"], args.seconds, args.connections, Path(tmp))
+            res["service_cpu_ms_per_request"] = (round(1000 * (service_cpu_s(svc.proc.pid) - cpu0) / res["requests"], 2)
                                                  if res["requests"] else None)
             rows[name] = res
         health = rows["/healthz"]["rps"]
@@ -138,13 +170,6 @@ def run(backend: str, args: argparse.Namespace) -> dict:
             r["share_of_healthz"] = round(r["rps"] / health, 3) if health else None
         return {"backend": backend, "alarms": args.alarms, "seconds": args.seconds,
                 "connections": args.connections, "routes": rows}
-    finally:
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        if pg is not None:
-            pg.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def print_table(res: dict) -> None:

@@ -17,11 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,9 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_capacity import post_alarms, seed, service_cpu_s  # noqa: E402
-from command.throwaway import start  # noqa: E402
-from watchpost.throwaway import free_port, throwaway_database  # noqa: E402
+from api_capacity import seeded_service, service_cpu_s  # noqa: E402
 
 MIX = {"alarm list (100 rows)": ("/api/alarms?limit=100", 0.4), "alarm detail": ("/api/alarms/{last}", 0.2),
        "incident list": ("/api/incidents", 0.2), "warning list": ("/api/warnings", 0.2)}
@@ -139,34 +134,23 @@ def parse_hey(out: str) -> dict:
 
 
 def run(backend: str, args: argparse.Namespace) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="wp-ol-"))
-    pg = proc = None
-    try:
-        url, pg = throwaway_database(backend, tmp, "ol")
-        if url is None:
+    with seeded_service(backend, args.alarms, "wp-ol-") as svc, tempfile.TemporaryDirectory() as tmp:
+        if svc is None:
             return {"skipped": "PostgreSQL binaries not installed"}
-        tokens = seed(url)
-        cfg = tmp / "watchpost.yaml"
-        cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20},
-                                   "vision": {"media_root": str(tmp / "media"), "spool_path": str(tmp / "spool.sqlite")},
-                                   "comms": {"audio_dir": str(tmp / "audio")}}))
-        port = free_port()
-        proc = start(cfg, port, tmp / "service.log", "--host", "127.0.0.1", "--no-upgrade", new_session=True)
-        base = f"http://127.0.0.1:{port}"
-        last = post_alarms(base, tokens, args.alarms)
-        ws_out = tmp / "ws.json"
-        ws_proc = subprocess.Popen([sys.executable, __file__, "--ws-process", base, json.dumps(tokens), str(args.ws),
-                                    str(args.alarm_rate), str(args.seconds), str(ws_out)])
+        ws_out = Path(tmp) / "ws.json"
+        ws_proc = subprocess.Popen([sys.executable, __file__, "--ws-process", svc.base, json.dumps(svc.tokens),
+                                    str(args.ws), str(args.alarm_rate), str(args.seconds), str(ws_out)])
         time.sleep(args.ws / 100 + 5)  # the sessions connect before the HTTP users start
-        cpu0, rss = service_cpu_s(proc.pid), []
-        heys = {name: hey(base + path.format(last=last), tokens["duty_officer"], max(1, round(args.users * share)),
-                          args.think, args.seconds) for name, (path, share) in MIX.items()}
+        cpu0, rss = service_cpu_s(svc.proc.pid), []
+        heys = {name: hey(svc.base + path.format(last=svc.last_alarm), svc.tokens["duty_officer"],
+                          max(1, round(args.users * share)), args.think, args.seconds)
+                for name, (path, share) in MIX.items()}
         t_end = time.monotonic() + args.seconds
         while time.monotonic() < t_end:
-            rss.append(_rss_mb(proc.pid))
+            rss.append(_rss_mb(svc.proc.pid))
             time.sleep(5)
         routes = {name: parse_hey(h.communicate(timeout=args.seconds + 120)[0]) for name, h in heys.items()}
-        cpu = service_cpu_s(proc.pid) - cpu0
+        cpu = service_cpu_s(svc.proc.pid) - cpu0
         ws_proc.wait(timeout=args.seconds + 300)
         ws = json.loads(ws_out.read_text()) if ws_out.is_file() else {"error": "the WebSocket process wrote nothing"}
         return {"backend": backend, "users": args.users, "think_s": args.think, "seconds": args.seconds,
@@ -174,17 +158,6 @@ def run(backend: str, args: argparse.Namespace) -> dict:
                 "service_cpu_share_of_a_core": round(cpu / args.seconds, 3),
                 "service_rss_mb": {"first": rss[0] if rss else None, "last": rss[-1] if rss else None,
                                    "max": max(rss) if rss else None}}
-    finally:
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # 1,000 sockets closing on a saturated service
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        if pg is not None:
-            pg.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _rss_mb(pid: int) -> float:
