@@ -53,9 +53,8 @@ class CameraProcessor:
         temporal = fs.smoke_min_change > 0 or fs.smoke_min_drift > 0 or fs.fire_min_flicker > 0 or fs.needs_history
         self.history = ChangeHistory(fs.change_baseline_s) if self.fire_smoke is not None and temporal else None
         self.last_detections: list[Detection] = []
-        op = rules_cfg.off_post
-        self._posts = [z.polygon for z in camera.zones if z.kind == "duty_post"] if self.off_post and op.seat_view else []
-        self._seat_cfg = (op.seat_margin, op.seat_view_below)
+        self._off_post_cfg = rules_cfg.off_post
+        self._posts = [rule.post.polygon for rule in self.off_post] if self._off_post_cfg.seat_view else []
         self._regions: dict[tuple[int, int], list[seat_view.Region]] = {}  # by frame size
 
     def process(self, frames_with_t: list[tuple[np.ndarray, float]], wall: datetime | None = None) -> list[RuleEvent]:
@@ -81,8 +80,8 @@ class CameraProcessor:
             return []
         h, w = frame.shape[:2]
         if (w, h) not in self._regions:
-            margin, below = self._seat_cfg
-            self._regions[(w, h)] = seat_view.regions_for(self._posts, margin, below, w / h)
+            op = self._off_post_cfg
+            self._regions[(w, h)] = seat_view.regions_for(self._posts, op.seat_margin, op.seat_view_below, w / h)
         return [(r, seat_view.cut(frame, r)) for r in self._regions[(w, h)]]
 
     @staticmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -36,6 +37,20 @@ class Detection:
     @property
     def centre(self) -> tuple[float, float]:
         return (self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2
+
+
+def merge_passes(main: list[Detection], extra: list[Detection],
+                 same: Callable[[Detection, Detection], bool]) -> list[Detection]:
+    """Two passes' boxes over one frame as NMS across the passes would keep them: highest score first, a box
+    is dropped when a kept box from the other pass shows the same thing (``same``). Each pass's own boxes were
+    already suppressed among themselves by the model, so they never are here."""
+    kept: list[tuple[Detection, bool]] = []
+    tagged = [(d, False) for d in main] + [(d, True) for d in extra]
+    for d, is_extra in sorted(tagged, key=lambda t: -t[0].score):
+        if any(k_extra != is_extra and same(k, d) for k, k_extra in kept):
+            continue
+        kept.append((d, is_extra))
+    return [d for d, _ in kept]
 
 
 class Detector(ABC):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from vision.detect.base import Detection, Detector
+from vision.detect.base import Detection, Detector, merge_passes
 
 if TYPE_CHECKING:
     from watchpost.config import Detector as DetectorConfig
@@ -47,16 +47,9 @@ def from_canvas(d: Detection, scale: float, ox: float, oy: float) -> Detection |
 
 
 def merge(main: list[Detection], extra: list[Detection], iou: float = 0.5) -> list[Detection]:
-    """Both passes' boxes as NMS across the passes would keep them: highest score first, a box is
-    dropped when a kept box of its class from the other pass overlaps it (IoU >= ``iou``). The main
-    pass's own boxes were already suppressed among themselves by the model, so they never are here."""
-    kept: list[tuple[Detection, bool]] = []
-    tagged = [(d, False) for d in main] + [(d, True) for d in extra]
-    for d, is_extra in sorted(tagged, key=lambda t: -t[0].score):
-        if any(k.cls == d.cls and k_extra != is_extra and k.iou(d) >= iou for k, k_extra in kept):
-            continue
-        kept.append((d, is_extra))
-    return [d for d, _ in kept]
+    """Both passes' boxes, a box dropped when a kept box of its class from the other pass overlaps it
+    (IoU >= ``iou``)."""
+    return merge_passes(main, extra, lambda k, d: k.cls == d.cls and k.iou(d) >= iou)
 
 
 class ContextViewDetector(Detector):

@@ -5,7 +5,7 @@ times, and a seated person 60 px wide behind a monitor becomes 20 px: the detect
 off-post rule calls an occupied seat empty. Cut out around the post (with a margin, so the person's
 outline and the desk are in view) and handed to the same detector, the seat fills the input and the
 person is 200+ px again. The post's boxes are mapped back to the frame and merged with the full pass as
-NMS across the two passes would keep them (``context_view.merge``).
+NMS across the two passes would keep them (``base.merge_passes``).
 
 Pure geometry here; the camera processor and the worker decide when to run it (vision/processor.py).
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.detect.base import Detection
+from vision.detect.base import Detection, merge_passes
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,6 @@ def _same_thing(a: Detection, b: Detection) -> bool:
 
 
 def merge(full: list[Detection], seat: list[Detection]) -> list[Detection]:
-    """The full pass's boxes and the seat views' (already in frame coordinates), highest score first; a
-    box showing what a kept box of the other pass shows is dropped."""
-    kept: list[tuple[Detection, bool]] = []
-    for d, from_seat in sorted([(d, False) for d in full] + [(d, True) for d in seat], key=lambda t: -t[0].score):
-        if any(k_seat != from_seat and _same_thing(k, d) for k, k_seat in kept):
-            continue
-        kept.append((d, from_seat))
-    return [d for d, _ in kept]
+    """The full pass's boxes and the seat views' (already in frame coordinates); a box showing what a kept
+    box of the other pass shows is dropped."""
+    return merge_passes(full, seat, _same_thing)

@@ -5,7 +5,7 @@ of an open-plan room a seat is a few dozen pixels. This simulates such views fro
 set: each sampled person's box, grown by ``--post-margin``, is the duty post; the frame is scaled so the
 post is ``S`` pixels wide and placed in a 1920x1080 canvas (the rest of the canvas is the frame
 mirrored, a wide room full of more of the same). A seat counts as seen when the detector gives a person
-at the rule's threshold lying in the post as the rule reads it (``in_post``). Empty posts of the same
+at the rule's threshold lying in the post as the rule reads it (``OffPostRule.people``). Empty posts of the same
 sizes, placed where no labelled person is, measure the opposite error: an empty seat called occupied
 delays an off-post alarm.
 
@@ -28,15 +28,14 @@ from typing import Any
 
 import cv2
 import numpy as np
-from shapely.geometry import Polygon
 
-from vision.detect.base import Detection, Detector
+from vision.detect import seat_view
+from vision.detect.base import Detector
 from vision.detect.registry import load_detector
 from vision.eval.dataset import load_image_set
 from vision.processor import CameraProcessor
-from vision.rules.zones import in_post
-from vision.detect import seat_view
-from watchpost.config import OffPostRule, load_config
+from vision.rules.off_post import OffPostRule as PostRule
+from watchpost.config import OffPostRule, Zone, load_config
 
 WIDE = (1920, 1080)
 
@@ -93,14 +92,10 @@ class Tally:
                 "with_seat_view": round(self.seen_seat / self.n, 4) if self.n else None}
 
 
-def occupied(dets: list[Detection], post: Polygon, rule: OffPostRule) -> bool:
-    return any(d.cls == "person" and d.score >= rule.person_threshold and in_post(d, post, rule.min_overlap)
-               for d in dets)
-
-
 def look(detector: Detector, canvas: np.ndarray, polygon: list[list[float]], rule: OffPostRule,
          tally: Tally) -> None:
-    post = Polygon(polygon)
+    # Seen as the off-post rule reads a post: its own presence check, not a copy of it.
+    post = PostRule(rule, Zone(name="seat", kind="duty_post", polygon=polygon))
     t0 = time.perf_counter()
     (full,) = detector.detect([canvas])
     t1 = time.perf_counter()
@@ -110,8 +105,8 @@ def look(detector: Detector, canvas: np.ndarray, polygon: list[list[float]], rul
     t2 = time.perf_counter()
     both = CameraProcessor.with_seat_detections(full, views, found)
     tally.n += 1
-    tally.seen_full += occupied(full, post, rule)
-    tally.seen_seat += occupied(both, post, rule)
+    tally.seen_full += bool(post.people(full))
+    tally.seen_seat += bool(post.people(both))
     tally.full_s.append(t1 - t0)
     tally.seat_s.append(t2 - t1)
 
