@@ -32,16 +32,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from api_capacity import seeded_service, service_cpu_s  # noqa: E402
+from api_load import pct  # noqa: E402
 
 MIX = {"alarm list (100 rows)": ("/api/alarms?limit=100", 0.4), "alarm detail": ("/api/alarms/{last}", 0.2),
        "incident list": ("/api/incidents", 0.2), "warning list": ("/api/warnings", 0.2)}
-
-
-def pct(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    v = sorted(values)
-    return round(v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))], 1)
 
 
 # --- the WebSocket process ---------------------------------------------------------------------
