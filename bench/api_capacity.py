@@ -1,12 +1,16 @@
 """API capacity per route, load from wrk (a C program), not from Python on the same two cores (issue #23).
 
 Starts ``watchpost serve`` (SQLite, or a throwaway PostgreSQL) on 127.0.0.1, posts ``--alarms`` alarms through
-the intake, then for each route runs ``wrk`` closed-loop (``--connections`` connections back to
-back, ``--seconds`` each) and reads its req/s and latency percentiles. ``/healthz`` is measured in the same run, so
-each route's rate is also shown as a share of what the framework answers with no work behind it.
+the intake and opens an incident, then for each route runs ``wrk`` closed-loop (``--connections`` connections back
+to back, ``--seconds`` each) and reads its req/s and latency percentiles. ``/healthz`` is measured in the same run,
+so each route's rate is also shown as a share of what the framework answers with no work behind it.
+
+Each backend is measured twice: as shipped (the read cache on; the alarm list is measured a second time while
+``--write-rate`` alarms a second are posted, each of which ends the kept list) and with ``server.read_cache_s: 0``,
+where every request reads the database.
 
     .venv/bin/python bench/api_capacity.py [--backend sqlite|postgres] [--alarms 100] [--seconds 10]
-        [--connections 20] [--out bench/results/api_capacity.json]
+        [--connections 20] [--write-rate 2] [--out bench/results/api_capacity.json]
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-from contextlib import contextmanager
+import threading
+import uuid
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -118,8 +124,42 @@ class Service:
     proc: subprocess.Popen
 
 
+def open_incident(svc: "Service") -> int:
+    """An incident on the last ten alarms (its timeline is one of the measured routes)."""
+    with httpx.Client(base_url=svc.base, headers={"Authorization": f"Bearer {svc.tokens['duty_officer']}"},
+                      timeout=30) as c:
+        r = c.post("/api/incidents", json={"alarm_ids": list(range(max(1, svc.last_alarm - 9), svc.last_alarm + 1))})
+        r.raise_for_status()
+        return r.json()["id"]
+
+
 @contextmanager
-def seeded_service(backend: str, alarms: int, prefix: str) -> Iterator[Service | None]:
+def posting(svc: "Service", rate: float) -> Iterator[None]:
+    """Alarms posted at ``rate`` a second from a thread, for as long as the block runs."""
+    stop = threading.Event()
+
+    def run() -> None:
+        with httpx.Client(base_url=svc.base, headers={"Authorization": f"Bearer {svc.tokens['service']}"},
+                          timeout=30) as c:
+            k = 0
+            while not stop.wait(1 / rate):
+                c.post("/api/alarms", json={
+                    "source": "video", "source_event_id": f"w-{uuid.uuid4().hex}", "type": "fire", "level": "blue",
+                    "occurred_at": datetime.now(timezone.utc).isoformat(), "location": {"name": f"w {k}", "site": "b"},
+                    "camera_id": f"w-{k}", "score": 0.9, "title": f"written {k}"})
+                k += 1
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join(30)
+
+
+@contextmanager
+def seeded_service(backend: str, alarms: int, prefix: str, server: dict | None = None) -> Iterator[Service | None]:
     """``watchpost serve`` on a fresh database of ``backend`` with ``alarms`` posted; None if PostgreSQL's
     binaries are missing. Stopped (killed if it will not stop) and its files removed on leaving."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
@@ -131,7 +171,7 @@ def seeded_service(backend: str, alarms: int, prefix: str) -> Iterator[Service |
             return
         tokens = seed(url)
         cfg = tmp / "watchpost.yaml"
-        cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20},
+        cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20}, "server": server or {},
                                    "vision": {"media_root": str(tmp / "media"), "spool_path": str(tmp / "spool.sqlite")},
                                    "comms": {"audio_dir": str(tmp / "audio")}}))
         port = free_port()
@@ -152,36 +192,47 @@ def seeded_service(backend: str, alarms: int, prefix: str) -> Iterator[Service |
 
 
 def run(backend: str, args: argparse.Namespace) -> dict:
-    with seeded_service(backend, args.alarms, "wp-cap-") as svc, tempfile.TemporaryDirectory() as tmp:
-        if svc is None:
-            return {"skipped": "PostgreSQL binaries not installed"}
-        routes = {"/healthz": "/healthz", "alarm list (100 rows)": "/api/alarms?limit=100",
-                  "alarm list (20 rows)": "/api/alarms?limit=20", "alarm detail": f"/api/alarms/{svc.last_alarm}",
-                  "incident list": "/api/incidents", "warning list": "/api/warnings"}
-        rows = {}
-        for name, path in routes.items():
-            cpu0 = service_cpu_s(svc.proc.pid)
-            res = wrk(svc.base + path, svc.tokens["duty_officer"], args.seconds, args.connections, Path(tmp))
-            res["service_cpu_ms_per_request"] = (round(1000 * (service_cpu_s(svc.proc.pid) - cpu0) / res["requests"], 2)
-                                                 if res["requests"] else None)
-            rows[name] = res
-        health = rows["/healthz"]["rps"]
-        for r in rows.values():
-            r["share_of_healthz"] = round(r["rps"] / health, 3) if health else None
-        return {"backend": backend, "alarms": args.alarms, "seconds": args.seconds,
-                "connections": args.connections, "routes": rows}
+    out = {"backend": backend, "alarms": args.alarms, "seconds": args.seconds, "connections": args.connections}
+    for name, server in (("cached", {}), ("uncached", {"read_cache_s": 0})):
+        with seeded_service(backend, args.alarms, "wp-cap-", server) as svc, tempfile.TemporaryDirectory() as tmp:
+            if svc is None:
+                return {"skipped": "PostgreSQL binaries not installed"}
+            incident = open_incident(svc)
+            routes = {"/healthz": "/healthz", "alarm list (100 rows)": "/api/alarms?limit=100",
+                      "alarm list (20 rows)": "/api/alarms?limit=20", "alarm detail": f"/api/alarms/{svc.last_alarm}",
+                      "incident list": "/api/incidents", "warning list": "/api/warnings",
+                      "incident timeline": f"/api/incidents/{incident}/timeline"}
+            plan = [(n, p, 0.0) for n, p in routes.items()]
+            if name == "cached" and args.write_rate > 0:
+                plan.append((f"alarm list (100 rows), {args.write_rate:g} alarms/s posted", routes["alarm list (100 rows)"],
+                             args.write_rate))
+            rows = {}
+            for route, path, rate in plan:
+                cpu0 = service_cpu_s(svc.proc.pid)
+                with posting(svc, rate) if rate else nullcontext():
+                    res = wrk(svc.base + path, svc.tokens["duty_officer"], args.seconds, args.connections, Path(tmp))
+                res["service_cpu_ms_per_request"] = (
+                    round(1000 * (service_cpu_s(svc.proc.pid) - cpu0) / res["requests"], 2) if res["requests"] else None)
+                rows[route] = res
+            health = rows["/healthz"]["rps"]
+            for r in rows.values():
+                r["share_of_healthz"] = round(r["rps"] / health, 3) if health else None
+            out[name] = rows
+    return out
 
 
 def print_table(res: dict) -> None:
     if "skipped" in res:
         print(f"skipped: {res['skipped']}")
         return
-    print(f"{res['backend']}: {res['alarms']} alarms, wrk -c{res['connections']} for {res['seconds']} s per route")
-    print(f"{'route':<24} {'req/s':>8} {'of healthz':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'CPU ms/req':>10} {'errors':>6}")
-    for name, r in res["routes"].items():
-        print(f"{name:<24} {r['rps']:>8} {r['share_of_healthz']:>10} {r['p50_ms']:>8} {r['p95_ms']:>8} "
-              f"{r['p99_ms']:>8} {r['service_cpu_ms_per_request']!s:>10} {r['errors'] + r['non2xx']:>6}")
+    for name in ("cached", "uncached"):
+        print(f"{res['backend']}, read cache {'on' if name == 'cached' else 'off'}: {res['alarms']} alarms, "
+              f"wrk -c{res['connections']} for {res['seconds']} s per route")
+        print(f"{'route':<44} {'req/s':>8} {'of healthz':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+              f"{'CPU ms/req':>10} {'errors':>6}")
+        for route, r in res[name].items():
+            print(f"{route:<44} {r['rps']:>8} {r['share_of_healthz']:>10} {r['p50_ms']:>8} {r['p95_ms']:>8} "
+                  f"{r['p99_ms']:>8} {r['service_cpu_ms_per_request']!s:>10} {r['errors'] + r['non2xx']:>6}")
 
 
 def main() -> None:
@@ -190,6 +241,7 @@ def main() -> None:
     ap.add_argument("--alarms", type=int, default=100)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=20)
+    ap.add_argument("--write-rate", type=float, default=2.0, help="alarms/s posted during the extra alarm-list run")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "api_capacity.json")
     args = ap.parse_args()
     if shutil.which("wrk") is None:

@@ -17,6 +17,8 @@ from command.live.hub import LiveHub
 from command.domain.rate_limit import SlidingWindow
 from command.push import PushHub
 from command.services.background import build_background
+from command.services.read_cache import ReadCache
+from command.services.read_cache import install as install_read_cache
 from command.services.session_cache import SessionCache
 from command.services.session_cache import install as install_session_cache
 from command.state import ServiceState
@@ -45,6 +47,8 @@ def build_state(config: Config, clock: Clock | None = None, bus: Bus | None = No
     state.live = LiveHub(config.live.linger_s, config.live.open_timeout_s)
     state.session_cache = SessionCache(config.server.session_cache_s)
     install_session_cache(state)
+    state.read_cache = ReadCache(config.server.read_cache_s) if config.server.read_cache_s > 0 else None
+    install_read_cache(state, state.sessions)
     return state
 
 

@@ -33,4 +33,6 @@ class ServiceState:
     # Login attempts per client address (command.domain.rate_limit.SlidingWindow), per process.
     login_limiter: Any = None
     live: Any = None  # command.live.hub.LiveHub: camera feeds and WebRTC peers of this process
+    read_gate: Any = None  # (loop, asyncio.Semaphore): how many cached routes' reads run at once (api/cached.py)
+    read_cache: Any = None  # command.services.read_cache.ReadCache: hot list answers until their tables change
     session_cache: Any = None  # command.services.session_cache.SessionCache: whom tokens belong to, for seconds

@@ -366,6 +366,12 @@ class Server(Strict):
     session_cache_s: float = Field(default=5.0, ge=0, description="how long a process remembers whom a token "
                                    "belongs to; revocations reach every process at once through the bus, this "
                                    "only bounds a lost message; 0 = ask the database on every request")
+    read_cache_s: float = Field(default=1.0, ge=0, description="longest the hot read routes (alarm, incident and "
+                                "warning lists) serve a kept answer; a commit in any service process ends it at once, "
+                                "this only bounds writes from outside the service; 0 = read the database every time")
+    keep_alive_s: float = Field(default=60, gt=0, le=600, description="how long an idle HTTP connection is kept "
+                                "open; a console that asks every few seconds then reuses its connection instead of "
+                                "connecting again (uvicorn's own default is 5 s)")
     lockout_after: int = Field(default=5, ge=1, description="failed logins that lock an account")
     lockout_s: float = Field(default=900, gt=0)
     login_attempts_per_min: int = Field(default=20, ge=1, description="login attempts one client address may make "

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from command.api.cached import cached_json
 from command.api.deps import get_db, get_state, require
-from command.api.fast_json import json_response
 from command.api.openapi import follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import READERS, Role
 from command.services import intake
@@ -19,7 +20,7 @@ from command.state import ServiceState
 from watchpost.events import AlarmEvent, AlarmSource, EvidenceAttach, Level
 from watchpost.fields import Count, Id, Instant, Text
 
-router = APIRouter(prefix="/api/alarms", tags=["alarms"])
+router = api_router(prefix="/api/alarms", tags=["alarms"])
 
 POSTERS = (Role.service, Role.duty_officer, Role.commander, Role.admin, Role.drill_organizer)
 VERIFIERS = (Role.duty_officer, Role.commander, Role.admin)
@@ -63,7 +64,7 @@ def attach_evidence(body: EvidenceAttach, db: Session = Depends(get_db), user: U
 
 
 @router.get("")
-def list_alarms(status: Literal["new", "verified", "false_alarm", "drill", "closed"] | None = None,
+async def list_alarms(request: Request, status: Literal["new", "verified", "false_alarm", "drill", "closed"] | None = None,
                 type: Text | None = Query(None, max_length=50), level: Level | None = None,
                 source: AlarmSource | None = None, since: Instant | None = None, exercise: bool | None = None,
                 incident_id: Id | None = None,
@@ -72,15 +73,16 @@ def list_alarms(status: Literal["new", "verified", "false_alarm", "drill", "clos
                 limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                 db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     """Alarms, newest first (``since`` matches the last sighting, ``until`` the first)."""
-    rows = intake.search_json(db, status=status, type_=type, level=level, source=source, since=since,
-                              exercise=exercise, incident_id=incident_id, camera_id=camera_id, until=until,
-                              limit=limit, offset=offset)
-    return json_response(rows)  # type: ignore[return-value]  # the documented shape is list[dict]
+    return await cached_json(request, db, ("alarms",), lambda: intake.search_json(  # type: ignore[return-value]
+        db, status=status, type_=type, level=level, source=source, since=since, exercise=exercise,
+        incident_id=incident_id, camera_id=camera_id, until=until, limit=limit, offset=offset))
 
 
 @router.get("/{alarm_id}")
-def get_alarm(alarm_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS, Role.service))) -> dict:
-    return intake.to_json(intake.get(db, alarm_id))
+async def get_alarm(request: Request, alarm_id: Id, db: Session = Depends(get_db),
+                    _: User = Depends(require(*READERS, Role.service))) -> dict:
+    return await cached_json(request, db, ("alarms",),  # type: ignore[return-value]
+                             lambda: intake.to_json(intake.get(db, alarm_id)))
 
 
 @router.post("/{alarm_id}/verify")

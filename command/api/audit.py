@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, require
+from command.api.routing import api_router
 from command.db.models.audit import AuditEntry
 from command.db.models.users import User
 from command.domain.roles import Role
 from command.services import audit
 from watchpost.fields import Count, Text
 
-router = APIRouter(prefix="/api/audit", tags=["audit"])
+router = api_router(prefix="/api/audit", tags=["audit"])
 AUDITORS = (Role.admin, Role.evaluator)
 
 

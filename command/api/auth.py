@@ -3,11 +3,12 @@ from __future__ import annotations
 import logging
 import time
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import SESSION_COOKIE, bearer_token, current_user, get_db, get_state
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.errors import Invalid
 from command.services import audit
@@ -16,7 +17,7 @@ from command.services.auth import (AuthError, LoginPolicy, hash_password, login,
 from command.state import ServiceState
 from watchpost.fields import Text
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = api_router(prefix="/api/auth", tags=["auth"])
 log = logging.getLogger("watchpost.auth")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from command.api.deps import get_db, get_state, require
 from command.api.openapi import file_answer, follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS, Role
 from command.errors import Conflict, Invalid, NotFound
@@ -35,7 +36,7 @@ from comms.models import STATUSES as MESSAGE_STATUSES
 from comms.policies import Notice, acknowledge, run_policies
 from watchpost.fields import Count, Id, Instant, Ring, Text
 
-router = APIRouter(prefix="/api/comms", tags=["comms"])
+router = api_router(prefix="/api/comms", tags=["comms"])
 log = logging.getLogger("watchpost.comms.api")
 PUBLIC = {"x-public": True}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import FileResponse, RedirectResponse
 
 from command.api.deps import current_user, get_state
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.incident_fsm import RESPONSE_LEVELS, STATES, TRANSITIONS
 from command.errors import NotFound
@@ -23,7 +24,7 @@ MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; cha
                ".css": "text/css; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
                ".png": "image/png", ".ico": "image/x-icon", ".woff2": "font/woff2"}
 
-router = APIRouter(tags=["console"])
+router = api_router(tags=["console"])
 
 
 @router.get("/", include_in_schema=False, openapi_extra={"x-public": True})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import weakref
+from datetime import datetime
 from typing import AsyncIterator, Callable
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
@@ -13,11 +15,13 @@ from command.db.models.users import User
 from command.domain.roles import Role
 from command.services.auth import AuthError, resolve_token_expiry, token_digest
 from command.state import ServiceState
+from watchpost.clock import Clock
 
 SESSION_COOKIE = "wp_session"
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
+    # async, like the dependencies below that do no I/O: a sync one costs a worker-thread hop per request.
     return request.app.state.wp
 
 
@@ -74,7 +78,7 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or request.query_params.get("token")
 
 
-def current_user(request: Request, db: Session = Depends(get_db)) -> User:
+async def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     token = bearer_token(request)
     if not token:
         raise AuthError("authentication required")
@@ -84,10 +88,8 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     if cache is not None and (user := cache.get(digest, st.clock.now())) is not None:
         db.info[_AUTHED] = True
         return user  # a detached copy: endpoints that change the user load it from db
-    # A read of its own, ended before the endpoint runs (another worker-thread hop; see get_db).
-    db.connection(execution_options={"readonly": True})
-    user, expires_at = resolve_token_expiry(db, token, st.clock)
-    db.commit()
+    # A read of its own in a worker thread, ended before the endpoint runs (see get_db).
+    user, expires_at = await run_in_threadpool(_resolve, db, token, st.clock)
     db.info[_AUTHED] = True
     if user is None:
         raise AuthError("session expired or invalid")
@@ -96,11 +98,18 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     return user
 
 
+def _resolve(db: Session, token: str, clock: Clock) -> tuple[User | None, datetime | None]:
+    db.connection(execution_options={"readonly": True})
+    found = resolve_token_expiry(db, token, clock)
+    db.commit()
+    return found
+
+
 def require(*roles: Role) -> Callable[..., User]:
     """Dependency allowing only ``roles``; ``allowed_roles`` lets tests enumerate the policy."""
     allowed = frozenset(roles)
 
-    def check(user: User = Depends(current_user)) -> User:
+    async def check(user: User = Depends(current_user)) -> User:
         if user.role not in allowed:
             raise AuthError(f"role {user.role!r} may not do this; allowed: {', '.join(sorted(allowed))}", 403)
         return user

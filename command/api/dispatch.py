@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
 from command.api.openapi import file_answer, follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS, Role
 from command.services import dispatch, reports
@@ -19,7 +20,7 @@ from command.services.dispatch import DISPATCH_FLOW
 from command.state import ServiceState
 from watchpost.fields import QUANTITY_MAX, Id, Instant, Real, Text
 
-router = APIRouter(prefix="/api", tags=["dispatch"])
+router = api_router(prefix="/api", tags=["dispatch"])
 DispatchStatus = Literal[tuple(DISPATCH_FLOW)]  # type: ignore[valid-type]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from command.api.deps import current_user, get_db, get_state, require
 from command.api.openapi import file_answer, follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import READERS, Role
 from command.errors import Conflict, Invalid
@@ -23,7 +24,7 @@ from drills.report import ReportDraft
 from drills.scenario import SeatRole, Speed
 from watchpost.fields import Count, Id, Text
 
-router = APIRouter(prefix="/api/drills", tags=["drills"])
+router = api_router(prefix="/api/drills", tags=["drills"])
 ORGANIZERS = (Role.drill_organizer, Role.admin)
 REPORT_READERS = (Role.drill_organizer, Role.admin, Role.evaluator, Role.commander)
 Phone = Annotated[str, Field(max_length=16, pattern=r"^\+[1-9]\d{6,14}$")]

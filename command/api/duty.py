@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
 from command.api.openapi import follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS
 from command.services import duty
 from command.state import ServiceState
 from watchpost.fields import Id, Instant, Text
 
-router = APIRouter(prefix="/api/duty", tags=["duty"])
+router = api_router(prefix="/api/duty", tags=["duty"])
 
 
 class HandoverIn(BaseModel):

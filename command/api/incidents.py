@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
+from command.api.cached import cached_json
 from command.api.deps import get_db, get_state, require
 from command.api.openapi import follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.incident_fsm import STATES
 from command.domain.roles import OPERATORS, READERS, Role
@@ -20,7 +22,7 @@ from command.state import ServiceState
 from watchpost.events import Level, Location
 from watchpost.fields import Count, Id, Text
 
-router = APIRouter(prefix="/api/incidents", tags=["incidents"])
+router = api_router(prefix="/api/incidents", tags=["incidents"])
 
 State = Literal["received", "verified", "reported", "activated", "dispatching", "deployed", "terminated", "closed",
                 "false_alarm", "cancelled"]
@@ -89,11 +91,12 @@ def create(body: IncidentCreate, db: Session = Depends(get_db),
 
 
 @router.get("")
-def list_incidents(status: State | None = None, type: Text | None = Query(None, max_length=50),
-                   exercise: bool | None = None, limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
-                   db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
-    return [svc.to_json(db, i) for i in svc.search(db, status=status, type_=type, exercise=exercise, limit=limit,
-                                                     offset=offset)]
+async def list_incidents(request: Request, status: State | None = None, type: Text | None = Query(None, max_length=50),
+                         exercise: bool | None = None, limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
+                         db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+    return await cached_json(request, db, ("incidents", "alarms"), lambda: [  # type: ignore[return-value]
+        svc.to_json(db, i) for i in svc.search(db, status=status, type_=type, exercise=exercise, limit=limit,
+                                               offset=offset)])
 
 
 @router.get("/{incident_id}")
@@ -102,9 +105,13 @@ def get_incident(incident_id: Id, db: Session = Depends(get_db), _: User = Depen
 
 
 @router.get("/{incident_id}/timeline")
-def get_timeline(incident_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
-    svc.get(db, incident_id)
-    return svc.timeline(db, incident_id)
+async def get_timeline(request: Request, incident_id: Id, db: Session = Depends(get_db),
+                       _: User = Depends(require(*READERS))) -> list[dict]:
+    def read() -> list[dict]:
+        svc.get(db, incident_id)
+        return svc.timeline(db, incident_id)
+
+    return await cached_json(request, db, ("incidents", "incident_timeline"), read)  # type: ignore[return-value]
 
 
 @router.post("/{incident_id}/transitions")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from command.api.deps import get_state, require
 from command.api.openapi import file_answer
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.camera_rights import may_watch
 from command.domain.roles import OPERATORS, READERS, Role
@@ -22,7 +23,7 @@ from command.state import ServiceState
 from watchpost.config import Camera
 from watchpost.fields import Text
 
-router = APIRouter(tags=["live"])
+router = api_router(tags=["live"])
 WATCHERS = (*READERS, Role.service)
 CameraId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
 

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
+from command.api.routing import api_router
 from command.db.models.incidents import Incident
 from command.db.models.resources import Resource
 from command.db.models.users import User
@@ -23,7 +24,7 @@ from command.services import resources as res
 from command.state import ServiceState
 from watchpost.fields import Id, Text
 
-router = APIRouter(prefix="/api", tags=["map"])
+router = api_router(prefix="/api", tags=["map"])
 
 _cache: dict[str, tuple[float, Any]] = {}
 

@@ -7,12 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path as PathParam, Query
+from fastapi import Depends, Path as PathParam, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from command.api.deps import current_user, get_state
 from command.api.openapi import file_answer
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.camera_rights import hidden_cameras, recording_camera
 from command.errors import Invalid, NotFound
@@ -22,8 +23,8 @@ from vision.record.export import ExportError, export_segments
 from vision.record.index import INDEX_NAME, SegmentIndex
 from watchpost.fields import Instant, Text
 
-router = APIRouter(prefix="/api/media", tags=["media"])
-recordings = APIRouter(prefix="/api/recordings", tags=["media"])
+router = api_router(prefix="/api/media", tags=["media"])
+recordings = api_router(prefix="/api/recordings", tags=["media"])
 
 MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4",
                ".wav": "audio/wav", ".json": "application/json"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
 from command.api.openapi import file_answer, follow
+from command.api.routing import api_router
 from command.db.models.plans import PlanAttachment
 from command.db.models.users import User
 from command.domain import plan_workflow as wf
@@ -27,7 +28,7 @@ from watchpost.fields import Count, Id, Instant, Text
 PlanStatus = Literal[wf.STATUSES]  # type: ignore[valid-type]
 PlanStep = Literal[wf.STEPS]  # type: ignore[valid-type]
 
-router = APIRouter(prefix="/api", tags=["plans"])
+router = api_router(prefix="/api", tags=["plans"])
 
 # Deciding on a filing or a review is a commander's call; writing and submitting is an operator's.
 DECISIONS = {"accept", "return", "conclude_review", "publish", "archive", "expire"}

@@ -21,10 +21,11 @@ import json
 import time
 
 import anyio
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from command.api.deps import SESSION_COOKIE
+from command.api.routing import api_router
 from command.domain.roles import Role
 from command.push import Client, fetch_after, first_event_id, last_event_id
 from command.services.auth import resolve_token
@@ -32,7 +33,7 @@ from command.state import ServiceState
 from watchpost.events import PushEvent
 from watchpost.fields import DB_INT_MAX
 
-router = APIRouter(tags=["push"])
+router = api_router(tags=["push"])
 
 # Any signed-in account, service accounts included (a relay or wall display may use an API token).
 WS_ROLES = frozenset(Role)

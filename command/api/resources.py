@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
 from command.api.openapi import file_answer, follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS
 from command.services import resource_import
@@ -19,7 +20,7 @@ from command.services import resources as res
 from command.state import ServiceState
 from watchpost.fields import Count, Id, Text
 
-router = APIRouter(prefix="/api", tags=["resources"])
+router = api_router(prefix="/api", tags=["resources"])
 
 
 class EvaluationIn(BaseModel):

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from command.api.deps import get_db, get_state, require
 from command.api.openapi import follow
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import ADMINS, Role
 from command.errors import Conflict, Invalid, NotFound
@@ -15,7 +16,7 @@ from command.services.auth import add_user, hash_password, issue_token, password
 from command.state import ServiceState
 from watchpost.fields import Id, Text
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = api_router(prefix="/api/users", tags=["users"])
 
 
 class UserIn(BaseModel):

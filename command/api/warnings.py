@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from command.api.cached import cached_json
 from command.api.deps import get_db, get_state, require
-from command.api.fast_json import json_response
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import OPERATORS, READERS
 from command.services import warnings as svc
@@ -17,7 +18,7 @@ from command.state import ServiceState
 from watchpost.events import Level
 from watchpost.fields import Count, Id, Instant, Text
 
-router = APIRouter(prefix="/api/warnings", tags=["warnings"])
+router = api_router(prefix="/api/warnings", tags=["warnings"])
 
 
 class NoteBody(BaseModel):
@@ -41,15 +42,15 @@ def metrics(period_start: Instant | None = None, period_end: Instant | None = No
 
 
 @router.get("")
-def list_warnings(stage: Literal["raised", "pushed", "verified", "fed_back", "closed"] | None = None,
+async def list_warnings(request: Request, stage: Literal["raised", "pushed", "verified", "fed_back", "closed"] | None = None,
                   level: Level | None = None, alarm_id: Id | None = None, incident_id: Id | None = None,
                   overdue: bool | None = None, exercise: bool | None = None,
                   limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                   db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
-    rows = svc.search(db, stage=stage, level=level, alarm_id=alarm_id, incident_id=incident_id, overdue=overdue,
-                      exercise=exercise, limit=limit, offset=offset)
     # orjson writes datetimes as isoformat() does, without FastAPI's generic encoder pass (issue #23).
-    return json_response([svc.to_json(w) for w in rows])  # type: ignore[return-value]
+    return await cached_json(request, db, ("warnings",), lambda: [  # type: ignore[return-value]
+        svc.to_json(w) for w in svc.search(db, stage=stage, level=level, alarm_id=alarm_id, incident_id=incident_id,
+                                           overdue=overdue, exercise=exercise, limit=limit, offset=offset)])
 
 
 def _detail(db: Session, w) -> dict:  # noqa: ANN001

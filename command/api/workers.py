@@ -6,17 +6,18 @@ import asyncio
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from command.api.deps import require
+from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import Role
 from command.services import worker_commands
 from watchpost.fields import Count, Text
 
-router = APIRouter(prefix="/api/worker-commands", tags=["workers"])
+router = api_router(prefix="/api/worker-commands", tags=["workers"])
 POLL_EVERY_S = 0.25
 
 
