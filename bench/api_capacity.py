@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from command.throwaway import start  # noqa: E402
-from watchpost.throwaway import free_port, throwaway_database  # noqa: E402
+from watchpost.throwaway import find_mosquitto, free_port, start_mosquitto, throwaway_database  # noqa: E402
 
 LUA = """
 wrk.headers["Authorization"] = "Bearer {token}"
@@ -159,23 +159,33 @@ def posting(svc: "Service", rate: float) -> Iterator[None]:
 
 
 @contextmanager
-def seeded_service(backend: str, alarms: int, prefix: str, server: dict | None = None) -> Iterator[Service | None]:
+def seeded_service(backend: str, alarms: int, prefix: str, server: dict | None = None,
+                   workers: int = 1) -> Iterator[Service | None]:
     """``watchpost serve`` on a fresh database of ``backend`` with ``alarms`` posted; None if PostgreSQL's
-    binaries are missing. Stopped (killed if it will not stop) and its files removed on leaving."""
+    binaries are missing. With ``workers`` > 1 the processes talk over a throwaway mosquitto (the scale-out
+    path). Stopped (killed if it will not stop) and its files removed on leaving."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    pg = proc = None
+    pg = proc = broker = None
     try:
         url, pg = throwaway_database(backend, tmp, prefix.strip("-").replace("-", "_"))
         if url is None:
             yield None
             return
         tokens = seed(url)
+        bus = {}
+        if workers > 1:
+            exe = find_mosquitto()
+            if exe is None:
+                raise SystemExit("--workers needs mosquitto (Debian package mosquitto; `make deps` installs it)")
+            broker, mqtt_port = start_mosquitto(tmp, exe)
+            bus = {"kind": "mqtt", "mqtt_port": mqtt_port}
         cfg = tmp / "watchpost.yaml"
-        cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20}, "server": server or {},
+        cfg.write_text(json.dumps({"storage": {"url": url, "pool_size": 20}, "server": server or {}, "bus": bus,
                                    "vision": {"media_root": str(tmp / "media"), "spool_path": str(tmp / "spool.sqlite")},
                                    "comms": {"audio_dir": str(tmp / "audio")}}))
         port = free_port()
-        proc = start(cfg, port, tmp / "service.log", "--host", "127.0.0.1", "--no-upgrade", new_session=True)
+        proc = start(cfg, port, tmp / "service.log", "--host", "127.0.0.1", "--no-upgrade", "--workers", str(workers),
+                     new_session=True)
         base = f"http://127.0.0.1:{port}"
         yield Service(base, tokens, post_alarms(base, tokens, alarms), proc)
     finally:
@@ -188,6 +198,9 @@ def seeded_service(backend: str, alarms: int, prefix: str, server: dict | None =
                 proc.wait()
         if pg is not None:
             pg.stop()
+        if broker is not None:
+            broker.terminate()
+            broker.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

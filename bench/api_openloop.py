@@ -14,7 +14,7 @@ Reports each route's latency percentiles and errors, alarm → every session del
 (sampled every 5 s; per minute in the JSON), and writes JSON.
 
     .venv/bin/python bench/api_openloop.py [--backend sqlite|postgres|both] [--users 300] [--think 3]
-        [--ws 1000] [--alarm-rate 2] [--seconds 60] [--out bench/results/api_openloop.json]
+        [--ws 1000] [--alarm-rate 2] [--seconds 60] [--workers 1] [--out bench/results/api_openloop.json]
 """
 
 from __future__ import annotations
@@ -74,10 +74,11 @@ async def ws_side(base: str, tokens: dict[str, str], n: int, rate: float, second
     async def session() -> None:
         nonlocal ready
         async with websockets.connect(ws_url, max_queue=None, open_timeout=60, ping_interval=None) as ws:
-            ready += 1
             async for msg in ws:  # a plain read per message (a wait_for per message cost more than the parse)
                 ev = json.loads(msg)
-                if ev.get("type") == "ping":  # the service's heartbeat: a console that does not answer is dropped
+                if ev.get("type") == "ready":  # the service has registered the session: it misses nothing now
+                    ready += 1
+                elif ev.get("type") == "ping":  # the service's heartbeat: a console that does not answer is dropped
                     await ws.send('{"type":"pong"}')
                 elif ev.get("topic") == "alarm" and ev.get("action") == "created":
                     key = ev["data"].get("source_event_id", "")
@@ -113,12 +114,14 @@ async def ws_side(base: str, tokens: dict[str, str], n: int, rate: float, second
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     every = [max(v) * 1000 for key, v in arrivals.items() if len(v) >= ready]
+    order = {key: i for i, key in enumerate(posted)}
+    short = {order[key]: ready - len(arrivals.get(key, [])) for key in posted if len(arrivals.get(key, [])) < ready}
     per_session = [x * 1000 for v in arrivals.values() for x in v]
     return {"sessions": ready, "alarms_posted": len(posted), "post_errors": errors,
             "alarms_reaching_every_session": len(every),
             "to_every_session_p50_ms": pct(every, 50), "to_every_session_p95_ms": pct(every, 95),
             "per_delivery_p50_ms": pct(per_session, 50), "per_delivery_p95_ms": pct(per_session, 95),
-            "deliveries": len(per_session), "post_p50_ms": pct(post_ms, 50), "post_p95_ms": pct(post_ms, 95)}
+            "deliveries": len(per_session), "missing_sessions_by_alarm": short, "post_p50_ms": pct(post_ms, 50), "post_p95_ms": pct(post_ms, 95)}
 
 
 # --- the HTTP side (wrk users with think time) ----------------------------------------------------------
@@ -141,7 +144,8 @@ def parse_wrk(out: str) -> dict:
 
 
 def run(backend: str, args: argparse.Namespace) -> dict:
-    with seeded_service(backend, args.alarms, "wp-ol-") as svc, tempfile.TemporaryDirectory() as tmp:
+    with seeded_service(backend, args.alarms, "wp-ol-", workers=args.workers) as svc, \
+            tempfile.TemporaryDirectory() as tmp:
         if svc is None:
             return {"skipped": "PostgreSQL binaries not installed"}
         incident = open_incident(svc)
@@ -162,7 +166,7 @@ def run(backend: str, args: argparse.Namespace) -> dict:
         ws_proc.wait(timeout=args.seconds + 300)
         ws = json.loads(ws_out.read_text()) if ws_out.is_file() else {"error": "the WebSocket process wrote nothing"}
         per_minute = {f"{t // 60}": mb for t, mb in rss}  # the last sample of each minute
-        return {"backend": backend, "users": args.users, "think_s": args.think, "seconds": args.seconds,
+        return {"backend": backend, "workers": args.workers, "users": args.users, "think_s": args.think, "seconds": args.seconds,
                 "offered_rps": round(args.users / args.think, 1), "routes": routes, "websockets": ws,
                 "service_cpu_share_of_a_core": round(cpu / args.seconds, 3),
                 "service_rss_mb": {"first": rss[0][1] if rss else None, "last": rss[-1][1] if rss else None,
@@ -181,7 +185,7 @@ def print_table(res: dict) -> None:
     if "skipped" in res:
         print(f"skipped: {res['skipped']}")
         return
-    print(f"{res['backend']}: {res['users']} users, one request every {res['think_s']:g} s each "
+    print(f"{res['backend']}, {res['workers']} service process(es): {res['users']} users, one request every {res['think_s']:g} s each "
           f"(≈ {res['offered_rps']} req/s offered), {res['seconds']} s")
     print(f"{'route':<24} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
     for name, r in res["routes"].items():
@@ -214,6 +218,7 @@ def main() -> None:
     ap.add_argument("--ws", type=int, default=1000)
     ap.add_argument("--alarm-rate", type=float, default=2.0)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=1, help="service processes (over 1: with a throwaway mosquitto)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "api_openloop.json")
     args = ap.parse_args()
     if shutil.which("wrk") is None:

@@ -25,6 +25,7 @@ from vision.ingest.reader import CameraReader, RingItem
 from vision.processor import CameraProcessor
 from vision.record.index import SegmentIndex
 from vision.record.recorder import SegmentRecorder
+from vision.record.stream_copy import StreamCopyRecorder
 from vision.record.sweeper import sweep
 from vision.spool import Spool, SpoolSender
 from watchpost.config import Camera, Config
@@ -52,8 +53,7 @@ class Worker:
         self.readers = {c.id: CameraReader(c, ring_s=ring_s, realtime=realtime) for c in self.cameras}
         self.processors = {c.id: CameraProcessor(c, config, self.detectors) for c in self.cameras}
         self.index = SegmentIndex(self.media_root)
-        self.recorders = {c.id: SegmentRecorder(self.readers[c.id], self.index, self.vc.recording.segment_s)
-                          for c in self.cameras if c.record}
+        self.recorders = {c.id: self._recorder(c) for c in self.cameras if c.record}
         self._storage_alarm_open = False
         self.spool = Spool(self.vc.spool_path)
         self.sender = SpoolSender(self.spool, self.vc.service_url, self.vc.service_token)
@@ -69,10 +69,17 @@ class Worker:
         self.started_wall = time.time()
         self.stats = {c.id: {"detections": 0, "detect_s": 0.0, "alarms": 0} for c in self.cameras}
 
+    def _recorder(self, cam: Camera) -> SegmentRecorder | StreamCopyRecorder:
+        if cam.detect_url:  # the reader decodes the substream; the main stream is kept as it comes
+            return StreamCopyRecorder(cam, self.index, self.vc.recording.segment_s, realtime=self.realtime)
+        return SegmentRecorder(self.readers[cam.id], self.index, self.vc.recording.segment_s)
+
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         for r in self.readers.values():
             r.start()
+        for rec in self.recorders.values():
+            rec.start()
         self.sender.start()
         if self.vc.service_url:
             self.poller.start()
@@ -287,7 +294,7 @@ class Worker:
             log.info("play_clip: camera %s is not run by this worker", cmd.play_as)
             return None
         cam = base.model_copy(update={"id": f"{base.id}.drill{cmd.drill_id}.{cmd.inject_id}", "url": cmd.clip_url,
-                                      "loop": False, "record": False, "name": f"{base.name or base.id} {DRILL_TAG}"})
+                                      "detect_url": "", "loop": False, "record": False, "name": f"{base.name or base.id} {DRILL_TAG}"})
         with self._cams_lock:
             if cam.id in self.readers:  # the same inject delivered twice
                 return cam.id

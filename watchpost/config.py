@@ -68,6 +68,9 @@ class Camera(Strict):
     name: str = ""
     site: str | None = None
     url: str = Field(description="rtsp://, http(s):// MJPEG, file path (looped) or usb:N")
+    detect_url: str = Field(default="", description="the camera's low-resolution substream, decoded for detection, "
+                            "snapshots and evidence clips; url (the main stream) is then recorded by stream copy, "
+                            "never decoded, and stays the live view; empty = url does everything")
     rtsp_transport: Literal["tcp", "udp"] = "tcp"
     loop: bool = True
     profile: Literal["warehouse", "control_room", "major_hazard"] = "major_hazard"

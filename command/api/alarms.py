@@ -64,14 +64,15 @@ def attach_evidence(body: EvidenceAttach, db: Session = Depends(get_db), user: U
 
 
 @router.get("")
-async def list_alarms(request: Request, status: Literal["new", "verified", "false_alarm", "drill", "closed"] | None = None,
-                type: Text | None = Query(None, max_length=50), level: Level | None = None,
-                source: AlarmSource | None = None, since: Instant | None = None, exercise: bool | None = None,
-                incident_id: Id | None = None,
-                camera_id: Text | None = Query(None, max_length=100, description="one camera's alarms"),
-                until: Instant | None = Query(None, description="occurred at or before (with since: a time range)"),
-                limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
-                db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+async def list_alarms(request: Request,
+                      status: Literal["new", "verified", "false_alarm", "drill", "closed"] | None = None,
+                      type: Text | None = Query(None, max_length=50), level: Level | None = None,
+                      source: AlarmSource | None = None, since: Instant | None = None, exercise: bool | None = None,
+                      incident_id: Id | None = None,
+                      camera_id: Text | None = Query(None, max_length=100, description="one camera's alarms"),
+                      until: Instant | None = Query(None, description="occurred at or before (with since: a time range)"),
+                      limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
+                      db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     """Alarms, newest first (``since`` matches the last sighting, ``until`` the first)."""
     return await cached_json(request, db, ("alarms",), lambda: intake.search_json(  # type: ignore[return-value]
         db, status=status, type_=type, level=level, source=source, since=since, exercise=exercise,

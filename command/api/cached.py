@@ -37,11 +37,14 @@ async def cached_json(request: Request, db: Session, tables: tuple[str, ...], re
     if cache is None or not cache.enabled:
         return _json(await _read(request, answer), "off")
     key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
-    if (body := cache.get(key, tables)) is not None:
-        return _json(body, "hit")
+    aged, fresh = cache.lookup(key, tables)
+    if fresh:
+        return _json(aged, "hit")
     stamp = cache.stamp(tables)
     flight = cache.in_flight.get(key)
     if flight is not None and flight[0] == stamp:  # the same versions: that read's answer is this one's
+        if aged is not None:  # only its age ran out: no commit since, so the kept answer stands meanwhile
+            return _json(aged, "stale")
         try:
             return _json(await asyncio.shield(flight[1]), "shared")
         except asyncio.CancelledError:

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import AsyncIterator, Callable
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from command.db.models.users import User
 from command.domain.roles import Role

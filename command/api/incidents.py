@@ -91,8 +91,9 @@ def create(body: IncidentCreate, db: Session = Depends(get_db),
 
 
 @router.get("")
-async def list_incidents(request: Request, status: State | None = None, type: Text | None = Query(None, max_length=50),
-                         exercise: bool | None = None, limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
+async def list_incidents(request: Request, status: State | None = None,
+                         type: Text | None = Query(None, max_length=50), exercise: bool | None = None,
+                         limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
                          db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     return await cached_json(request, db, ("incidents", "alarms"), lambda: [  # type: ignore[return-value]
         svc.to_json(db, i) for i in svc.search(db, status=status, type_=type, exercise=exercise, limit=limit,

@@ -42,11 +42,12 @@ def metrics(period_start: Instant | None = None, period_end: Instant | None = No
 
 
 @router.get("")
-async def list_warnings(request: Request, stage: Literal["raised", "pushed", "verified", "fed_back", "closed"] | None = None,
-                  level: Level | None = None, alarm_id: Id | None = None, incident_id: Id | None = None,
-                  overdue: bool | None = None, exercise: bool | None = None,
-                  limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
-                  db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+async def list_warnings(request: Request,
+                        stage: Literal["raised", "pushed", "verified", "fed_back", "closed"] | None = None,
+                        level: Level | None = None, alarm_id: Id | None = None, incident_id: Id | None = None,
+                        overdue: bool | None = None, exercise: bool | None = None,
+                        limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
+                        db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
     # orjson writes datetimes as isoformat() does, without FastAPI's generic encoder pass (issue #23).
     return await cached_json(request, db, ("warnings",), lambda: [  # type: ignore[return-value]
         svc.to_json(w) for w in svc.search(db, stage=stage, level=level, alarm_id=alarm_id, incident_id=incident_id,

@@ -12,7 +12,9 @@ An answer is kept here under its route and query, stamped with the versions of t
 - The stamp is taken before the answer is read, so a commit that lands while it is read leaves it stamped with the
   old versions: it is never served.
 - ``server.read_cache_s`` bounds the age of any answer, for writes this process cannot see (another program
-  writing the database directly, or a lost bus message). 0 turns the cache off.
+  writing the database directly, or a lost bus message): past it, the next request reads again. Requests that
+  come while that read is under way get the aged answer rather than all waiting for it (no commit has touched
+  its tables, so it is what they would have got a moment before). 0 turns the cache off.
 
 Only routes whose answer depends on nothing but their query and the tables they name may use it; a route that
 filters by the caller must put the caller in its key.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from typing import Any, Callable, Iterable
 
@@ -53,6 +56,7 @@ class ReadCache:
         self._lock = threading.Lock()
         self.in_flight: dict[Key, tuple[Stamp, Any]] = {}  # reads under way (the event loop's, see api/cached.py)
         self.hits = self.misses = 0
+        self.replica = uuid.uuid4().hex  # tells this process's own bus messages from the others'
 
     @property
     def enabled(self) -> bool:
@@ -62,12 +66,22 @@ class ReadCache:
         return (self._every, *(self._versions.get(t, 0) for t in tables))
 
     def get(self, key: Key, tables: tuple[str, ...]) -> bytes | None:
+        """The kept answer if no commit has touched ``tables`` since it was read and it is younger than max_age."""
+        body, fresh = self.lookup(key, tables)
+        return body if fresh else None
+
+    def lookup(self, key: Key, tables: tuple[str, ...]) -> tuple[bytes | None, bool]:
+        """(the kept answer, whether it is younger than max_age); None when a commit has touched ``tables`` since."""
         entry = self._entries.get(key)
-        if entry is None or entry[0] != self.stamp(tables) or self._monotonic() - entry[1] > self.max_age_s:
+        if entry is None or entry[0] != self.stamp(tables):
             self.misses += 1
-            return None
-        self.hits += 1
-        return entry[2]
+            return None, False
+        fresh = self._monotonic() - entry[1] <= self.max_age_s
+        if fresh:
+            self.hits += 1
+        else:
+            self.misses += 1
+        return entry[2], fresh
 
     def put(self, key: Key, stamp: Stamp, body: bytes) -> None:
         if not self.enabled:
@@ -96,7 +110,6 @@ def _tables_of(obj: Any) -> set[str]:
 
 def install(state: Any, sessions: Any) -> None:
     """Note what ``sessions`` write, and move ``state.read_cache``'s versions when they commit (here and over the bus)."""
-    cache: ReadCache | None = state.read_cache
 
     def after_flush(session: Session, _ctx: Any) -> None:
         tables = session.info.setdefault(_TOUCHED, set())
@@ -113,11 +126,11 @@ def install(state: Any, sessions: Any) -> None:
         root = session.get_transaction()
         if root is not None and root.is_active:
             return  # a savepoint was released: its writes are visible once the outer transaction commits
-        tables = session.info.pop(_TOUCHED, None)
+        tables, cache = session.info.pop(_TOUCHED, None), state.read_cache
         if tables and cache is not None:
             cache.touch(tables)
             try:
-                state.bus.publish(TOPIC, {"tables": sorted(tables), "replica": id(cache)})
+                state.bus.publish(TOPIC, {"tables": sorted(tables), "replica": cache.replica})
             except Exception:  # best effort: read_cache_s bounds what a lost message leaves
                 pass
 
@@ -126,12 +139,12 @@ def install(state: Any, sessions: Any) -> None:
             session.info.pop(_TOUCHED, None)
 
     def on_bus(_topic: str, message: dict[str, Any]) -> None:
-        if cache is not None and message.get("replica") != id(cache):
+        cache = state.read_cache
+        if cache is not None and message.get("replica") != cache.replica:
             cache.touch(message.get("tables") or [EVERY])
 
     event.listen(sessions, "after_flush", after_flush)
     event.listen(sessions, "do_orm_execute", orm_execute)
     event.listen(sessions, "after_commit", after_commit)
     event.listen(sessions, "after_soft_rollback", after_rollback)
-    if cache is not None:
-        state.bus.subscribe(TOPIC, on_bus)
+    state.bus.subscribe(TOPIC, on_bus)

@@ -11,7 +11,6 @@ import asyncio
 import threading
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import select, update
 
 from command.app import build_state
@@ -89,11 +88,7 @@ def test_each_query_is_its_own_answer_and_errors_are_not_kept(service):
 def test_a_commit_while_an_answer_is_read_is_never_served_stale(clocked):
     """The stamp is taken before the read: a write that lands during it leaves the answer stamped too old."""
     state, _, _ = clocked
-    cache = ReadCache(60)
-    state.read_cache = cache
-    from command.services.read_cache import install
-
-    install(state, state.sessions)
+    cache = state.read_cache = ReadCache(60)
     stamp = cache.stamp(("alarms",))
     with session_scope(state.sessions) as db:  # the write that lands while the answer is being read
         db.execute(update(Alarm).values(title="changed"))
@@ -213,3 +208,45 @@ def test_read_cache_s_0_reads_every_time(sqlite_url, make_config):
         for _ in range(2):
             r = c.get("/api/alarms", headers={"Authorization": f"Bearer {token}"})
             assert r.status_code == 200 and r.headers["X-Cache"] == "off"
+
+
+def test_an_aged_answer_is_read_again_once_while_the_others_get_it_as_it_was(sqlite_url, make_config):
+    import httpx
+
+    from command.app import create_app
+    from command.services import intake
+    from command.services.auth import add_user, issue_token
+
+    app = create_app(make_config(sqlite_url), run_background=False)
+    st = app.state.wp
+    now = [0.0]
+    st.read_cache = ReadCache(1.0, monotonic=lambda: now[0])
+    with session_scope(st.sessions) as db:
+        token = issue_token(db, add_user(db, "v", "Password-1-v", "viewer"), "api", None)
+    reads, gate = [], threading.Event()
+    real = intake.search_json
+
+    def slow_search(db, **kw):  # noqa: ANN001
+        reads.append(1)
+        if len(reads) > 1:
+            gate.wait(5)
+        return real(db, **kw)
+
+    async def go() -> tuple[str, list[str]]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
+                                     headers={"Authorization": f"Bearer {token}"}) as c:
+            first = (await c.get("/api/alarms")).headers["X-Cache"]
+            now[0] = 2.0  # past read_cache_s, no commit since
+            refresh = asyncio.create_task(c.get("/api/alarms"))
+            await asyncio.sleep(0.3)
+            others = [(await c.get("/api/alarms")).headers["X-Cache"] for _ in range(3)]
+            gate.set()
+            return first, others + [(await refresh).headers["X-Cache"]]
+
+    intake.search_json = slow_search
+    try:
+        first, rest = asyncio.run(go())
+    finally:
+        intake.search_json = real
+        st.engine.dispose()
+    assert first == "miss" and rest == ["stale", "stale", "stale", "miss"] and len(reads) == 2

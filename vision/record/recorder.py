@@ -27,6 +27,9 @@ class SegmentRecorder:
         self._lock = threading.Lock()
         reader.add_listener(self._on_item)
 
+    def start(self) -> None:
+        """Nothing to start: the reader's ring feeds it."""
+
     def _on_item(self, item: RingItem) -> None:
         if not self.enabled:
             return
