@@ -51,6 +51,11 @@ CLIENT_QUEUE = 2000
 READ_THREADS = 2
 
 
+def holds_events(db: Session) -> bool:
+    """Whether ``db`` holds push events that its commit will insert."""
+    return bool(db.info.get(_PENDING))
+
+
 def row_to_event(row: PushEventRow) -> PushEvent:
     return PushEvent(id=row.id, topic=row.topic, action=row.action, at=row.at, data=row.data)
 

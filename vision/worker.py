@@ -125,7 +125,11 @@ class Worker:
                 if frame is None or seq == last_seq.get(cam.id, -1):
                     continue
                 last_seq[cam.id] = seq
-                next_due[cam.id] = now + 1.0 / cam.detect_fps
+                # Keep the cadence: the next pass is due one period after this one was due, not after it ran
+                # (waiting for a fresh frame each time made 2 fps into 1.8; issue #23). A camera more than a
+                # period behind starts again from now rather than catching up in a burst.
+                period, due_at = 1.0 / cam.detect_fps, next_due.get(cam.id)
+                next_due[cam.id] = now + period if due_at is None or now - due_at > period else due_at + period
                 due.append((cam, frame))
             if not due:
                 self._stop.wait(0.02)

@@ -20,12 +20,14 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from command.push import holds_events
 from command.services.read_cache import touched
 
 
 def release_reads(session: Session) -> None:
     """End ``session``'s transaction if it holds nothing to write (see the module's docstring)."""
-    if session.in_transaction() and not touched(session) and not (session.new or session.dirty or session.deleted):
+    if (session.in_transaction() and not touched(session) and not (session.new or session.dirty or session.deleted)
+            and not holds_events(session)):  # push events are inserted by the commit itself
         session.commit()
 
 

@@ -45,10 +45,12 @@ def touched(session: Session) -> set[str]:
 
 
 class ReadCache:
-    def __init__(self, max_age_s: float, max_entries: int = 512,
+    def __init__(self, max_age_s: float, max_entries: int = 512, max_bytes: int = 32 << 20,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.max_age_s = max_age_s
         self.max_entries = max_entries
+        self.max_bytes = max_bytes  # pages of 1,000 alarms are ~0.6 MB: the entry count alone does not bound memory
+        self.bytes = 0
         self._monotonic = monotonic
         self._versions: dict[str, int] = {}
         self._every = 0  # moved by a write whose tables are unknown
@@ -87,10 +89,11 @@ class ReadCache:
         if not self.enabled:
             return
         with self._lock:
+            old = self._entries.pop(key, None)
+            self.bytes += len(body) - (len(old[2]) if old else 0)
             self._entries[key] = (stamp, self._monotonic(), body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self.max_entries or (self.bytes > self.max_bytes and len(self._entries) > 1):
+                self.bytes -= len(self._entries.popitem(last=False)[1][2])
 
     def touch(self, tables: Iterable[str]) -> None:
         with self._lock:

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Iterator
+
+import httpx
 
 from sqlalchemy import select, update
 
 from command.app import build_state
 from command.db.models.alarms import Alarm
+from command.services import intake
 from command.services.read_cache import EVERY, ReadCache, touched
 from watchpost.bus import InProcessBus
 from watchpost.db import session_scope
@@ -151,45 +156,66 @@ def test_age_bounds_what_no_commit_announced():
     for k in "abc":
         small.put((k,), small.stamp(()), k.encode())
     assert len(small) == 2 and small.get(("a",), ()) is None  # the oldest went first
+    sized = ReadCache(1.0, max_bytes=10)
+    for k in "abc":
+        sized.put((k,), sized.stamp(()), b"12345")
+    assert len(sized) == 2 and sized.bytes == 10 and sized.get(("a",), ()) is None
+    sized.put(("c",), sized.stamp(()), b"1")  # a new answer for a kept key replaces it
+    assert sized.bytes == 6 and sized.get(("c",), ()) == b"1"
+
+
+def _app_with_viewer(url: str, make_config, **server):  # noqa: ANN001
+    """An app (no background loops) and a viewer's API token."""
+    from command.app import create_app
+    from command.services.auth import add_user, issue_token
+
+    app = create_app(make_config(url, server=server) if server else make_config(url), run_background=False)
+    with session_scope(app.state.wp.sessions) as db:
+        token = issue_token(db, add_user(db, "v", "Password-1-v", "viewer"), "api", None)
+    return app, token
+
+
+@contextmanager
+def _slow_reads(gate: threading.Event, hold_from: int = 1) -> Iterator[list[int]]:
+    """The alarm list's read, counted; from the ``hold_from``-th on it waits for ``gate``."""
+    reads: list[int] = []
+    real = intake.search_json
+
+    def slow(db, **kw):  # noqa: ANN001
+        reads.append(1)
+        if len(reads) >= hold_from:
+            gate.wait(5)
+        return real(db, **kw)
+
+    intake.search_json = slow
+    try:
+        yield reads
+    finally:
+        intake.search_json = real
+
+
+def _client(app, token: str) -> httpx.AsyncClient:  # noqa: ANN001
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
+                             headers={"Authorization": f"Bearer {token}"})
 
 
 def test_concurrent_requests_for_one_answer_share_one_read(sqlite_url, make_config):
     """After an alarm every console asks again at once: one read answers them all."""
-    import httpx
-
-    from command.app import create_app
-    from command.services.auth import add_user, issue_token
-
-    cfg = make_config(sqlite_url)
-    app = create_app(cfg, run_background=False)
-    st = app.state.wp
-    with session_scope(st.sessions) as db:
-        token = issue_token(db, add_user(db, "v", "Password-1-v", "viewer"), "api", None)
-    reads, gate = [], threading.Event()
-    from command.services import intake
-
-    real = intake.search_json
-
-    def slow_search(db, **kw):  # noqa: ANN001
-        reads.append(1)
-        gate.wait(5)
-        return real(db, **kw)
+    app, token = _app_with_viewer(sqlite_url, make_config)
+    gate = threading.Event()
 
     async def go() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t",
-                                     headers={"Authorization": f"Bearer {token}"}) as c:
+        async with _client(app, token) as c:
             tasks = [asyncio.create_task(c.get("/api/alarms")) for _ in range(20)]
             await asyncio.sleep(0.5)
             gate.set()
             return await asyncio.gather(*tasks)
 
-    intake.search_json = slow_search
     try:
-        answers = asyncio.run(go())
+        with _slow_reads(gate) as reads:
+            answers = asyncio.run(go())
     finally:
-        intake.search_json = real
-        st.engine.dispose()
+        app.state.wp.engine.dispose()
     assert all(r.status_code == 200 for r in answers)
     assert len(reads) == 1
     assert sorted(r.headers["X-Cache"] for r in answers).count("shared") == 19
@@ -198,12 +224,7 @@ def test_concurrent_requests_for_one_answer_share_one_read(sqlite_url, make_conf
 def test_read_cache_s_0_reads_every_time(sqlite_url, make_config):
     from fastapi.testclient import TestClient
 
-    from command.app import create_app
-    from command.services.auth import add_user, issue_token
-
-    app = create_app(make_config(sqlite_url, server={"read_cache_s": 0}), run_background=False)
-    with session_scope(app.state.wp.sessions) as db:
-        token = issue_token(db, add_user(db, "v", "Password-1-v", "viewer"), "api", None)
+    app, token = _app_with_viewer(sqlite_url, make_config, read_cache_s=0)
     with TestClient(app) as c:
         for _ in range(2):
             r = c.get("/api/alarms", headers={"Authorization": f"Bearer {token}"})
@@ -211,30 +232,13 @@ def test_read_cache_s_0_reads_every_time(sqlite_url, make_config):
 
 
 def test_an_aged_answer_is_read_again_once_while_the_others_get_it_as_it_was(sqlite_url, make_config):
-    import httpx
-
-    from command.app import create_app
-    from command.services import intake
-    from command.services.auth import add_user, issue_token
-
-    app = create_app(make_config(sqlite_url), run_background=False)
-    st = app.state.wp
+    app, token = _app_with_viewer(sqlite_url, make_config)
     now = [0.0]
-    st.read_cache = ReadCache(1.0, monotonic=lambda: now[0])
-    with session_scope(st.sessions) as db:
-        token = issue_token(db, add_user(db, "v", "Password-1-v", "viewer"), "api", None)
-    reads, gate = [], threading.Event()
-    real = intake.search_json
-
-    def slow_search(db, **kw):  # noqa: ANN001
-        reads.append(1)
-        if len(reads) > 1:
-            gate.wait(5)
-        return real(db, **kw)
+    app.state.wp.read_cache = ReadCache(1.0, monotonic=lambda: now[0])
+    gate = threading.Event()
 
     async def go() -> tuple[str, list[str]]:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
-                                     headers={"Authorization": f"Bearer {token}"}) as c:
+        async with _client(app, token) as c:
             first = (await c.get("/api/alarms")).headers["X-Cache"]
             now[0] = 2.0  # past read_cache_s, no commit since
             refresh = asyncio.create_task(c.get("/api/alarms"))
@@ -243,10 +247,9 @@ def test_an_aged_answer_is_read_again_once_while_the_others_get_it_as_it_was(sql
             gate.set()
             return first, others + [(await refresh).headers["X-Cache"]]
 
-    intake.search_json = slow_search
     try:
-        first, rest = asyncio.run(go())
+        with _slow_reads(gate, hold_from=2) as reads:
+            first, rest = asyncio.run(go())
     finally:
-        intake.search_json = real
-        st.engine.dispose()
+        app.state.wp.engine.dispose()
     assert first == "miss" and rest == ["stale", "stale", "stale", "miss"] and len(reads) == 2

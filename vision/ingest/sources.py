@@ -65,6 +65,14 @@ def kind_of(url: str) -> str:
     return "file"
 
 
+def open_options(url: str, rtsp_transport: str, timeout_s: float) -> dict[str, str]:
+    """FFmpeg's options for opening ``url``: give up after ``timeout_s`` of silence; RTSP over ``rtsp_transport``."""
+    options = {"rw_timeout": str(int(timeout_s * 1e6)), "timeout": str(int(timeout_s * 1e6))}
+    if kind_of(url) == "rtsp":
+        options["rtsp_transport"] = rtsp_transport
+    return options
+
+
 def open_frames(url: str, *, rtsp_transport: str = "tcp", loop: bool = True, realtime: bool = True,
                 timeout_s: float = 10.0) -> Iterator[Frame]:
     """Frames from ``url`` until it ends (files loop when ``loop``) or fails (raises SourceError)."""
@@ -74,9 +82,7 @@ def open_frames(url: str, *, rtsp_transport: str = "tcp", loop: bool = True, rea
         return
     import av
 
-    options = {"rw_timeout": str(int(timeout_s * 1e6)), "timeout": str(int(timeout_s * 1e6))}
-    if kind == "rtsp":
-        options["rtsp_transport"] = rtsp_transport
+    options = open_options(url, rtsp_transport, timeout_s)
     if kind == "file" and not Path(url).exists():
         raise SourceError(f"file not found: {url}")
     offset = 0.0

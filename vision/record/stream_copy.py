@@ -16,7 +16,7 @@ from pathlib import Path
 
 import av
 
-from vision.ingest.sources import kind_of
+from vision.ingest.sources import kind_of, open_options
 from vision.record.index import SegmentIndex
 from vision.record.sweeper import segment_path
 from watchpost.config import Camera
@@ -91,9 +91,7 @@ class StreamCopyRecorder(threading.Thread):
 
     def _record_until_it_ends(self) -> None:
         url = self.camera.url
-        options = {"rw_timeout": str(int(self.timeout_s * 1e6)), "timeout": str(int(self.timeout_s * 1e6))}
-        if kind_of(url) == "rtsp":
-            options["rtsp_transport"] = self.camera.rtsp_transport
+        options = open_options(url, self.camera.rtsp_transport, self.timeout_s)
         with av.open(url, options=options, timeout=self.timeout_s) as container:
             stream = container.streams.video[0]
             paced = kind_of(url) == "file" and self.realtime
@@ -146,5 +144,5 @@ class StreamCopyRecorder(threading.Thread):
         """Stop and close the segment being written (the worker's shutdown)."""
         self._halt.set()
         if self.is_alive() and threading.current_thread() is not self:
-            self.join(self.timeout_s + 2)
+            self.join(2.0)  # a live stream brings a packet (and the halt check) many times a second
         self._finish()
