@@ -30,7 +30,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 
@@ -40,14 +40,15 @@ sys.path.insert(0, str(ROOT))
 from command.throwaway import start  # noqa: E402
 from watchpost.throwaway import find_mosquitto, free_port, start_mosquitto, throwaway_database  # noqa: E402
 
-LUA = """
-wrk.headers["Authorization"] = "Bearer {token}"
+AUTH_LUA = 'wrk.headers["Authorization"] = "Bearer {token}"\n'
+# wrk's summary as one JSON line (WPJSON {...}), read back by parse_wrk.
+REPORT_LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("WPJSON {{\\"requests\\": %d, \\"errors\\": %d, \\"non2xx\\": %d, \\"seconds\\": %.3f, "
-    .. "\\"p50_ms\\": %.2f, \\"p95_ms\\": %.2f, \\"p99_ms\\": %.2f}}\\n",
+    .. "\\"p50_ms\\": %.2f, \\"p95_ms\\": %.2f, \\"p99_ms\\": %.2f, \\"max_ms\\": %.2f}}\\n",
     summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, summary.duration / 1e6,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+    summary.errors.status, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
 end
 """
 
@@ -83,16 +84,25 @@ def post_alarms(base: str, tokens: dict[str, str], n: int) -> int:
         return last
 
 
+def parse_wrk(out: str) -> dict | None:
+    """The WPJSON line REPORT_LUA printed, with req/s and all errors added; None if wrk printed none."""
+    m = re.search(r"WPJSON (\{.*\})", out)
+    if not m:
+        return None
+    res = json.loads(m.group(1))
+    res["rps"] = round(res["requests"] / res["seconds"], 1) if res["seconds"] else None
+    res["errors_total"] = res["errors"] + res["non2xx"]
+    return res
+
+
 def wrk(url: str, token: str, seconds: int, connections: int, tmp: Path) -> dict:
     script = tmp / "auth.lua"
-    script.write_text(LUA.format(token=token))
+    script.write_text((AUTH_LUA + REPORT_LUA).format(token=token))
     out = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script),
                           url], capture_output=True, text=True, timeout=seconds + 60)
-    m = re.search(r"WPJSON (\{.*\})", out.stdout)
-    if not m:
+    res = parse_wrk(out.stdout)
+    if res is None:
         raise RuntimeError(f"wrk gave no result for {url}: {out.stdout[-500:]} {out.stderr[-500:]}")
-    res = json.loads(m.group(1))
-    res["rps"] = round(res["requests"] / res["seconds"], 1)
     return res
 
 
@@ -245,7 +255,7 @@ def print_table(res: dict) -> None:
               f"{'CPU ms/req':>10} {'errors':>6}")
         for route, r in res[name].items():
             print(f"{route:<44} {r['rps']:>8} {r['share_of_healthz']:>10} {r['p50_ms']:>8} {r['p95_ms']:>8} "
-                  f"{r['p99_ms']:>8} {r['service_cpu_ms_per_request']!s:>10} {r['errors'] + r['non2xx']:>6}")
+                  f"{r['p99_ms']:>8} {r['service_cpu_ms_per_request']!s:>10} {r['errors_total']:>6}")
 
 
 def main() -> None:
@@ -259,13 +269,18 @@ def main() -> None:
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian package wrk; `make deps` installs it)")
+    run_backends(args, run, print_table)
+
+
+def run_backends(args: argparse.Namespace, run: Callable[[str, argparse.Namespace], dict],
+                 print_table: Callable[[dict], None]) -> None:
+    """``run`` on ``args.backend`` (or both), each backend's table printed, all of it written to ``args.out``."""
     out = {}
     for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
         out[backend] = run(backend, args)
         print_table(out[backend])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1))
-
 
 if __name__ == "__main__":
     main()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -36,26 +35,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_capacity import open_incident, seeded_service, service_cpu_s  # noqa: E402
+from api_capacity import (AUTH_LUA, REPORT_LUA, open_incident, parse_wrk, run_backends,  # noqa: E402
+                          seeded_service, service_cpu_s)
 from api_load import pct  # noqa: E402
 
 MIX = {"alarm list (100 rows)": ("/api/alarms?limit=100", 0.4), "alarm detail": ("/api/alarms/{last}", 0.15),
        "incident list": ("/api/incidents", 0.15), "warning list": ("/api/warnings", 0.15),
        "incident timeline": ("/api/incidents/{incident}/timeline", 0.15)}
 
-USER_LUA = """
-wrk.headers["Authorization"] = "Bearer {token}"
+# A user: after each answer, a think time drawn from an exponential distribution with mean think_ms.
+THINK_LUA = """
 local seeded = false
 delay = function()
   if not seeded then math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6)); seeded = true end
   return -math.log(1 - math.random()) * {think_ms}
-end
-done = function(summary, latency, requests)
-  io.write(string.format("WPJSON {{\\"requests\\": %d, \\"errors\\": %d, \\"non2xx\\": %d, \\"seconds\\": %.3f, "
-    .. "\\"p50_ms\\": %.2f, \\"p95_ms\\": %.2f, \\"p99_ms\\": %.2f, \\"max_ms\\": %.2f}}\\n",
-    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000))
 end
 """
 
@@ -128,19 +121,9 @@ async def ws_side(base: str, tokens: dict[str, str], n: int, rate: float, second
 
 def users(url: str, token: str, n: int, think: float, seconds: float, tmp: Path) -> subprocess.Popen:
     script = tmp / f"users-{uuid.uuid4().hex[:6]}.lua"
-    script.write_text(USER_LUA.format(token=token, think_ms=think * 1000))
+    script.write_text((AUTH_LUA + THINK_LUA + REPORT_LUA).format(token=token, think_ms=think * 1000))
     return subprocess.Popen(["wrk", "-t", "1", "-c", str(n), "-d", f"{seconds:g}s", "--timeout", "30s", "-s",
                              str(script), url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def parse_wrk(out: str) -> dict:
-    m = re.search(r"WPJSON (\{.*\})", out)
-    if not m:
-        return {"error": out[-500:]}
-    res = json.loads(m.group(1))
-    res["rps"] = round(res["requests"] / res["seconds"], 1) if res["seconds"] else None
-    res["errors_total"] = res["errors"] + res["non2xx"]
-    return res
 
 
 def run(backend: str, args: argparse.Namespace) -> dict:
@@ -161,7 +144,10 @@ def run(backend: str, args: argparse.Namespace) -> dict:
         while time.monotonic() - t0 < args.seconds:
             rss.append((round(time.monotonic() - t0), _rss_mb(svc.proc.pid)))
             time.sleep(5)
-        routes = {name: parse_wrk(p.communicate(timeout=args.seconds + 120)[0]) for name, p in procs.items()}
+        routes = {}
+        for name, p in procs.items():
+            out = p.communicate(timeout=args.seconds + 120)[0]
+            routes[name] = parse_wrk(out) or {"error": out[-500:]}
         cpu = service_cpu_s(svc.proc.pid) - cpu0
         ws_proc.wait(timeout=args.seconds + 300)
         ws = json.loads(ws_out.read_text()) if ws_out.is_file() else {"error": "the WebSocket process wrote nothing"}
@@ -223,13 +209,7 @@ def main() -> None:
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian package wrk; `make deps` installs it)")
-    out = {}
-    for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
-        out[backend] = run(backend, args)
-        print_table(out[backend])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=1))
-
+    run_backends(args, run, print_table)
 
 if __name__ == "__main__":
     main()

@@ -47,7 +47,7 @@ def build_state(config: Config, clock: Clock | None = None, bus: Bus | None = No
     state.live = LiveHub(config.live.linger_s, config.live.open_timeout_s)
     state.session_cache = SessionCache(config.server.session_cache_s)
     install_session_cache(state)
-    state.read_cache = ReadCache(config.server.read_cache_s) if config.server.read_cache_s > 0 else None
+    state.read_cache = ReadCache(config.server.read_cache_s)
     install_read_cache(state, state.sessions)
     return state
 

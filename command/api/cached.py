@@ -26,7 +26,7 @@ READS_AT_ONCE = 4
 
 async def cached_json(request: Request, db: Session, tables: tuple[str, ...], read: Callable[[], Any]) -> Response:
     """``read()``'s answer as JSON; ``tables`` are every table it reads, and nothing else may shape it."""
-    cache: ReadCache | None = request.app.state.wp.read_cache
+    cache: ReadCache = request.app.state.wp.read_cache
 
     def answer() -> bytes:
         try:
@@ -34,7 +34,7 @@ async def cached_json(request: Request, db: Session, tables: tuple[str, ...], re
         finally:
             release_reads(db)
 
-    if cache is None or not cache.enabled:
+    if not cache.enabled:
         return _json(await _read(request, answer), "off")
     key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
     aged, fresh = cache.lookup(key, tables)

@@ -57,7 +57,6 @@ class ReadCache:
         self._entries: OrderedDict[Key, tuple[Stamp, float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self.in_flight: dict[Key, tuple[Stamp, Any]] = {}  # reads under way (the event loop's, see api/cached.py)
-        self.hits = self.misses = 0
         self.replica = uuid.uuid4().hex  # tells this process's own bus messages from the others'
 
     @property
@@ -76,14 +75,8 @@ class ReadCache:
         """(the kept answer, whether it is younger than max_age); None when a commit has touched ``tables`` since."""
         entry = self._entries.get(key)
         if entry is None or entry[0] != self.stamp(tables):
-            self.misses += 1
             return None, False
-        fresh = self._monotonic() - entry[1] <= self.max_age_s
-        if fresh:
-            self.hits += 1
-        else:
-            self.misses += 1
-        return entry[2], fresh
+        return entry[2], self._monotonic() - entry[1] <= self.max_age_s
 
     def put(self, key: Key, stamp: Stamp, body: bytes) -> None:
         if not self.enabled:

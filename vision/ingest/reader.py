@@ -89,7 +89,8 @@ class CameraReader(threading.Thread):
         while not self._halt.is_set():
             try:
                 # The substream when the camera names one: decoding the main stream is most of a camera's cost.
-                for frame in open_frames(self.camera.detect_url or self.camera.url, rtsp_transport=self.camera.rtsp_transport,
+                url = self.camera.detect_url or self.camera.url
+                for frame in open_frames(url, rtsp_transport=self.camera.rtsp_transport,
                                          loop=self.camera.loop, realtime=self.realtime):
                     if self._halt.is_set():
                         return
