@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from command.api.deps import current_user, get_state
 from command.api.routing import api_router
 from command.db.models.users import User
+from command.domain import plan_workflow
 from command.domain.incident_fsm import RESPONSE_LEVELS, STATES, TRANSITIONS
 from command.errors import NotFound
 from command.state import ServiceState
@@ -45,7 +46,10 @@ def meta(_: User = Depends(current_user), st: ServiceState = Depends(get_state))
     return {"park_name": st.config.park_name, "incident_states": list(STATES),
             "incident_transitions": {s: sorted(t) for s, t in TRANSITIONS.items()},
             "response_levels": list(RESPONSE_LEVELS), "ws_heartbeat_s": st.config.server.ws_heartbeat_s,
-            "tour_dwell_s": st.config.live.tour_dwell_s}
+            "tour_dwell_s": st.config.live.tour_dwell_s,
+            "plan_steps": {scope: {status: plan_workflow.available(scope, status) for status in plan_workflow.STATUSES}
+                           for scope in plan_workflow.SCOPES},
+            "plan_decisions": sorted(plan_workflow.DECISIONS)}
 
 
 @router.get("/console/{path:path}", include_in_schema=False, openapi_extra={"x-public": True})

@@ -65,7 +65,7 @@ def layers(resource_limit: int = Query(5000, ge=0, le=100_000), db: Session = De
            st: ServiceState = Depends(get_state), _: User = Depends(require(*READERS))) -> dict:
     cfg = st.config
     site_plan = _load_json(cfg.map.site_plan, "site_plan") if cfg.map.site_plan else _fc([])
-    cams = [_point(c.location.lon, c.location.lat, {"id": c.id, "name": c.name, "site": c.site})
+    cams = [_point(c.location.lon, c.location.lat, {"id": c.id, "name": c.name, "site": c.site, "enabled": c.enabled})
             for c in cfg.vision.cameras if c.location]
     hazards = [_point(s.location.lon, s.location.lat, {"id": s.id, "name": s.name, "kind": s.kind})
                for s in cfg.sites if s.location and s.kind == "major_hazard"]
@@ -113,3 +113,12 @@ def nearest_cameras(incident_id: Id, k: int = Query(5, ge=1, le=50), db: Session
     cams = [(metres(origin, (c.location.lon, c.location.lat)), c) for c in st.config.vision.cameras if c.location and c.enabled]
     cams.sort(key=lambda x: x[0])
     return [{"id": c.id, "name": c.name, "site": c.site, "distance_m": round(d, 1)} for d, c in cams[:k]]
+
+
+@router.get("/incidents/{incident_id}/personnel")
+def personnel_near(incident_id: Id, radius_m: float = Query(300.0, gt=0, le=20_000, description="straight-line radius"),
+                   db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[dict]:
+    """People whose latest position is within ``radius_m`` of the incident, nearest first (CMD-3, DSS-2)."""
+    origin = _incident_point(db, incident_id)
+    near = [(metres(origin, (p["lon"], p["lat"])), p) for p in dispatch.positions(db)]
+    return [p | {"distance_m": round(d, 1)} for d, p in sorted(near, key=lambda x: x[0]) if d <= radius_m]

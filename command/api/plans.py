@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Depends, File, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from command.domain import plan_workflow as wf
 from command.domain.plan_schema import PlanSchemaError, from_yaml, parse, to_yaml
 from command.domain.roles import COMMANDERS, OPERATORS, READERS, Role
 from command.errors import Invalid, NotFound
-from command.services import activation, plan_attachments, plan_search, plans
+from command.services import activation, plan_attachments, plan_import, plan_search, plans
 from command.services.auth import AuthError
 from command.state import ServiceState
 from watchpost.fields import Count, Id, Instant, Text
@@ -29,9 +29,6 @@ PlanStatus = Literal[wf.STATUSES]  # type: ignore[valid-type]
 PlanStep = Literal[wf.STEPS]  # type: ignore[valid-type]
 
 router = api_router(prefix="/api", tags=["plans"])
-
-# Deciding on a filing or a review is a commander's call; writing and submitting is an operator's.
-DECISIONS = {"accept", "return", "conclude_review", "publish", "archive", "expire"}
 
 
 class StepIn(BaseModel):
@@ -54,6 +51,32 @@ class ReviewIn(BaseModel):
 def create_plan(data: plans.PlanIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                 user: User = Depends(require(*OPERATORS))) -> dict:
     return plans.to_json(plans.create(db, st, user, data), full=True)
+
+
+@router.post("/plans/import", status_code=201, responses=follow(
+    201, "plan_id", "GET /api/plans/{plan_id}", "GET /api/plans/{plan_id}/import", "PUT /api/plans/{plan_id}/structured"))
+async def import_plan(file: UploadFile = File(..., description="the plan as DOCX or a text PDF"),
+                      scope: Literal["enterprise", "park", "authority"] = Form("enterprise"),
+                      enterprise: Annotated[Text, Form(max_length=200)] = "",
+                      issuer: Annotated[Text, Form(max_length=200)] = "",
+                      title: Annotated[Text, Form(max_length=300)] = "", db: Session = Depends(get_db),
+                      st: ServiceState = Depends(get_state), user: User = Depends(require(*OPERATORS))) -> dict:
+    """File a plan from its document (PLAN-5): the draft split comes back with the drafting report
+    (each item's source paragraph, what could not be placed, what was guessed). The plan is a draft
+    until reviewed and published through its workflow."""
+    try:
+        form = plan_import.ImportIn(scope=scope, enterprise=enterprise, issuer=issuer, title=title)
+    except ValidationError as e:
+        raise Invalid("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())) from None
+    data = await file.read()
+    p, imp = await run_in_threadpool(plan_import.import_document, db, st, user, file.filename or "", data, form)
+    return plans.to_json(p, full=True) | {"import": plan_import.import_json(imp, paragraphs=False)}
+
+
+@router.get("/plans/{plan_id}/import")
+def get_plan_import(plan_id: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+    """The document as read (numbered paragraphs) and the drafting report, for the side-by-side review."""
+    return plan_import.import_json(plan_import.latest(db, plan_id))
 
 
 @router.get("/plans")
@@ -104,7 +127,7 @@ def edit_plan(plan_id: Id, patch: plans.PlanPatch, db: Session = Depends(get_db)
 @router.post("/plans/{plan_id}/steps")
 def plan_step(plan_id: Id, data: StepIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
               user: User = Depends(require(*OPERATORS))) -> dict:
-    if data.action in DECISIONS and user.role not in COMMANDERS:
+    if data.action in wf.DECISIONS and user.role not in COMMANDERS:
         raise AuthError(f"{data.action} is a commander's decision; role {user.role!r} may not", 403)
     return plans.to_json(plans.step(db, st, user, plan_id, data.action, data.note, data.reasons))
 
@@ -124,6 +147,17 @@ def plan_history(plan_id: Id, db: Session = Depends(get_db), _: User = Depends(r
 @router.get("/plans/{plan_id}/versions/{number}")
 def plan_version(plan_id: Id, number: Id, db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
     return plans.version(db, plan_id, number)
+
+
+@router.get("/plans/{plan_id}/diff")
+def plan_diff(plan_id: Id, from_version: Annotated[int, Query(alias="from", ge=1, le=1_000_000)],
+              to_version: Annotated[int, Query(alias="to", ge=1, le=1_000_000)],
+              db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> dict:
+    """What changed from one version to another (PLAN-7): each change with its path, before and after."""
+    from command.domain.plan_diff import version_diff
+
+    a, b = plans.version(db, plan_id, from_version), plans.version(db, plan_id, to_version)
+    return {"plan_id": plan_id, "from": from_version, "to": to_version, "changes": version_diff(a, b)}
 
 
 @router.post("/plans/{plan_id}/attachments", status_code=201)

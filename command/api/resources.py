@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from fastapi import Depends, File, Query, UploadFile
@@ -41,12 +42,18 @@ def create_resource(data: res.ResourceIn, db: Session = Depends(get_db), st: Ser
 @router.get("/resources")
 def list_resources(kind: res.Kind | None = None, category: Text | None = Query(None, max_length=100),
                    site: Text | None = Query(None, max_length=100), status: res.Status | None = None,
-                   q: Text | None = Query(None, max_length=200), limit: int = Query(100, ge=1, le=1000),
+                   q: Text | None = Query(None, max_length=200, description="part of the name or the code"),
+                   expiring_within: int | None = Query(None, ge=0, le=3650, description=(
+                       "only resources whose validity ends or inspection falls due within this many days "
+                       "(overdue ones included), soonest first")),
+                   limit: int = Query(100, ge=1, le=1000),
                    offset: Count = 0, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                    _: User = Depends(require(*READERS))) -> list[dict]:
-    rows = res.search(db, kind=kind, category=category, site=site, status=status, q=q, limit=limit, offset=offset)
-    reserved = res.reserved_map(db, [r.id for r in rows])
     t = res.today(st)
+    due_by = t + timedelta(days=expiring_within) if expiring_within is not None else None
+    rows = res.search(db, kind=kind, category=category, site=site, status=status, q=q, limit=limit, offset=offset,
+                      due_by=due_by)
+    reserved = res.reserved_map(db, [r.id for r in rows])
     return [res.to_json(r, reserved.get(r.id, 0.0), t) for r in rows]
 
 

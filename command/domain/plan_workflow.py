@@ -35,12 +35,27 @@ STATUSES: tuple[str, ...] = ("draft", "submitted", "accepted", "returned", "expi
 # Every step a caller may ask for; "conclude_review" becomes review_passed or review_failed by the opinions.
 STEPS: tuple[str, ...] = tuple(sorted({a for (_, a) in TABLE} | {"archive", "conclude_review"}))
 ACTIVATABLE: dict[str, str] = {"park": "published", "enterprise": "accepted"}
+# Deciding on a filing or a review is a commander's call; writing and submitting is an operator's.
+DECISIONS = frozenset({"accept", "return", "conclude_review", "publish", "archive", "expire"})
 # Content may change only while the plan is being written; published/accepted plans need "revise" first.
 EDITABLE = frozenset({"draft", "returned", "reference"})
 
 
 def actions(scope: str) -> list[str]:
     return sorted({a for (s, a) in TABLE if s == scope} | {"archive"})
+
+
+def available(scope: str, status: str) -> list[str]:
+    """The steps a plan in ``status`` may take now (what the console offers as buttons)."""
+    if status == "archived":
+        return []
+    out = sorted(a for (s, a), moves in TABLE.items() if s == scope and status in moves
+                 and a not in ("review_passed", "review_failed"))
+    if scope == "park" and status == "in_review":
+        out.append("conclude_review")
+    if status in ARCHIVABLE:
+        out.append("archive")
+    return out
 
 
 def next_status(scope: str, status: str, action: str) -> tuple[str | None, str | None]:

@@ -159,19 +159,30 @@ def activate(db: Session, state: Any, actor: Any, incident_id: int, data: Activa
     reservations = res.reserve(db, state, actor, incident_id, picks, activation_id=act.id,
                                note=f"plan {p.id} level {level}")
 
+    # Work: the level's action cards, then the steps of the scenario cards (处置卡) that fit the incident.
+    work = [(c.id, c.role, c.action, c.action, c.deadline_min) for c in cards]
+    roles = [r.role for r in sp.organisation]
+    commander = next((r for r in roles if "指挥" in r), roles[0] if roles else "")
+    for sc in sp.scenario_cards_for(inc.type):
+        for k, step_text in enumerate(sc.steps, start=1):
+            work.append((f"{sc.id}.{k}", sc.role or commander, f"{sc.title}: {step_text}", step_text, None))
     tasks = []
-    for seq, c in enumerate(cards):
-        holders = duty.on_duty(db, now, c.role)
+    for seq, (card_id, role, title, detail, deadline_min) in enumerate(work):
+        holders = duty.on_duty(db, now, role) if role else []
         if not holders:
-            warnings.append(f"nobody on duty as {c.role}; card {c.id} unassigned")
+            warnings.append(f"nobody on duty as {role or '(no role)'}; card {card_id} unassigned")
         h = holders[0] if holders else None
-        t = Task(activation_id=act.id, incident_id=incident_id, card_id=c.id, title=c.action[:300], detail=c.action,
-                 role=c.role, assignee=h.person if h else "", assignee_phone=h.phone if h else "", seq=seq,
-                 due_at=now + timedelta(minutes=c.deadline_min) if c.deadline_min is not None else None,
+        t = Task(activation_id=act.id, incident_id=incident_id, card_id=card_id, title=title[:300], detail=detail,
+                 role=role, assignee=h.person if h else "", assignee_phone=h.phone if h else "", seq=seq,
+                 due_at=now + timedelta(minutes=deadline_min) if deadline_min is not None else None,
                  status="pending", updated_at=now)
         db.add(t)
         tasks.append(t)
     db.flush()
+    # The plan's reporting chain may hold the incident to a sooner first report than the policy.
+    within = sp.reporting.first_within_min()
+    if within is not None and incidents.shorten_first_report(db, state, inc, within * 60.0):
+        warnings.append(f"first report due within {within} min (the plan's reporting chain)")
     db.add_all(TaskEvent(task_id=t.id, at=now, actor=actor, kind="status", status="pending",
                          note="created by plan activation") for t in tasks)
 

@@ -75,10 +75,28 @@ def _entry(db: Session, i: Incident, actor: str, kind: str, now: datetime, from_
                          to_status=to_status, note=note, data=data or {}))
 
 
+def _next_due(i: Incident, p) -> report_clock.Due | None:  # noqa: ANN001
+    """The report owed next; an activated plan's reporting chain may ask for the first one sooner."""
+    first_s = min(p.report_due_s, i.report_within_s) if i.report_within_s is not None else p.report_due_s
+    return report_clock.next_due(i.status, i.received_at, i.first_reported_at, i.last_report_at, first_s,
+                                 p.followup_every_s)
+
+
+def shorten_first_report(db: Session, state: ServiceState, i: Incident, within_s: float) -> bool:
+    """Hold the incident to a plan's shorter first-report deadline (its reporting chain, PLAN-5);
+    a longer one never loosens the statutory policy. True when the deadline moved."""
+    if i.first_reported_at is not None or within_s >= state.config.policies.report_due_s or \
+            (i.report_within_s is not None and within_s >= i.report_within_s):
+        return False
+    i.report_within_s = within_s
+    i.report_due_at = i.received_at + timedelta(seconds=within_s)
+    _schedule_report_clock(db, state, i, state.clock.now())
+    return True
+
+
 def _schedule_report_clock(db: Session, state: ServiceState, i: Incident, now: datetime) -> None:
     p = state.config.policies
-    due = report_clock.next_due(i.status, i.received_at, i.first_reported_at, i.last_report_at, p.report_due_s,
-                                p.followup_every_s)
+    due = _next_due(i, p)
     i.next_followup_due_at = due.at if due is not None and due.kind == "followup" else None
     if due is not None:
         schedule(db, "incident_report", i.id, due.at, now)
@@ -203,8 +221,7 @@ def add_report(db: Session, state: ServiceState, incident_id: int, kind: str, bo
     now = state.clock.now()
     p = state.config.policies
     before = to_json(db, i)
-    due = report_clock.next_due(i.status, i.received_at, i.first_reported_at, i.last_report_at, p.report_due_s,
-                                p.followup_every_s)
+    due = _next_due(i, p)
     r = IncidentReport(incident_id=i.id, kind=kind, body=body, to_authority=to_authority, at=now, actor=actor,
                        due_at=due.at if due else None, late=report_clock.is_overdue(due, now))
     db.add(r)
@@ -232,8 +249,7 @@ def on_report_deadline(db: Session, state: ServiceState, job: ScheduledJob, now:
     if i is None:
         return
     p = state.config.policies
-    due = report_clock.next_due(i.status, i.received_at, i.first_reported_at, i.last_report_at, p.report_due_s,
-                                p.followup_every_s)
+    due = _next_due(i, p)
     # A report filed since this job was scheduled moved the deadline: this job is stale.
     if due is None or abs((due.at - job.due_at).total_seconds()) > 0.001 or not report_clock.is_overdue(due, now):
         return

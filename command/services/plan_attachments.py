@@ -41,7 +41,9 @@ def extract_text(filename: str, data: bytes) -> str:
     raise Invalid(f"file: only PDF or DOCX attachments are accepted, got {ext or 'no extension'!r}")
 
 
-def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: str, data: bytes) -> PlanAttachment:
+def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: str, data: bytes,
+                   text: str | None = None, commit: bool = True) -> PlanAttachment:
+    """Store the file and index its text (``text`` when the caller has read it already)."""
     cfg = state.config.map
     if len(data) > cfg.max_attachment_mb * 1024 * 1024:
         raise TooLarge(f"file: larger than {cfg.max_attachment_mb:g} MB")
@@ -51,7 +53,9 @@ def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: 
     reason = wf.why_not_editable(p.status)
     if reason:
         raise Conflict(f"plan {plan_id}: {reason}")
-    body = extract_text(filename, data)
+    if Path(filename).suffix.lower() not in KINDS:
+        raise Invalid(f"file: only PDF or DOCX attachments are accepted, got {Path(filename).suffix or 'no extension'!r}")
+    body = extract_text(filename, data) if text is None else text
     sha = hashlib.sha256(data).hexdigest()
     root = Path(cfg.attachments_dir)
     path = root / sha[:2] / (sha + Path(filename).suffix.lower())
@@ -68,7 +72,8 @@ def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: 
     audit.record(db, actor, "plan.attach", "plan", plan_id,
                  after={"attachment_id": a.id, "filename": a.filename, "sha256": sha, "size": a.size},
                  clock=state.clock)
-    db.commit()
+    if commit:
+        db.commit()
     return a
 
 

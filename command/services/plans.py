@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from command.db.models.plans import Plan, PlanAttachment, PlanEvent, PlanReview, PlanVersion
 from command.domain import plan_workflow as wf
 from command.domain.plan_schema import PlanSchemaError, StructuredPlan, parse
+from command.domain.plan_text import mask_phone, mask_phones
 from command.errors import Conflict, Invalid, NotFound
 from command.services import audit, plan_search
 from command.state import ServiceState
@@ -69,6 +70,18 @@ def to_json(p: Plan, full: bool = False) -> dict:
          "created_at": _iso(p.created_at), "updated_at": _iso(p.updated_at)}
     if full:
         d |= {"body": p.body, "structured": p.structured}
+    return d
+
+
+def audit_view(p: Plan) -> dict:
+    """The plan as the audit trail keeps it: phone numbers of its contacts and text masked to
+    their last four digits (the audit trail is read by more people than the plan's contacts)."""
+    d = to_json(p, full=True)
+    d["body"] = mask_phones(d["body"] or "")
+    if d.get("structured"):
+        d["structured"] = dict(d["structured"])
+        d["structured"]["contacts"] = [c | {"phone": mask_phone(c["phone"])}
+                                       for c in d["structured"].get("contacts", [])]
     return d
 
 
@@ -140,7 +153,7 @@ def update(db: Session, state: ServiceState, actor: Any, plan_id: int, patch: Pl
     reason = wf.why_not_editable(p.status)
     if reason:
         raise Conflict(f"plan {plan_id}: {reason}")
-    before = to_json(p, full=True)
+    before = audit_view(p)
     fields = patch.model_dump(exclude_unset=True, exclude={"note", "structured"})
     for k, v in fields.items():
         setattr(p, k, v)
@@ -152,7 +165,7 @@ def update(db: Session, state: ServiceState, actor: Any, plan_id: int, patch: Pl
     _snapshot(db, p, actor, now, patch.note)
     _event(db, p, actor, now, "edited", p.status, p.status, patch.note)
     plan_search.reindex(db, p)
-    audit.record(db, actor, "plan.update", "plan", p.id, before=before, after=to_json(p, full=True), clock=state.clock)
+    audit.record(db, actor, "plan.update", "plan", p.id, before=before, after=audit_view(p), clock=state.clock)
     db.commit()
     return p
 

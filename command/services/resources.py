@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from command.db.models.resources import ExpertEvaluation, Reservation, Resource
@@ -149,7 +149,11 @@ def update(db: Session, state: Any, actor: Any, rid: int, patch: BaseModel | dic
 
 
 def search(db: Session, *, kind: str | None = None, category: str | None = None, site: str | None = None,
-           status: str | None = None, q: str | None = None, limit: int = 100, offset: int = 0) -> list[Resource]:
+           status: str | None = None, q: str | None = None, limit: int = 100, offset: int = 0,
+           due_by: date | None = None) -> list[Resource]:
+    """Resources matching every filter given; ``q`` is part of the name or the code. With ``due_by``
+    only those whose validity ends or whose inspection falls due on or before that day (overdue
+    ones included), soonest first (RES-2: what the duty officer must renew or inspect)."""
     stmt = select(Resource)
     if kind:
         stmt = stmt.where(Resource.kind == kind)
@@ -160,7 +164,12 @@ def search(db: Session, *, kind: str | None = None, category: str | None = None,
     if status:
         stmt = stmt.where(Resource.status == status)
     if q:
-        stmt = stmt.where(Resource.name.contains(q, autoescape=True))
+        stmt = stmt.where(or_(Resource.name.contains(q, autoescape=True), Resource.code.contains(q, autoescape=True)))
+    if due_by is not None:
+        exp, insp = Resource.expires_on, Resource.inspection_due_on
+        stmt = stmt.where(or_(exp <= due_by, insp <= due_by))
+        first_due = case((and_(exp.is_not(None), or_(insp.is_(None), exp <= insp)), exp), else_=insp)
+        return list(db.execute(stmt.order_by(first_due, Resource.id).limit(limit).offset(offset)).scalars())
     return list(db.execute(stmt.order_by(Resource.id).limit(limit).offset(offset)).scalars())
 
 

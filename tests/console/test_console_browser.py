@@ -200,7 +200,8 @@ def test_every_page_renders_under_the_content_security_policy(live):
             expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)  # WebSocket allowed
             for path, ready in ((f"alarm.html?id={aid}", "main section.panel"), (f"incident.html?id={iid}", "#timeline li"),
                                 ("incidents.html", f"text={iid}"), ("warnings.html", "main"), ("plans.html", "main"),
-                                ("comms.html", "main"), ("live.html", "#wall"), ("playback.html", "#timeline")):
+                                ("comms.html", "main"), ("live.html", "#wall"), ("playback.html", "#timeline"),
+                                ("map.html", "#map"), ("resources.html", "main"), ("duty.html", "main")):
                 page.goto(f"{live.url}/console/{path}")
                 expect(page.locator(ready).first).to_be_visible(timeout=5_000)
                 page.wait_for_load_state("networkidle")

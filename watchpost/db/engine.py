@@ -9,6 +9,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
+# SQLite's page caches, all connections of the process together (a process-wide soft limit: SQLite
+# recycles cache pages before it allocates past it). Without it each pooled connection grows its
+# own 2 MB cache as the database grows, and a service that opened 60 connections under a burst
+# kept growing for hours (issue #23, docs/benchmarks.md).
+SQLITE_HEAP_LIMIT = 48 * 1024 * 1024
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
     # We issue BEGIN ourselves (see _sqlite_begin), so the driver must not.
     dbapi_conn.isolation_level = None
@@ -19,6 +26,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA soft_heap_limit={SQLITE_HEAP_LIMIT}")
     cur.close()
 
 

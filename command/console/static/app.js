@@ -97,7 +97,8 @@
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = "Bearer " + token;
     let body;
-    if (opts.body !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(opts.body); }
+    if (opts.form !== undefined) body = opts.form;  // FormData: the browser sets the multipart boundary
+    else if (opts.body !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(opts.body); }
     let res;
     try {
       res = await fetch(path, { method: opts.method || "GET", headers, body, credentials: "same-origin" });
@@ -116,6 +117,7 @@
     }
     return data;
   };
+  WP.upload = (path, formData) => WP.api(path, { method: "POST", form: formData });
   WP.login = async function (username, password) {
     const r = await WP.api("/api/auth/login", { method: "POST", body: { username, password }, noRedirect: true });
     sessionStorage.setItem(TOKEN_KEY, r.token);

@@ -60,7 +60,8 @@
     content.replaceChildren(el("div", { class: "row" },
       el("section", { class: "panel grow" },
         el("h2", {}, WP.levelBadge(inc.level), `#${inc.id} ${inc.title || inc.type}`, WP.statusBadge(inc.status),
-          inc.exercise ? el("span", { class: "badge exercise", text: WP.t("exercise") }) : null),
+          inc.exercise ? el("span", { class: "badge exercise", text: WP.t("exercise") }) : null,
+          el("a", { class: "btn", id: "map-link", href: `map.html?incident=${inc.id}`, text: WP.t("nav.map") })),  // situation map (RES-4)
         el("dl", { class: "kv" },
           kv("col.type", WP.t("type." + inc.type, inc.type)), kv("col.location", [loc.site, loc.name].filter(Boolean).join(" · ")),
           kv("col.time", WP.fmtTime(inc.received_at)), kv("incident.rl", inc.response_level),
@@ -90,6 +91,7 @@
 
   WP.boot().then(async () => {
     await load();
+    document.querySelector("main").append(WP.dispatchPanel(id));  // dispatches and vehicle trips (dispatch.js)
     WP.live({ topics: ["incident"], onEvent: (ev) => { if (ev.data && ev.data.id === id) load().catch(WP.showError); } });
     document.addEventListener("wp:lang", render);
   }).catch(WP.showError);

@@ -7,6 +7,9 @@ window.WP_NAV = [
   { page: "incidents", href: "incidents.html", label: "nav.incidents" },
   { page: "warnings", href: "warnings.html", label: "nav.warnings" },
   { page: "comms", href: "comms.html", label: "nav.comms" },
+  { page: "map", href: "map.html", label: "nav.map" },
   { page: "plans", href: "plans.html", label: "nav.plans" },
+  { page: "resources", href: "resources.html", label: "nav.resources" },
+  { page: "duty", href: "duty.html", label: "nav.duty" },
   { page: "drills", href: "drills.html", label: "nav.drills" },
 ];

@@ -21,22 +21,95 @@
     return n;
   }
 
-  /* ---- plan search ------------------------------------------------------------------------ */
-  async function searchPage() {
-    const q = el("input", { id: "q", placeholder: "关键词 / keyword" });
+  /* ---- plan list: filters, the review queue, statistics, import from a document (PLAN-1/2/5/7) ---- */
+  WP.i18n.add({
+    zh: { "plans.scope": "范围", "plans.type": "类型", "plans.status": "状态", "plans.enterprise": "企业",
+      "plans.all": "全部", "plans.queue": "待我审核", "plans.import": "从文件导入预案（DOCX / PDF）",
+      "plans.file": "预案文件", "plans.upload": "导入并生成拆分草稿", "plans.stats": "统计",
+      "plans.importing": "正在读取文件…", "plans.count": "共 {n} 份" },
+    en: { "plans.scope": "Scope", "plans.type": "Type", "plans.status": "Status", "plans.enterprise": "Enterprise",
+      "plans.all": "All", "plans.queue": "Review queue", "plans.import": "Import a plan from its document (DOCX / PDF)",
+      "plans.file": "Plan document", "plans.upload": "Import and draft the split", "plans.stats": "Statistics",
+      "plans.importing": "Reading the document…", "plans.count": "{n} plans" },
+  });
+  const STATUSES = ["draft", "submitted", "accepted", "returned", "expired", "in_review", "reviewed", "published",
+    "reference", "archived"];
+  const opt = (value, label, selected) => el("option", { value, text: label, selected: !!selected });
+
+  async function listPage() {
+    const canWrite = WP.user && ["admin", "commander", "duty_officer"].includes(WP.user.role);
+    const f = {
+      q: el("input", { id: "q", placeholder: "关键词 / keyword" }),
+      scope: el("select", { id: "f-scope" }, opt("", WP.t("plans.all")),
+        ...["enterprise", "park", "authority"].map((s) => opt(s, WP.t("scope." + s)))),
+      level: el("select", { id: "f-level" }, opt("", WP.t("plans.all")), ...["综合", "专项", "现场处置"].map((l) => opt(l, l))),
+      status: el("select", { id: "f-status" }, opt("", WP.t("plans.all")), ...STATUSES.map((s) => opt(s, WP.t("status." + s)))),
+      enterprise: el("input", { id: "f-enterprise", placeholder: WP.t("plans.enterprise") }),
+    };
+    const queue = el("input", { type: "checkbox", id: "f-queue" });
     const table = el("tbody", { id: "plans" });
+    const count = el("span", { class: "muted", id: "plan-count" });
     async function run() {
-      const rows = await WP.api("/api/plans?limit=100&q=" + encodeURIComponent(q.value));
+      const qs = new URLSearchParams({ limit: "200", q: f.q.value });
+      for (const k of ["scope", "level", "status", "enterprise"]) if (f[k].value) qs.set(k, f[k].value);
+      let rows;
+      if (queue.checked) {  // the reviewer's queue: park plans in review and enterprise filings waiting
+        const [a, b] = await Promise.all(["in_review", "submitted"].map((st) => {
+          qs.set("status", st); return WP.api("/api/plans?" + qs.toString());
+        }));
+        rows = a.concat(b);
+      } else {
+        rows = await WP.api("/api/plans?" + qs.toString());
+      }
+      count.textContent = WP.t("plans.count").replace("{n}", rows.length);
       table.replaceChildren(...rows.map((p) => el("tr", { id: `plan-${p.id}` },
-        el("td", { class: "num", text: "#" + p.id }), el("td", { text: p.title }), el("td", { text: p.scope }),
-        el("td", {}, WP.statusBadge(p.status)), el("td", { class: "num", text: "v" + p.version }),
-        el("td", { class: "reasons", text: p.snippet || p.enterprise || "" }))));
+        el("td", { class: "num", text: "#" + p.id }),
+        el("td", {}, el("a", { href: `plan.html?id=${p.id}`, text: p.title })),
+        el("td", { text: WP.t("scope." + p.scope, p.scope) }), el("td", { text: p.level || "" }),
+        el("td", { text: p.enterprise || "" }), el("td", {}, WP.statusBadge(p.status)),
+        el("td", { class: "num", text: "v" + p.version }),
+        el("td", { class: "reasons", text: p.snippet || "" }))));
     }
-    root().replaceChildren(el("section", { class: "panel" }, el("h2", { text: WP.t("nav.plans") }),
-      el("form", { onsubmit: (e) => { e.preventDefault(); run().catch(WP.showError); } }, q,
-        el("button", { type: "submit", text: WP.t("plans.search") })),
-      el("table", { class: "grid" }, table)));
-    await run();
+    async function stats() {
+      const [byScope, byStatus] = await Promise.all([WP.api("/api/plans/stats?dimension=scope"),
+        WP.api("/api/plans/stats?dimension=status")]);
+      const chip = (prefix) => (r) => el("span", { class: "chip" }, `${WP.t(prefix + r.key, r.key || "—")} ${r.count}`);
+      document.getElementById("plan-stats").replaceChildren(...byScope.map(chip("scope.")), " · ",
+        ...byStatus.map(chip("status.")));
+    }
+    const file = el("input", { type: "file", id: "plan-file", accept: ".docx,.pdf" });
+    const upScope = el("select", { id: "import-scope" }, ...["enterprise", "park", "authority"].map((s) => opt(s, WP.t("scope." + s), s === "park")));
+    const upEnterprise = el("input", { id: "import-enterprise", placeholder: WP.t("plans.enterprise") });
+    const upMsg = el("span", { class: "muted", id: "import-msg" });
+    async function upload(e) {
+      e.preventDefault();
+      if (!file.files.length) { WP.showError(new Error(WP.t("plans.file") + ": —")); return; }
+      const fd = new FormData();
+      fd.append("file", file.files[0]);
+      fd.append("scope", upScope.value);
+      fd.append("enterprise", upEnterprise.value);
+      upMsg.textContent = WP.t("plans.importing");
+      try {
+        const p = await WP.upload("/api/plans/import", fd);
+        location.href = `plan.html?id=${p.id}`;
+      } catch (err) { upMsg.textContent = ""; WP.showError(err); }
+    }
+    const importPanel = canWrite ? el("section", { class: "panel", id: "import-panel" }, el("h2", { text: WP.t("plans.import") }),
+      el("form", { class: "inline-form", onsubmit: upload }, file, upScope, upEnterprise,
+        el("button", { type: "submit", class: "btn primary", id: "import-submit", text: WP.t("plans.upload") }), upMsg)) : "";
+    for (const x of [f.scope, f.level, f.status, queue]) x.addEventListener("change", () => run().catch(WP.showError));
+    root().replaceChildren(
+      el("section", { class: "panel" }, el("h2", {}, WP.t("nav.plans"), " ", count),
+        el("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); run().catch(WP.showError); } },
+          f.q, f.scope, f.level, f.status, f.enterprise,
+          el("label", { class: "check" }, queue, " ", WP.t("plans.queue")),
+          el("button", { type: "submit", class: "btn", text: WP.t("plans.search") })),
+        el("div", { class: "scroll-x" }, el("table", { class: "grid" }, el("thead", {}, el("tr", {},
+          ...["#", "col.title", "plans.scope", "plans.type", "plans.enterprise", "col.status", "v", ""].map((k) =>
+            el("th", { text: k.includes(".") ? WP.t(k) : k })))), table))),
+      importPanel,
+      el("section", { class: "panel" }, el("h2", { text: WP.t("plans.stats") }), el("div", { id: "plan-stats" })));
+    await Promise.all([run(), stats()]);
   }
 
   /* ---- incident: match, activate, track ----------------------------------------------------- */
@@ -114,7 +187,7 @@
   }
 
   WP.boot().then(() => {
-    if (!incidentId) return searchPage();
+    if (!incidentId) return listPage();
     WP.live({
       topics: ["task"],
       onReady: (_l, first) => { if (first) incidentPage().catch(WP.showError); },

@@ -26,6 +26,8 @@ class Incident(TimestampMixin, Base):
     exercise: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime]
     report_due_at: Mapped[datetime]
+    # The activated plan's reporting chain when it asks for the first report sooner than the policy.
+    report_within_s: Mapped[float | None] = mapped_column(Float, default=None)
     first_reported_at: Mapped[datetime | None] = mapped_column(default=None)
     last_report_at: Mapped[datetime | None] = mapped_column(default=None)
     next_followup_due_at: Mapped[datetime | None] = mapped_column(default=None)

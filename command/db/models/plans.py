@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchpost.db import Base, TimestampMixin
@@ -96,6 +96,25 @@ class PlanAttachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(500))
     text: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+
+
+class PlanImport(Base):
+    """A plan drafted from its document (PLAN-5): the document's paragraphs as read, and the
+    drafting report (which paragraph became which item, what could not be placed, what was guessed),
+    kept for the side-by-side review."""
+
+    __tablename__ = "plan_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("plan_attachments.id", ondelete="SET NULL"),
+                                                      default=None)
+    filename: Mapped[str] = mapped_column(String(300))
+    paragraphs: Mapped[list] = mapped_column(JSON, default=list)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
 

@@ -1,0 +1,138 @@
+"""The plan workflow on the console in Debian Chromium (PLAN-1, PLAN-2, PLAN-5, PLAN-7, CMD-5, NFR-1):
+a plan manager uploads a DOCX plan, reviews the drafted split beside the document (an item links to
+its paragraph; a bad field shows its error next to the field and nothing is saved), corrects and
+saves it, a commander reviews and publishes it, and the plan is matched to an incident and
+activated from the page, its scenario card's steps among the tasks.
+
+With WP_SCREENSHOT_DIR set, saves plans.png and plan-review.png (1600×1000) there."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from command.throwaway import serve_in_thread
+from tests.console.sign_in import log_in
+from tests.plans.plan_docs import DEMO_DOCX
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+
+
+@pytest.fixture
+def live(sqlite_url, make_config):
+    srv = serve_in_thread(make_config(sqlite_url), {"cmd": "commander", "duty": "duty_officer"})
+    yield srv
+    srv.stop()
+
+
+def no_overflow(page) -> bool:  # noqa: ANN001
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_upload_review_publish_match_and_activate(live):
+    from playwright.sync_api import expect, sync_playwright
+
+    api = httpx.Client(base_url=live.url, timeout=15)
+    duty = {"Authorization": f"Bearer {live.tokens['duty']}"}
+    shots = os.environ.get("WP_SCREENSHOT_DIR")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+            page.on("dialog", lambda d: d.accept())
+            refused: list[str] = []  # script errors and CSP refusals on any of the plan pages
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            page.on("pageerror", lambda e: refused.append(str(e)))
+            log_in(page, live.url + "/console/plans.html", "cmd", "**/console/plans.html")
+            # The list's button reads on the dark panel (issue #24: it did not).
+            btn = page.locator("#import-submit")
+            colours = btn.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+            assert colours[0] != colours[1]
+
+            # Upload the document: the page lands on the plan's review.
+            page.set_input_files("#plan-file", str(DEMO_DOCX))
+            page.select_option("#import-scope", "park")
+            page.click("#import-submit")
+            page.wait_for_url("**/console/plan.html?id=*", timeout=20_000)
+            pid = int(page.url.rsplit("=", 1)[1])
+            expect(page.locator("#import-stats")).to_contain_text("77")
+            expect(page.locator("#sec-scenario_cards .split-row")).to_have_count(2)
+            expect(page.locator("#import-unplaced summary")).to_contain_text("3")
+            # An item's ¶ link brings its paragraph into view, highlighted.
+            card = page.locator('[data-section="action_cards"] > .split-row').nth(1)
+            src = card.get_attribute("data-source")
+            card.locator("a.src").click()
+            expect(page.locator(f"#p-{src}")).to_have_class(re.compile(r"\bhl\b"))
+            expect(page.locator(f"#p-{src}")).to_contain_text("5分钟内")
+            if shots:
+                page.screenshot(path=str(Path(shots) / "plan-review.png"))
+            for w, h in ((1024, 768), (3840, 2160)):
+                page.set_viewport_size({"width": w, "height": h})
+                assert no_overflow(page), f"horizontal overflow at {w}×{h}"
+            page.set_viewport_size({"width": 1600, "height": 1000})
+
+            # A wrong field: the API's reason beside that field, and nothing saved.
+            role = card.locator('[data-path$=".role"]')
+            role.fill("不存在的角色")
+            page.click("#save-split")
+            expect(card.locator(".field-error")).to_contain_text("不存在的角色")
+            assert api.get(f"/api/plans/{pid}", headers=duty).json()["version"] == 1
+            role.fill("现场指挥")
+            deadline = card.locator('[data-path$=".deadline_min"]')
+            deadline.fill("8")
+            page.click("#save-split")
+            expect(page.locator("#save-msg")).to_contain_text("v2")
+            saved = api.get(f"/api/plans/{pid}", headers=duty).json()
+            assert saved["structured"]["action_cards"][1]["deadline_min"] == 8
+            assert saved["structured"]["action_cards"][1]["source"] == int(src)  # provenance kept
+            assert len(saved["structured"]["outline"]) == 23  # what the form does not show is kept
+            page.locator("button[data-diff='2']").click()
+            expect(page.locator("#diff")).to_contain_text("deadline_min")
+
+            # Review and publish with the page's buttons.
+            page.click("button[data-step=submit_review]")
+            page.fill("#review-opinion", "同意发布")
+            page.click("#review-approve")
+            expect(page.locator("#reviews li")).to_have_count(1)
+            page.click("button[data-step=conclude_review]")
+            page.locator("button[data-step=publish]").click()
+            expect(page.locator("#facts .badge.st")).to_have_text("已发布")
+
+            # The list finds it; the reviewer's queue is now empty of it.
+            page.goto(live.url + "/console/plans.html")
+            expect(page.locator(f"#plan-{pid}")).to_be_visible()
+            if shots:
+                page.screenshot(path=str(Path(shots) / "plans.png"))
+            page.check("#f-queue")
+            expect(page.locator(f"#plan-{pid}")).to_have_count(0)
+
+            # Match it to a fire and activate from the page.
+            now = datetime.now(timezone.utc)
+            for role_name, person in (("现场指挥", "甲"), ("消防队长", "乙")):
+                assert api.post("/api/duty/shifts", headers=duty, json={
+                    "role": role_name, "person": person, "phone": "+8613800000" + ("101" if person == "甲" else "102"),
+                    "starts_at": (now - timedelta(hours=1)).isoformat(),
+                    "ends_at": (now + timedelta(hours=7)).isoformat()}).status_code == 201
+            inc = api.post("/api/incidents", headers=duty, json={"type": "fire", "title": "1号罐区甲醇储罐火灾",
+                                                                  "level": "red", "location": {"name": "1号罐区"}}).json()
+            assert api.post(f"/api/incidents/{inc['id']}/transitions", json={"to": "verified"}, headers=duty).status_code == 200
+            page.goto(f"{live.url}/console/plans.html?incident={inc['id']}")
+            match = page.locator(f"#match-{pid}")
+            expect(match).to_be_visible(timeout=10_000)
+            match.locator("select.level").select_option("II")
+            match.locator("button.activate").click()
+            expect(page.locator("#tasks tr")).to_have_count(13, timeout=10_000)  # 10 action cards + the fire card's 3 steps
+            expect(page.locator("#tasks")).to_contain_text("储罐火灾处置卡")
+            assert not refused, refused
+        finally:
+            browser.close()
