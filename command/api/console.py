@@ -18,6 +18,7 @@ from command.db.models.users import User
 from command.domain import plan_workflow
 from command.domain.incident_fsm import RESPONSE_LEVELS, STATES, TRANSITIONS
 from command.errors import NotFound
+from command.services.activation import TASK_FLOW
 from command.state import ServiceState
 
 STATIC = (Path(__file__).resolve().parent.parent / "console" / "static").resolve()
@@ -49,7 +50,8 @@ def meta(_: User = Depends(current_user), st: ServiceState = Depends(get_state))
             "tour_dwell_s": st.config.live.tour_dwell_s,
             "plan_steps": {scope: {status: plan_workflow.available(scope, status) for status in plan_workflow.STATUSES}
                            for scope in plan_workflow.SCOPES},
-            "plan_decisions": sorted(plan_workflow.DECISIONS)}
+            "plan_decisions": sorted(plan_workflow.DECISIONS),
+            "task_flow": {s: sorted(t) for s, t in TASK_FLOW.items()}}
 
 
 @router.get("/console/{path:path}", include_in_schema=False, openapi_extra={"x-public": True})

@@ -33,7 +33,7 @@ class EvaluationIn(BaseModel):
 
 @router.post("/resources", status_code=201, responses=follow(
     201, "resource_id", "GET /api/resources/{resource_id}", "PATCH /api/resources/{resource_id}",
-    "POST /api/resources/{resource_id}/evaluations"))
+    "POST /api/resources/{resource_id}/evaluations", "GET /api/resources/{resource_id}/evaluations"))
 def create_resource(data: res.ResourceIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
                     user: User = Depends(require(*OPERATORS))) -> dict:
     return res.to_json(res.create(db, st, user, data))
@@ -105,6 +105,13 @@ def edit_resource(resource_id: Id, patch: res.ResourcePatch,  # type: ignore[val
 def evaluate(resource_id: Id, data: EvaluationIn, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
              user: User = Depends(require(*OPERATORS))) -> dict:
     return res.evaluate_expert(db, st, user, resource_id, data.score, data.incident_id, data.note)
+
+
+@router.get("/resources/{resource_id}/evaluations")
+def list_evaluations(resource_id: Id, limit: int = Query(100, ge=1, le=1000), offset: Count = 0,
+                     db: Session = Depends(get_db), _: User = Depends(require(*READERS))) -> list[res.EvaluationOut]:
+    """An expert's evaluations after incidents, newest first; the mean is GET /api/resources/{id}'s ``rating``."""
+    return res.evaluations(db, resource_id, limit, offset)
 
 
 @router.get("/incidents/{incident_id}/reservations")

@@ -191,6 +191,30 @@ def evaluate_expert(db: Session, state: Any, actor: Any, rid: int, score: int, i
     return rating(db, rid)
 
 
+class EvaluationOut(BaseModel):
+    """One expert evaluation as GET /api/resources/{id}/evaluations lists it."""
+
+    id: int
+    resource_id: int
+    score: int = Field(ge=1, le=5)
+    incident_id: int | None
+    incident_title: str | None = Field(description="the evaluated incident's title, when one is named")
+    note: str
+    at: str = Field(description="when it was recorded (ISO 8601)")
+    actor: str
+
+
+def evaluations(db: Session, rid: int, limit: int = 100, offset: int = 0) -> list[EvaluationOut]:
+    """An expert's evaluations, newest first (none for other kinds, which cannot be evaluated)."""
+    get(db, rid)
+    rows = db.execute(select(ExpertEvaluation, Incident.title)
+                      .outerjoin(Incident, Incident.id == ExpertEvaluation.incident_id)
+                      .where(ExpertEvaluation.resource_id == rid)
+                      .order_by(ExpertEvaluation.at.desc(), ExpertEvaluation.id.desc()).limit(limit).offset(offset)).all()
+    return [EvaluationOut(id=e.id, resource_id=e.resource_id, score=e.score, incident_id=e.incident_id,
+                          incident_title=title, note=e.note, at=e.at.isoformat(), actor=e.actor) for e, title in rows]
+
+
 def stats(db: Session, state: Any, within_days: int | None = None) -> dict:
     """Counts and quantities by kind, by material type and by site; what expires soon (RES-3)."""
     days = within_days or state.config.map.reminder_days

@@ -99,6 +99,13 @@ def test_upload_review_publish_match_and_activate(live):
             page.locator("button[data-diff='2']").click()
             expect(page.locator("#diff")).to_contain_text("deadline_min")
 
+            # Attach a second file and export the split (PLAN-1, PLAN-5).
+            page.set_input_files("#attach-file", str(DEMO_DOCX))
+            page.click("#attach-submit")
+            expect(page.locator("#facts a.att")).to_have_count(2)
+            y = page.request.get(live.url + page.locator("#yaml-link").get_attribute("href"))
+            assert y.ok and "scenario_cards:" in y.text()
+
             # Review and publish with the page's buttons.
             page.click("button[data-step=submit_review]")
             page.fill("#review-opinion", "同意发布")
@@ -108,6 +115,15 @@ def test_upload_review_publish_match_and_activate(live):
             page.locator("button[data-step=publish]").click()
             expect(page.locator("#facts .badge.st")).to_have_text("已发布")
 
+            # A second plan due for revision shows among the reminders (PLAN-3).
+            soon = (datetime.now(timezone.utc) + timedelta(days=10)).isoformat()
+            cmd = {"Authorization": f"Bearer {live.tokens['cmd']}"}
+            other = api.post("/api/plans", headers=duty, json={
+                "scope": "park", "title": "仓库防汛预案", "revise_by": soon}).json()["id"]
+            for step in ("submit_review", "review", "conclude_review", "publish"):
+                r = (api.post(f"/api/plans/{other}/reviews", headers=cmd, json={"opinion": "同意", "approve": True})
+                     if step == "review" else api.post(f"/api/plans/{other}/steps", headers=cmd, json={"action": step}))
+                assert r.status_code in (200, 201), r.text
             # The list finds it; the reviewer's queue is now empty of it.
             page.goto(live.url + "/console/plans.html")
             expect(page.locator(f"#plan-{pid}")).to_be_visible()
@@ -115,6 +131,10 @@ def test_upload_review_publish_match_and_activate(live):
                 page.screenshot(path=str(Path(shots) / "plans.png"))
             page.check("#f-queue")
             expect(page.locator(f"#plan-{pid}")).to_have_count(0)
+            expect(page.locator("#reminders li")).to_have_count(1)
+            expect(page.locator("#reminders li")).to_contain_text("仓库防汛预案")
+            page.click("#expire-due")
+            expect(page.locator("#expire-msg")).to_contain_text("0")
 
             # Match it to a fire and activate from the page.
             now = datetime.now(timezone.utc)
@@ -126,13 +146,36 @@ def test_upload_review_publish_match_and_activate(live):
             inc = api.post("/api/incidents", headers=duty, json={"type": "fire", "title": "1号罐区甲醇储罐火灾",
                                                                   "level": "red", "location": {"name": "1号罐区"}}).json()
             assert api.post(f"/api/incidents/{inc['id']}/transitions", json={"to": "verified"}, headers=duty).status_code == 200
+            foam = api.post("/api/resources", headers=duty, json={"kind": "material", "name": "泡沫灭火剂", "category": "泡沫灭火剂",
+                                                                   "quantity": 30, "unit": "吨"}).json()
             page.goto(f"{live.url}/console/plans.html?incident={inc['id']}")
             match = page.locator(f"#match-{pid}")
             expect(match).to_be_visible(timeout=10_000)
             match.locator("select.level").select_option("II")
+            # What activation would reserve, before it does: foam is there, the fire trucks are not.
+            match.locator("button.check").click()
+            expect(match.locator(".plan-check li")).to_have_count(5)
+            expect(match.locator(".plan-check li.short")).to_have_count(4)
             match.locator("button.activate").click()
             expect(page.locator("#tasks tr")).to_have_count(13, timeout=10_000)  # 10 action cards + the fire card's 3 steps
             expect(page.locator("#tasks")).to_contain_text("储罐火灾处置卡")
+            expect(page.locator("#activations li")).to_have_count(1)
+            # Field feedback on a task, and its log (CMD-5).
+            first = page.locator("#tasks tr").first
+            first.locator("select.task-status").select_option("accepted")
+            first.locator("input.task-note").fill("已到场")
+            first.locator("button.task-send").click()
+            first = page.locator("#tasks tr").first
+            expect(first).to_have_attribute("data-status", "accepted")
+            first.locator("button.task-log").click()
+            expect(first.locator(".task-events li")).to_have_count(2)
+            expect(first.locator(".task-events")).to_contain_text("已到场")
+            # The foam reserved by the activation, released from the page.
+            resv = page.locator("#reservations li")
+            expect(resv).to_have_count(1)
+            resv.locator("button.release").click()
+            expect(page.locator("#reservations li")).to_contain_text("released")
+            assert api.get(f"/api/resources/{foam['id']}", headers=duty).status_code == 200
             assert not refused, refused
         finally:
             browser.close()

@@ -10,7 +10,7 @@
       "plan.missing": "文件中缺少", "plan.history": "版本与流转", "plan.diff": "与上一版比较", "plan.reviews": "评审意见",
       "plan.review": "提交评审意见", "plan.approve": "同意", "plan.reject": "需修改", "plan.opinion": "评审意见",
       "plan.reasons": "退回理由（每行一条）", "plan.readonly": "当前状态不可编辑；需先“修订”", "plan.nodoc": "此预案不是从文件导入的",
-      "plan.facts": "基本信息", "plan.hazards": "事故类型", "plan.attachments": "附件", "plan.stats": "共 {n} 段，已归类 {p} 段，用时 {s} 秒",
+      "plan.facts": "基本信息", "plan.attach": "上传附件（DOCX/PDF）", "plan.yaml": "导出拆分（YAML）", "plan.hazards": "事故类型", "plan.attachments": "附件", "plan.stats": "共 {n} 段，已归类 {p} 段，用时 {s} 秒",
       "step.submit": "报备", "step.accept": "备案通过", "step.return": "退回", "step.revise": "修订", "step.expire": "标记过期",
       "step.submit_review": "提交评审", "step.conclude_review": "评审结论", "step.publish": "发布", "step.archive": "归档",
       "sec.triggers": "适用范围（触发条件）", "sec.response_levels": "响应分级", "sec.organisation": "组织机构及职责",
@@ -33,7 +33,7 @@
       "plan.history": "Versions and workflow", "plan.diff": "Compare with previous", "plan.reviews": "Review opinions",
       "plan.review": "File a review opinion", "plan.approve": "Approve", "plan.reject": "Needs changes", "plan.opinion": "Opinion",
       "plan.reasons": "Reasons to return (one per line)", "plan.readonly": "Not editable in this status; revise it first",
-      "plan.nodoc": "This plan was not imported from a document", "plan.facts": "Facts", "plan.hazards": "Incident types", "plan.attachments": "Attachments",
+      "plan.nodoc": "This plan was not imported from a document", "plan.facts": "Facts", "plan.attach": "Attach a file (DOCX/PDF)", "plan.yaml": "Export the split (YAML)", "plan.hazards": "Incident types", "plan.attachments": "Attachments",
       "plan.stats": "{n} paragraphs, {p} placed, {s} s",
       "step.submit": "Submit filing", "step.accept": "Accept filing", "step.return": "Return", "step.revise": "Revise",
       "step.expire": "Mark expired", "step.submit_review": "Submit for review", "step.conclude_review": "Conclude review",
@@ -258,15 +258,29 @@
     const canStep = (a) => role === "admin" || role === "commander" || (role === "duty_officer" && !decisions.has(a));
     const kv = (k, v) => [el("dt", { text: WP.t(k, k) }), el("dd", {}, v == null || v === "" ? "—" : v)];
     const review = plan.status === "in_review" && ["admin", "commander"].includes(role) ? reviewForm() : "";
+    const editable = ["draft", "returned", "reference"].includes(plan.status) && ["admin", "commander", "duty_officer"].includes(role);
     document.getElementById("facts").replaceChildren(
       el("h2", {}, `#${plan.id} ${plan.title} `, WP.statusBadge(plan.status), " ", el("span", { class: "muted", text: "v" + plan.version })),
       el("dl", { class: "kv" }, ...kv("plans.scope", WP.t("scope." + plan.scope, plan.scope)), ...kv("plans.type", plan.level),
         ...kv("plans.enterprise", plan.enterprise), ...kv("plan.hazards", (plan.hazard_types || []).map((t) => WP.t("type." + t, t)).join(", ")),
-        ...kv("plan.attachments", (plan.attachments || []).map((a) => el("a", { href: `/api/plans/${plan.id}/attachments/${a.id}`, text: a.filename + " " })))),
+        ...kv("plan.attachments", [...(plan.attachments || []).map((a) => el("a", { class: "att", href: `/api/plans/${plan.id}/attachments/${a.id}`, text: a.filename + " " })),
+          editable ? attachForm() : ""]),
+        ...kv("plan.yaml", plan.structured ? el("a", { id: "yaml-link", href: `/api/plans/${plan.id}/structured.yaml`, text: "structured.yaml" }) : "")),
       el("div", { class: "actions", id: "plan-steps" }, steps.filter(canStep).map((a) => el("button", {
         class: "btn" + (a === "publish" || a === "accept" ? " primary" : ""), "data-step": a, text: WP.t("step." + a, a),
         onclick: () => step(a) }))),
       review);
+  }
+
+  function attachForm() {
+    const file = el("input", { type: "file", id: "attach-file", accept: ".docx,.pdf" });
+    return el("form", { class: "inline-form", onsubmit: async (e) => {
+      e.preventDefault();
+      if (!file.files.length) return;
+      const fd = new FormData();
+      fd.append("file", file.files[0]);
+      try { await WP.upload(`/api/plans/${id}/attachments`, fd); plan = await WP.api(`/api/plans/${id}`); renderFacts(); } catch (err) { WP.showError(err); }
+    } }, file, el("button", { type: "submit", class: "btn", id: "attach-submit", text: WP.t("plan.attach") }));
   }
 
   function reviewForm() {

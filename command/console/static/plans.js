@@ -26,11 +26,15 @@
     zh: { "plans.scope": "范围", "plans.type": "类型", "plans.status": "状态", "plans.enterprise": "企业",
       "plans.all": "全部", "plans.queue": "待我审核", "plans.import": "从文件导入预案（DOCX / PDF）",
       "plans.file": "预案文件", "plans.upload": "导入并生成拆分草稿", "plans.stats": "统计",
-      "plans.importing": "正在读取文件…", "plans.count": "共 {n} 份" },
+      "plans.importing": "正在读取文件…", "plans.count": "共 {n} 份", "plans.reminders": "到期与修订提醒",
+      "plans.expire": "将已过有效期的备案标记为过期", "plans.expired": "已标记过期：{n} 份", "plans.overdue": "已逾期",
+      "rem.expiry": "有效期至", "rem.revision": "应修订于" },
     en: { "plans.scope": "Scope", "plans.type": "Type", "plans.status": "Status", "plans.enterprise": "Enterprise",
       "plans.all": "All", "plans.queue": "Review queue", "plans.import": "Import a plan from its document (DOCX / PDF)",
       "plans.file": "Plan document", "plans.upload": "Import and draft the split", "plans.stats": "Statistics",
-      "plans.importing": "Reading the document…", "plans.count": "{n} plans" },
+      "plans.importing": "Reading the document…", "plans.count": "{n} plans", "plans.reminders": "Expiry and revision reminders",
+      "plans.expire": "Mark filings past their validity as expired", "plans.expired": "{n} marked expired", "plans.overdue": "overdue",
+      "rem.expiry": "valid until", "rem.revision": "revise by" },
   });
   const STATUSES = ["draft", "submitted", "accepted", "returned", "expired", "in_review", "reviewed", "published",
     "reference", "archived"];
@@ -70,6 +74,12 @@
         el("td", { class: "num", text: "v" + p.version }),
         el("td", { class: "reasons", text: p.snippet || "" }))));
     }
+    async function reminders() {
+      const rows = await WP.api("/api/plans/reminders");
+      document.getElementById("reminders").replaceChildren(...rows.map((r) => el("li", { class: r.overdue ? "overdue" : "" },
+        el("a", { href: `plan.html?id=${r.plan_id}`, text: r.title }), ` ${r.enterprise || ""} · ${WP.t("rem." + r.kind, r.kind)} ${WP.fmtTime(r.due)}`,
+        r.overdue ? el("b", { text: " " + WP.t("plans.overdue") }) : "")));
+    }
     async function stats() {
       const [byScope, byStatus] = await Promise.all([WP.api("/api/plans/stats?dimension=scope"),
         WP.api("/api/plans/stats?dimension=status")]);
@@ -108,19 +118,81 @@
           ...["#", "col.title", "plans.scope", "plans.type", "plans.enterprise", "col.status", "v", ""].map((k) =>
             el("th", { text: k.includes(".") ? WP.t(k) : k })))), table))),
       importPanel,
+      el("section", { class: "panel" }, el("h2", { text: WP.t("plans.reminders") }), el("ul", { id: "reminders" }),
+        WP.user && ["admin", "commander"].includes(WP.user.role) ? el("button", { type: "button", class: "btn", id: "expire-due",
+          text: WP.t("plans.expire"), onclick: async () => {
+            try {
+              const r = await WP.api("/api/plans/expire-due", { method: "POST" });
+              document.getElementById("expire-msg").textContent = WP.t("plans.expired").replace("{n}", r.expired.length);
+              await Promise.all([run(), reminders(), stats()]);
+            } catch (e) { WP.showError(e); }
+          } }) : "", " ", el("span", { class: "muted", id: "expire-msg" })),
       el("section", { class: "panel" }, el("h2", { text: WP.t("plans.stats") }), el("div", { id: "plan-stats" })));
-    await Promise.all([run(), stats()]);
+    await Promise.all([run(), stats(), reminders()]);
   }
 
   /* ---- incident: match, activate, track ----------------------------------------------------- */
+  WP.i18n.add({
+    zh: { "plans.check": "检查资源", "plans.need": "需求", "plans.short": "缺口", "plans.activations": "启动记录",
+      "plans.feedback": "反馈", "plans.note": "现场反馈", "plans.events": "记录", "plans.release": "释放",
+      "plans.ok": "资源充足", "task.pending": "待接收", "task.accepted": "已接收", "task.in_progress": "处置中",
+      "task.blocked": "受阻", "task.done": "完成", "task.cancelled": "取消" },
+    en: { "plans.check": "Check resources", "plans.need": "need", "plans.short": "short", "plans.activations": "Activations",
+      "plans.feedback": "Feed back", "plans.note": "field note", "plans.events": "log", "plans.release": "Release",
+      "plans.ok": "resources suffice", "task.pending": "pending", "task.accepted": "accepted", "task.in_progress": "in progress",
+      "task.blocked": "blocked", "task.done": "done", "task.cancelled": "cancelled" },
+  });
+  const canAct = () => WP.user && ["admin", "commander", "duty_officer"].includes(WP.user.role);
+
+  function taskRow(t) {
+    const next = ((WP.meta.task_flow || {})[t.status] || []);
+    const events = el("ul", { class: "task-events muted", hidden: true });
+    const cells = [el("td", { class: "num", text: t.seq + 1 }), el("td", { text: t.role }), el("td", { text: t.assignee || "—" }),
+      el("td", { text: t.title }), el("td", {}, el("span", { class: `badge st st-${t.status}`, text: WP.t("task." + t.status, t.status) })),
+      el("td", { class: "num", text: WP.fmtTime(t.due_at) })];
+    const tools = el("td", { class: "task-tools" });
+    if (canAct() && next.length) {
+      const status = el("select", { class: "task-status" }, el("option", { value: "", text: "—" }),
+        ...next.map((s) => el("option", { value: s, text: WP.t("task." + s, s) })));
+      const note = el("input", { class: "task-note", placeholder: WP.t("plans.note") });
+      tools.append(status, note, el("button", { type: "button", class: "btn task-send", text: WP.t("plans.feedback"), onclick: async () => {
+        try {
+          await WP.api(`/api/tasks/${t.id}/feedback`, { method: "POST", body: { status: status.value || null, note: note.value } });
+          await loadTasks();
+        } catch (e) { WP.showError(e); }
+      } }));
+    }
+    tools.append(el("button", { type: "button", class: "linkbtn task-log", text: WP.t("plans.events"), onclick: async () => {
+      events.hidden = !events.hidden;
+      if (!events.hidden) {
+        const evs = await WP.api(`/api/tasks/${t.id}/events`).catch(WP.showError) || [];
+        events.replaceChildren(...evs.map((e) => el("li", {}, `${WP.fmtTime(e.at)} ${e.actor} ${e.status ? WP.t("task." + e.status, e.status) : e.kind} ${e.note || ""}`)));
+      }
+    } }), events);
+    return el("tr", { id: `task-${t.id}`, dataset: { status: t.status } }, ...cells, tools);
+  }
+
   async function loadTasks() {
-    const [tasks, resv] = await Promise.all([WP.api(`/api/incidents/${incidentId}/tasks`),
-      WP.api(`/api/incidents/${incidentId}/reservations`)]);
-    document.getElementById("tasks").replaceChildren(...tasks.map((t) => el("tr", { id: `task-${t.id}`, dataset: { status: t.status } },
-      el("td", { class: "num", text: t.seq + 1 }), el("td", { text: t.role }), el("td", { text: t.assignee || "—" }),
-      el("td", { text: t.title }), el("td", {}, WP.statusBadge(t.status)), el("td", { class: "num", text: WP.fmtTime(t.due_at) }))));
-    document.getElementById("reservations").replaceChildren(...resv.map((r) => el("li", {},
-      `${r.name} (${r.category}) × ${r.quantity}${r.unit} — ${r.status}`)));
+    const [tasks, resv, acts] = await Promise.all([WP.api(`/api/incidents/${incidentId}/tasks`),
+      WP.api(`/api/incidents/${incidentId}/reservations`), WP.api(`/api/incidents/${incidentId}/activations`)]);
+    document.getElementById("tasks").replaceChildren(...tasks.map(taskRow));
+    document.getElementById("reservations").replaceChildren(...resv.map((r) => el("li", { id: `resv-${r.id}` },
+      `${r.name} (${r.category}) × ${r.quantity}${r.unit || ""} — ${r.status} `,
+      canAct() && r.status === "active" ? el("button", { type: "button", class: "linkbtn release", text: WP.t("plans.release"), onclick: async () => {
+        try { await WP.api(`/api/reservations/${r.id}/release`, { method: "POST" }); await loadTasks(); } catch (e) { WP.showError(e); }
+      } }) : "")));
+    document.getElementById("activations").replaceChildren(...acts.map((a) => el("li", {},
+      `${WP.fmtTime(a.at)} ${a.actor}: #${a.plan_id} v${a.plan_version} ${a.response_level} · ${a.notifications} ✉`,
+      a.warnings.length ? el("div", { class: "reasons", text: a.warnings.join("；") }) : "")));
+  }
+
+  async function checkPlan(planId, level, box) {
+    try {
+      const c = await WP.api(`/api/incidents/${incidentId}/plan-check?plan_id=${planId}&response_level=${level}`);
+      box.replaceChildren(c.needs.length ? el("ul", { class: "plan-check" }, c.needs.map((n) => el("li", { class: n.shortfall > 0 ? "short" : "" },
+        `${n.category} (${n.kind}) ${WP.t("plans.need")} ${n.quantity}` + (n.shortfall > 0 ? ` · ${WP.t("plans.short")} ${n.shortfall}` : ""),
+        n.flags.length ? el("span", { class: "reasons", text: " " + n.flags.join("；") }) : ""))) : WP.t("plans.ok"));
+    } catch (e) { WP.showError(e); }
   }
 
   async function drawMap() {
@@ -171,8 +243,11 @@
           await loadTasks();
         } catch (e) { WP.showError(e); }
       } });
-      return el("li", { id: `match-${mt.plan_id}` }, el("b", { text: mt.title }), ` (${mt.scope}, ${mt.score}) `, level, " ", go,
-        el("div", { class: "reasons", text: mt.reasons.join("；") }));
+      const check = el("div", { class: "check-box" });
+      return el("li", { id: `match-${mt.plan_id}` }, el("a", { href: `plan.html?id=${mt.plan_id}`, text: mt.title }), ` (${mt.scope}, ${mt.score}) `,
+        level, " ", el("button", { type: "button", class: "btn check", text: WP.t("plans.check"),
+          onclick: () => checkPlan(mt.plan_id, level.value, check) }), " ", go,
+        el("div", { class: "reasons", text: mt.reasons.join("；") }), check);
     }));
     const rep = (kind, fmt) => el("a", { href: `/api/incidents/${incidentId}/reports/${kind}?format=${fmt}`, text: `${kind}.${fmt}` });
     root().replaceChildren(
@@ -181,6 +256,7 @@
       el("section", { class: "panel" }, el("h2", { text: WP.t("plans.matches") }), matches.length ? matchList : el("div", { class: "empty", text: WP.t("plans.none") })),
       el("section", { class: "panel" }, el("h2", { text: WP.t("plans.tasks") }), el("table", { class: "grid" }, el("tbody", { id: "tasks" })),
         el("h3", { text: WP.t("plans.reservations") }), el("ul", { id: "reservations" }),
+        el("h3", { text: WP.t("plans.activations") }), el("ul", { id: "activations" }),
         el("h3", { text: WP.t("plans.reports") }), rep("resource-assessment", "pdf"), " ", rep("decision-support", "pdf"), " ", rep("decision-support", "docx")),
       el("section", { class: "panel" }, el("h2", { text: WP.t("plans.map") }), await drawMap()));
     await loadTasks();
