@@ -49,7 +49,9 @@ FIELDS = ("roles", "levels", "min_casualties", "action_cards", "action_count", "
 
 
 def norm(s: str) -> str:
-    s = strip_number(str(s))
+    # An attachment's number is a heading number too: "附件1：企业概况" and "企业概况" are one heading
+    # (the gold files write it both ways; strip_number strips "1.2" and "（一）" but not "附件1：").
+    s = re.sub(r"^(附件|附录)\s*\d+\s*[：:、.．]?\s*(?=\S)", "", strip_number(str(s)))
     return re.sub(r"[\s\u3000，,。.、；;：:（）()【】\[\]《》“”\"'‘’·\-—_/|]+", "", s).lower()
 
 

@@ -21,6 +21,7 @@ LAZY = {
     "comms": "comms.cli:comms",
     "demo": "command.demo:demo",
     "drill": "drills.cli:drill",
+    "dss": "command.dss.cli:dss",
 }
 
 

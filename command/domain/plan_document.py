@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from command.domain import plan_text as tx
 from command.domain.plan_schema import StructuredPlan, parse
@@ -56,11 +57,15 @@ class Draft:
 
 # --- headings -----------------------------------------------------------------------------------
 
+# The plan's name on its cover ends with 预案 ("…应急预案", "…预案（试行）"); a notice that publishes it
+# ("关于印发…预案的通知") or a line about it ("应急预案编号：") is not the title.
+_PLAN_NAME = re.compile(r"^[^：:，,。]*预案(?:（[^）]*）|\([^)]*\))?$")
 _HEADING_STYLE = re.compile(r"^(heading|标题)\s*(\d)$", re.I)
 _NUMBERED = (
     (re.compile(r"^第[一二三四五六七八九十百]+[章部篇]"), 1),
     (re.compile(r"^[一二三四五六七八九十]+\s*[、.．]"), 1),
-    (re.compile(r"^\d+\s*[、.．]?\s*(?=[\u4e00-\u9fa5A-Za-z])"), 1),
+    # "1 总则", "10 应急保障"; not a date or a count ("2024年5月", "4至16楼", "3人").
+    (re.compile(r"^\d{1,2}\s*[、.．]?\s*(?![年月日时分秒楼层至到号个人名次条天周])(?=[\u4e00-\u9fa5A-Za-z])"), 1),
     (re.compile(r"^\d+\.\d+\s*[.．]?\s*(?=[\u4e00-\u9fa5A-Za-z])"), 2),
     (re.compile(r"^\d+\.\d+\.\d+\s*[.．]?\s*(?=[\u4e00-\u9fa5A-Za-z])"), 3),
     (re.compile(r"^[（(][一二三四五六七八九十]+[)）]"), 2),
@@ -104,14 +109,69 @@ def strip_list_mark(text: str) -> str:
     return _LIST_MARK.sub("", text, count=1).strip()
 
 
+class _Head(NamedTuple):
+    """A heading above a paragraph: its depth, the kind of part it opens, its title, its paragraph, and
+    whether it opens a scenario card (a 现场处置方案 / 处置卡 whose sub-parts belong to it)."""
+
+    depth: int
+    kind: str
+    title: str
+    index: int = -1
+    card: bool = False
+
+
+_BARE_HEADING_MAX = 20  # a bare heading line is short: "应急组织机构及职责" is 9 characters
+_STEP_PARTS = ("measures", "response")  # a card's 应急处置 / 处置措施 sub-part holds its steps
+
+
+def bare_heading_depth(text: str) -> int | None:
+    """A line with no number and no heading style that is still a heading: short, unpunctuated, and
+    named as a part of GB/T 29639 (a .txt export loses Word's auto-numbering, not the names). Its
+    depth comes from the standard's ranks; any other line naming a known part sits below them (5)."""
+    t = text.strip()
+    if not t or len(t) > _BARE_HEADING_MAX or re.search(r"[。；;，,：:！!？?]", t):
+        return None
+    rank = tx.part_rank(t)
+    if rank is not None:
+        return rank
+    if tx.section_kind(t) != "other" and not tx.levels_in(t):  # "Ⅲ级响应" is a level's line, kept as body
+        return 5
+    return None
+
+
+def _card_of(chain: list[_Head]) -> _Head | None:
+    """The scenario card a paragraph belongs to: the deepest card heading above it, else the bare
+    现场处置方案 part (a part without named cards is one card)."""
+    cards = [h for h in chain if h.card]
+    if cards:
+        return cards[-1]
+    return next((h for h in reversed(chain) if h.kind == "scenarios"), None)
+
+
+def _closes_card(title: str) -> bool:
+    """Another card, an attachment, or a chapter of the plan (总则, 应急响应, 应急保障...) ends a card;
+    its own sub-parts (事故风险描述, 应急工作职责, 应急处置, 注意事项) do not."""
+    rank = tx.part_rank(title)
+    return (rank is not None and rank <= 3) or tx.section_kind(title) in ("scenarios", "attachments")
+
+
 # --- drafting -----------------------------------------------------------------------------------
 
 _ROLE_SUFFIX = r"(?:总指挥|副总指挥|指挥长|副指挥长|指挥部|指挥|办公室|领导小组|小组|组长|副组长|组|队长|队|部|中心|主任|经理|班长|人员|员|长|负责人)"
 _ROLE_DUTY = re.compile(r"^(?P<role>[\u4e00-\u9fa5A-Za-z]{1,18}?" + _ROLE_SUFFIX + r")(?:的)?(?:主要)?(?:职责|职能|任务)?"
                         r"\s*(?:[：:]|负责|职责[为是]?)\s*(?P<duty>.+)$")
 _ROLE_HEADING = re.compile(r"^(?P<role>.{0,18}?" + _ROLE_SUFFIX + r")(?:的)?(?:主要)?(?:职责|职能|任务)?$")
-_REPORT_TO = re.compile(r"(?:向|报告给|报告至|报送|上报至|上报给)\s*(?P<to>[\u4e00-\u9fa5A-Za-z（）()]{2,24}?)"
+_REPORT_TO = re.compile(r"(?:向|报告给|报告至|报送|上报至|上报给)\s*(?P<to>[\u4e00-\u9fa5A-Za-z（）()、]{2,40}?)"
                         r"\s*(?:报告|上报|汇报|报送|报警|[，,。；]|$)")
+# "应立即上报现场负责人": the recipient as the object of 上报 / 报告, at the end of its clause.
+_REPORT_OBJ = re.compile(r"(?:上报|报告)(?P<to>[\u4e00-\u9fa5A-Za-z（）()、]{2,40})$")
+_ACTOR = re.compile(tx.ACTOR_END + r"$")
+# The reporter: a clause's subject, cut where its verb begins ("现场负责人接到报告后", "园区应急指挥中心接报后
+# 应在15分钟内"), or the agent after 由 ("应由总指挥在1小时内").
+_VERB_START = r"(?=在|于|接到|接报|收到|发现|应当|应(?!急)|须|必须|要|立即|第一时间|迅速|根据|按照|负责|决定|核实|研判|向|上报|报告)"
+# A clause that opens with a verb, a modal or a condition ("应立即上报…", "并把情况向…") has no subject.
+_SUBJECT = re.compile(r"^(?!应(?!急)|须|要|立即|迅速|及时|并|且|把|将|向|上报|报告|需要|如|若|当|在|于|对|由)(?P<who>[\u4e00-\u9fa5A-Za-z]{0,24}?" + tx.ACTOR_END + r")" + _VERB_START)
+_AGENT = re.compile(r"由(?P<who>[\u4e00-\u9fa5A-Za-z]{0,24}?" + tx.ACTOR_END + r")" + _VERB_START)
 _CONTENTS = re.compile(r"(?:报告|上报)(?:的)?内容(?:应|主要|一般)?(?:包括|包含|有)?[：:]?(?P<items>.+)")
 _WEAR = re.compile(r"(?:佩戴|穿戴|穿着|配备|配戴|使用|穿)(?P<items>[^。；]+)")
 _PLAN_LEVEL = (("综合应急预案", "综合"), ("专项应急预案", "专项"), ("现场处置方案", "现场处置"))
@@ -120,6 +180,30 @@ _TITLE_NOISE = ("火灾", "爆炸", "泄漏", "中毒", "应急预案", "专项"
 _HEADER_WORDS = ("姓名", "电话", "职务", "名称", "数量", "单位", "序号", "联系方式", "岗位", "部门", "存放", "规格",
                  "name", "phone", "quantity")
 _COMMANDER_WORDS = ("总指挥", "指挥长", "应急指挥部", "指挥部", "现场指挥")
+# A member's title inside a unit ("组长：李某", "成员：…"): the unit is the role, not its 组长.
+_MEMBER_TITLES = ("组长", "副组长", "成员", "组员", "队员", "各成员")
+# The collective of the units ("应急救援小组"), not one of them.
+_COLLECTIVE = re.compile(r"^(?:应急|救援|专业|工作|现场|处置)*(?:小组|组|队|工作组|专业组)$")
+# A roster: the value of "副总指挥：钱某" or "成员：孙某、周某" is people's names, not a duty.
+_ROSTER = re.compile(r"^[\u4e00-\u9fa5]{2,4}(?:\s*[、，,；;\s]\s*[\u4e00-\u9fa5]{2,4})*[。；;]?$")
+
+
+def is_role_name(name: str) -> bool:
+    """Whether a name names one role of the organisation. Not a group of them ("医疗救护组等5个应急救援
+    小组", "各成员", "若干…"), nor a member's title, nor the collective of the units."""
+    n = name.strip()
+    if not n or "等" in n or "若干" in n or n.startswith(("各", "全体", "其他", "其它", "有关", "相关")):
+        return False
+    if re.search(r"[\d一二三四五六七八九十两]+\s*[个支名]", n):
+        return False
+    return n not in _MEMBER_TITLES and not _COLLECTIVE.match(n)
+
+
+def _is_unit_heading(title: str) -> bool:
+    """A heading that is a unit's name ("抢险救援组", "通讯联络组"): under the organisation part it opens
+    that unit's duties, whatever its words (通讯, 保障) would otherwise say."""
+    m = _ROLE_HEADING.match(title.strip())
+    return bool(m) and len(title.strip()) <= _BARE_HEADING_MAX and is_role_name(m.group("role"))
 
 
 class _Builder:
@@ -148,41 +232,92 @@ class _Builder:
         # A lead-in ("...为Ⅰ级事件：", "报告内容包括：") opens a list: the paragraphs after it, up to the
         # next heading, are its items.
         self.open_level: str | None = None
-        self.open_contents = False
+        self.open_contents: bool | str = False  # False, or "open" / "marked" / "plain" once items come
+        # A document that styles its headings is trusted: only the plan documents' separators (综合应急
+        # 预案, 现场处置方案), often set as cover text, are taken from bare lines there.
+        self.styled = any(_HEADING_STYLE.match(p.style.strip()) for p in self.ps)
+        self.step_parts: set[int] = set()  # cards (by heading paragraph) that have a 应急处置 sub-part
 
     def place(self, p: Paragraph, path: str) -> None:
         self.placed.setdefault(p.index, []).append(path)
 
     # The outline: each paragraph's part of the plan, and the chain of headings above it.
-    def read_outline(self) -> list[tuple[Paragraph, list[tuple[int, str, str]]]]:
-        chain: list[tuple[int, str, str]] = []  # (depth, kind, title)
+    def read_outline(self) -> list[tuple[Paragraph, list[_Head]]]:
+        chain: list[_Head] = []
+        card: dict | None = None  # the open scenario card: its depth, and how far its flat sub-parts shift
         out = []
         for p in self.ps:
             depth = heading_depth(p)
-            if depth == 0 or (not self.title and depth is None and "预案" in p.text and len(p.text) <= 60
-                              and not self.headings):
+            if depth == 0 or (not self.title and depth is None and _PLAN_NAME.search(p.text.strip())
+                              and len(p.text) <= 60 and not self.headings):
                 self.title = self.title or p.text.strip()
                 self.headings.append(p.index)
                 self.sections[p.index] = "general"
                 continue
+            if depth is None and not p.cells:
+                depth = self.bare_depth(p, chain)
             if depth is not None:
                 title = strip_number(p.text)
-                kind = tx.section_kind(title)
-                if kind == "other":  # "7.1 泄漏处置" under "7 处置措施" is part of the measures
-                    kind = next((k for d, k, _ in reversed(chain) if d < depth and k != "other"), "other")
-                chain = [c for c in chain if c[0] < depth] + [(depth, kind, title)]
+                depth, card = self.depth_in_card(depth, title, card)
+                kind = self.heading_kind(title, depth, chain)
+                chain = [c for c in chain if c.depth < depth]
+                is_card = kind == "scenarios" and (tx.part_rank(title) == 2 or any(
+                    c.kind == "scenarios" and not c.card for c in chain))
+                owner = _card_of(chain)
+                if owner is not None and kind in _STEP_PARTS:
+                    self.step_parts.add(owner.index)
+                chain.append(_Head(depth, kind, title, p.index, is_card))
+                if is_card:
+                    card = {"depth": depth, "shift": 0}
                 self.headings.append(p.index)
-                self.outline.append({"title": p.text.strip()[:300], "depth": depth, "kind": kind, "source": p.index})
+                self.outline.append({"title": p.text.strip()[:300], "depth": min(depth, 6), "kind": kind,
+                                     "source": p.index})
                 self.place(p, f"outline.{len(self.outline) - 1}")
-            self.sections[p.index] = next((k for _, k, _ in reversed(chain) if k != "other"), "other")
+            self.sections[p.index] = next((c.kind for c in reversed(chain) if c.kind != "other"), "other")
             out.append((p, list(chain)))
         return out
+
+    def bare_depth(self, p: Paragraph, chain: list[_Head]) -> int | None:
+        """The depth of a bare line that is a heading (see ``bare_heading_depth``), else None."""
+        depth = bare_heading_depth(p.text)
+        if self.styled:
+            return depth if depth is not None and depth <= 2 else None
+        in_org = any(c.kind == "organisation" for c in chain)
+        if depth is None and in_org and _is_unit_heading(p.text) and not re.search(r"[。；;，,：:]", p.text):
+            return 6  # "抢险救援组" on its own line: the unit's duties follow
+        return depth
+
+    @staticmethod
+    def depth_in_card(depth: int, title: str, card: dict | None) -> tuple[int, dict | None]:
+        """A card's sub-parts set at the card's own level (紫楹台: "（一）火灾事故现场处置方案" and its "应急
+        处置" both Heading 1) are moved one level below it, until another card or a chapter ends it."""
+        if card is None:
+            return depth, None
+        if depth < card["depth"] or _closes_card(title):
+            return depth, None
+        if depth + card["shift"] <= card["depth"]:
+            card["shift"] = card["depth"] + 1 - depth
+        return depth + card["shift"], card
+
+    @staticmethod
+    def heading_kind(title: str, depth: int, chain: list[_Head]) -> str:
+        kind = tx.section_kind(title)
+        parent = next((c for c in reversed(chain) if c.depth < depth and c.kind != "other"), None)
+        if parent is not None and parent.kind == "organisation" and _is_unit_heading(title):
+            return "organisation"  # "通讯联络组", "后勤保障组": a unit, not the contacts or support part
+        if kind != "other" or parent is None:
+            return kind
+        # "7.1 泄漏处置" under "7 处置措施" is part of the measures; a card's unnamed sub-part ("注意
+        # 事项") is the card's notes, not a card of its own.
+        return "other" if parent.card else parent.kind
 
     def read(self) -> None:
         body = self.read_outline()
         # Roles first: action cards name them, so the organisation must be known before the measures.
         for p, chain in body:
-            if p.index not in self.headings and not p.cells and self.sections[p.index] == "organisation":
+            # A card's 应急工作职责 are the duties on the scene, not the plan's organisation.
+            if p.index not in self.headings and not p.cells and self.sections[p.index] == "organisation" \
+                    and _card_of(chain) is None:
                 self.read_role(p, chain)
         for p, chain in body:
             if p.index in self.headings:
@@ -200,7 +335,11 @@ class _Builder:
                 self.read_table_row(p, kind)
                 continue
             text = strip_list_mark(p.text)
-            self.reader(kind)(p, text, chain)
+            card = _card_of(chain)
+            if card is not None:
+                self.read_card(p, text, chain, card)
+            else:
+                self.reader(kind)(p, text, chain)
             if kind in ("response", "measures", "prevention", "reporting", "levels"):
                 self.read_notification(p, text, chain)
             if kind in ("support", "measures", "response", "attachments", "other", "prevention"):
@@ -208,31 +347,47 @@ class _Builder:
 
     # --- per part -------------------------------------------------------------------------------
     def read_role(self, p: Paragraph, chain: list[tuple[int, str, str]]) -> None:
-        text = strip_list_mark(p.text)
+        # "组  长：冯某", "总 指 挥：赵某": a .txt export pads short titles with spaces.
+        text = re.sub(r"(?<=[\u4e00-\u9fa5])\s+(?=[\u4e00-\u9fa5])", "", strip_list_mark(p.text))
         m = _ROLE_DUTY.match(text)
         if not m and self.read_units(p, text):
             return
-        if m and len(m.group("duty")) >= 2:
+        if m and _ROSTER.match(m.group("duty").strip()):
+            # "副总指挥：钱某", "组长：李某": who holds the post; the post is a role, a member's title is not.
+            if is_role_name(m.group("role")):
+                self.add_role(m.group("role"), "", p)
+            return
+        if m and len(m.group("duty")) >= 2 and is_role_name(m.group("role")):
             self.add_role(m.group("role"), m.group("duty"), p)
             return
+        if text.endswith(("：", ":")) and len(text) <= 10:
+            return  # "主要职责：" leads the duties in
         # "3.2.1 总指挥职责" as a heading, the duties in the paragraphs under it.
         hm = _ROLE_HEADING.match(chain[-1][2]) if chain else None
-        if hm and chain[-1][1] == "organisation":
+        if hm and chain[-1][1] == "organisation" and is_role_name(hm.group("role")):
             self.add_role(hm.group("role"), text, p)
 
     def read_units(self, p: Paragraph, text: str) -> bool:
         """"指挥部下设A、B、C" names the units without their duties: each becomes a role."""
-        m = re.search(r"(?:下设|设立|设置|包括|由)(?P<items>[^。；]+?)(?:组成|等)?[。；]?$", text)
-        if not m:
-            return False
-        units = [u for u in tx.items_of(m.group("items")) if re.search(_ROLE_SUFFIX + "$", u) and len(u) <= 20]
-        if len(units) < 2:
-            return False
-        for u in units:
-            if u not in self.org:
-                self.org[u] = {"role": u, "duty": "", "source": p.index}
-        self.place(p, "organisation")
-        return True
+        found = False
+        # Clause by clause: "体系由A和B组成。…指挥部下设5个小组，接受总指挥和副总指挥的领导" names two units
+        # in its first clause and none in the others (the units are listed with 、 and 和, not commas).
+        for clause in re.split(r"[。；;，,]", text):
+            m = re.search(r"(?:下设|设立|设置|包括|由)(?P<items>.+?)(?:组成)?$", clause.strip())
+            if not m:
+                continue
+            # "A、B、C等5个应急救援小组": the list ends at 等; what follows counts the units.
+            items = re.sub(r"等[^、，,]*$", "", m.group("items"))
+            units = [u for u in tx.items_of(items) if re.search(_ROLE_SUFFIX + "$", u) and len(u) <= 20]
+            if len(units) < 2:
+                continue
+            for u in units:
+                if u not in self.org and is_role_name(u):
+                    self.org[u] = {"role": u, "duty": "", "source": p.index}
+            found = True
+        if found:
+            self.place(p, "organisation")
+        return found
 
     def add_role(self, role: str, duty: str, p: Paragraph) -> None:
         role = role.strip()[:200]
@@ -248,7 +403,7 @@ class _Builder:
     def reader(self, kind: str):  # noqa: ANN201
         return {"levels": self.read_levels, "response": self.read_response, "measures": self.read_response,
                 "prevention": self.read_prevention, "reporting": self.read_reporting, "hazards": self.read_hazards,
-                "scenarios": self.read_scenarios, "protection": self.read_protection,
+                "protection": self.read_protection,
                 "termination": self.read_termination}.get(kind, self.read_general)
 
     def read_levels(self, p: Paragraph, text: str, chain: list) -> None:
@@ -301,15 +456,16 @@ class _Builder:
         return best[1] if best and best[0] <= 30 else (best[1] if best else None)
 
     def commander(self) -> str:
+        # The post itself before its deputy: "总指挥", not "副总指挥" listed first.
         for w in _COMMANDER_WORDS:
-            for role in self.org:
+            for role in sorted(self.org, key=lambda r: r.startswith("副")):
                 if w in role:
                     return role
         return "应急指挥部"
 
     def add_card(self, p: Paragraph, text: str, chain: list) -> None:
-        if len(text) < 6:
-            return
+        if len(text) < 6 or not tx.is_step(text):
+            return  # a description, a definition, a caption: kept in the document, listed as unplaced
         role = self.role_in(text)
         if role is None and chain:
             hm = _ROLE_HEADING.match(chain[-1][2])
@@ -354,40 +510,60 @@ class _Builder:
             self.place(p, f"resources.{len(self.resources) - 1}")
 
     def read_reporting(self, p: Paragraph, text: str, chain: list) -> None:
-        if self.open_contents and len(text) <= 120 and not _REPORT_TO.search(text):
-            item = text.rstrip("。；;.")
-            if item not in self.reporting["contents"]:
-                self.reporting["contents"].append(item[:200])
+        if self.open_contents and self.continues_list(p, text):
+            self.add_content(text.rstrip("。；;."))
             self.reporting.setdefault("source", p.index)
             self.place(p, "reporting.contents")
             return
+        self.open_contents = False
         m = _CONTENTS.search(text)
         if m and text.endswith(("：", ":")) and re.search(r"(包括|如下|以下)[：:]$", text):
-            self.open_contents = True  # "报告信息内容包括：" then one item per paragraph
+            self.open_contents = "open"  # "报告信息内容包括：" then one item per paragraph
             self.place(p, "reporting.contents")
             return
         if m:
             items = tx.items_of(m.group("items"))
             if items:
-                self.reporting["contents"] += [i[:200] for i in items if i not in self.reporting["contents"]]
+                for i in items:
+                    self.add_content(i)
                 self.reporting.setdefault("source", p.index)
                 self.place(p, "reporting.contents")
                 return
-        to = _REPORT_TO.search(text)
-        mins = tx.minutes_in(text)
-        if to and (mins is not None or any(w in text for w in ("立即", "第一时间", "迅速"))):
-            clause = re.split(r"[，,。；]", text[:to.start()])[-1]
-            # "园区应急指挥中心接报后应在15分钟内": the subject ends where the duty begins ("应急" is a name).
-            by = re.split(r"接报|接到|应(?!急)|须|立即|在(?=\d|[一二两三四五六七八九十半])|于|第一时间|迅速", clause)[0]
-            by = by.strip()[:200]
-            step = {"to": to.group("to").strip()[:200], "by": by, "source": p.index}
-            step["within_min"] = mins if mins is not None else 0
-            self.reporting["chain"].append(step)
+        steps = report_steps(text)
+        if steps:
+            for step in steps:
+                if any(s["to"] == step["to"] and s["within_min"] == step["within_min"] for s in self.reporting["chain"]):
+                    continue  # the 专项 plans repeat the 综合 plan's links: one link each
+                self.reporting["chain"].append({**step, "source": p.index})
+                self.place(p, f"reporting.chain.{len(self.reporting['chain']) - 1}")
             self.reporting.setdefault("source", p.index)
-            self.place(p, f"reporting.chain.{len(self.reporting['chain']) - 1}")
+            self.place(p, "reporting.chain")
             return
         if self.role_in(text):
             self.add_card(p, text, chain)
+
+    def continues_list(self, p: Paragraph, text: str) -> bool:
+        """Whether a paragraph is one more item of the open list. Items are alike: if the first carried a
+        mark (①, （1）) the list ends at a paragraph without one; an item is a phrase, not a sentence
+        with its own duty ("事故报告后出现新情况的，应当及时补报") nor several sentences."""
+        marked = bool(_LIST_MARK.match(p.text))
+        if self.open_contents == "open":
+            self.open_contents = "marked" if marked else "plain"
+        if self.open_contents == "marked" and not marked:
+            return False
+        t = text.strip()
+        return len(t) <= 80 and not re.search(r"[。！？!?].", t) and not re.search(r"[，,].*(应|须|要)", t) \
+            and not _REPORT_TO.search(t)
+
+    def add_content(self, item: str) -> None:
+        """One item of what a report contains, once: "火灾事故发生单位概况" in a 专项 plan repeats the 综合
+        plan's "事故发生单位概况" with its incident in front."""
+        item = item.strip()[:200]
+        key = re.sub(r"[\W_]", "", item)  # "时间，地点" and "时间、地点" are the same item
+        if len(key) < 2 or any(key.endswith(k) or k.endswith(key)
+                               for k in (re.sub(r"[\W_]", "", c) for c in self.reporting["contents"])):
+            return
+        self.reporting["contents"].append(item)
 
     def read_hazards(self, p: Paragraph, text: str, chain: list) -> None:
         substances = tx.substances_in(text)
@@ -403,22 +579,33 @@ class _Builder:
                              "source": p.index})
         self.place(p, f"hazards.{len(self.hazards) - 1}")
 
-    def read_scenarios(self, p: Paragraph, text: str, chain: list) -> None:
-        # Each heading under the scenarios part opens a card; a part without sub-headings is one card.
-        title = chain[-1][2] if chain else "现场处置"
-        head_at = next((i for i, c in enumerate(chain) if c[1] == "scenarios"), len(chain) - 1)
-        key = (head_at, title)
-        card = self.scenarios[-1] if self.scenarios and self.scenarios[-1]["_key"] == key else None
-        if card is None:
-            card = {"_key": key, "id": f"s{len(self.scenarios) + 1}", "title": title[:200], "incident_types": [],
-                    "role": "", "steps": [], "source": p.index}
-            self.scenarios.append(card)
+    def read_card(self, p: Paragraph, text: str, chain: list[_Head], card: _Head) -> None:
+        """A paragraph inside a scenario card: its risk description is a hazard, its 应急处置 sub-part
+        holds the steps (every paragraph does, when the card has no such sub-part); its duties on the
+        scene and its notes (注意事项) stay in the document, listed as unplaced."""
+        below = chain[chain.index(card) + 1:]
+        part = next((h.kind for h in reversed(below) if h.kind != "other"), "other")
+        if part == "hazards":
+            self.read_hazards(p, text, chain)
+        elif part == "protection":
+            self.read_protection(p, text, chain)
+        elif part in _STEP_PARTS or card.index not in self.step_parts:
+            self.read_scenarios(p, text, card)
+
+    def read_scenarios(self, p: Paragraph, text: str, card: _Head) -> None:
+        c = self.scenarios[-1] if self.scenarios and self.scenarios[-1]["_key"] == card.index else None
+        if c is None:
+            c = {"_key": card.index, "id": f"s{len(self.scenarios) + 1}", "title": card.title[:200],
+                 "incident_types": [], "role": "", "steps": [], "source": p.index}
+            self.scenarios.append(c)
         m = re.match(r"^(?:责任人|负责人|执行人|处置人员|岗位)[：:](.+)$", text)
         if m:
-            card["role"] = m.group(1).strip()[:200]
-        elif len(text) >= 4:
-            card["steps"].append(text[:2000])
-        card["incident_types"] = sorted(set(card["incident_types"]) | set(tx.incident_types_in(title + text)))
+            c["role"] = m.group(1).strip()[:200]
+        elif len(text) >= 4 and not tx.is_caption(text):
+            c["steps"].append(text[:2000])
+        else:
+            return  # "普通火灾处置": the title of the steps below it
+        c["incident_types"] = sorted(set(c["incident_types"]) | set(tx.incident_types_in(card.title + text)))
         self.place(p, f"scenario_cards.{len(self.scenarios) - 1}")
 
     def read_protection(self, p: Paragraph, text: str, chain: list) -> None:
@@ -437,8 +624,10 @@ class _Builder:
                                  "note": "no zone named; filed under 现场 (the scene)"})
 
     def read_termination(self, p: Paragraph, text: str, chain: list) -> None:
-        if text.endswith(("：", ":")) or len(text) < 4:
+        if text.endswith(("：", ":")) or len(text) < 4 or tx.is_caption(text):
             return  # "符合下列条件之一的，即满足应急终止条件：" leads the conditions in
+        if not is_end_condition(text, chain[-1][2] if chain else ""):
+            return  # the procedure of ending, kept in the document and listed as unplaced
         self.termination.append({"condition": text[:2000], "source": p.index})
         self.place(p, f"termination.{len(self.termination) - 1}")
 
@@ -561,6 +750,57 @@ class _Builder:
         return Draft(title=title[:300], plan_level=plan_level, hazard_types=[t for t in types if t != "unspecified"],
                      structured=structured, headings=self.headings, placed=self.placed, unplaced=unplaced,
                      guesses=self.guesses, missing=self.missing, sections=self.sections)
+
+
+def is_end_condition(text: str, heading: str) -> bool:
+    """Whether a paragraph of the termination part states when the response ends, rather than how it
+    is ended: not under a heading naming the procedure ("应急结束的程序"), not who ends each level
+    ("Ⅱ级响应：…由总指挥下达终止指令"), not what is done after ("应急状态终止后，现场继续监测")."""
+    if "程序" in heading or "流程" in heading:
+        return False
+    if tx.levels_in(text[:8]):
+        return False
+    first = re.split(r"[，,。；;：:]", text)[0]
+    return not re.search(r"(终止|结束|解除)(以)?后$", first)
+
+
+def recipients(clause: str) -> list[str]:
+    """Whom a clause reports to: "向A和B报告" is two links; a recipient must be an office, a body or a
+    person in post ("上级" or "事故信息" is not)."""
+    m = _REPORT_TO.search(clause) or _REPORT_OBJ.search(clause)
+    if not m:
+        return []
+    to = m.group("to").strip()
+    parts = [x.strip() for x in re.split(r"和|及|、|或", to) if x.strip()]
+    if len(parts) > 1 and all(_ACTOR.search(x) for x in parts):
+        return parts
+    return [to] if _ACTOR.search(to) else []
+
+
+def report_steps(text: str) -> list[dict]:
+    """The links of the reporting chain a paragraph states, clause by clause: who (the clause's subject,
+    carried on within its sentence) reports to whom, within the deadline stated since the last link.
+    A report with no deadline and no urgency ("决定是否向…报告") is a decision, not a link."""
+    steps = []
+    for sentence in re.split(r"[。！？!?]", text):
+        by, within = "", None
+        for clause in re.split(r"[，,；;：:]", sentence):
+            clause = clause.strip()
+            who = _AGENT.search(clause) or _SUBJECT.match(clause)
+            if who:
+                by = who.group("who")
+            mins = tx.minutes_in(clause)
+            if mins is not None:
+                within = mins
+            elif within is None and any(w in clause for w in ("立即", "第一时间", "迅速", "马上")):
+                within = 0
+            # A body does not report to itself: "指挥部…立即安排抢险组到达现场…，上报指挥部" is the group's
+            # report back, not a link of the chain.
+            targets = [t for t in recipients(clause) if t != by]
+            if targets and within is not None:
+                steps += [{"to": t[:200], "by": by[:200], "within_min": within} for t in targets]
+                within = None
+    return steps
 
 
 def _strip_noise(title: str) -> str:

@@ -226,3 +226,75 @@ def items_of(text: str) -> list[str]:
     body = re.sub(r"(等(内容|信息|情况)?|等等)[。.]?$", "", text.strip().rstrip("。.；;"))
     parts = re.split(r"[、；;，,]|以及|及其|和(?=[\u4e00-\u9fa5]{2,})", body)
     return [p.strip(" （）()") for p in parts if 1 < len(p.strip(" （）()")) <= 200]
+
+
+# --- GB/T 29639-2020's parts, for documents that lost their numbering and heading styles ---------
+# A plan's documents (rank 1), a named plan or card (rank 2, "火灾事故专项应急预案", "储罐火灾处置卡"), the
+# chapters of a plan (rank 3) and their sections (rank 4) carry the standard's names, so a bare line that
+# is one of them is a heading even where a .txt export dropped Word's numbering.
+PLAN_DOCUMENTS = ("综合应急预案", "专项应急预案", "现场处置方案", "现场处置卡", "处置方案", "处置卡", "附件", "附录")
+_NAMED_PLAN = ("应急预案", "现场处置方案", "处置方案", "处置卡")
+CHAPTERS = ("总则", "应急组织机构及职责", "组织机构及职责", "应急组织体系", "应急响应", "后期处置", "应急保障",
+            "保障措施")
+SECTIONS = ("适用范围", "编制目的", "编制依据", "工作原则", "预案体系", "响应分级", "事故分级", "风险分析", "事故风险",
+            "危险性分析", "指挥机构", "信息报告", "预警", "响应启动", "响应程序", "应急处置", "处置措施", "处置程序",
+            "应急支援", "响应终止", "应急结束", "应急工作职责", "注意事项", "通信与信息保障", "应急队伍保障",
+            "物资装备保障", "其他保障", "个体防护", "预警启动", "响应准备", "预警解除", "应急会议", "资源协调",
+            "信息公开", "信息传递", "信息处置", "信息研判", "后勤保障", "现场恢复", "事故调查", "善后处置")
+
+
+def part_rank(title: str) -> int | None:
+    """How high a heading of the standard's vocabulary sits: 1 a plan document (综合应急预案, 现场处置方案,
+    附件), 2 a named plan or card, 3 a chapter, 4 a section; None when the title is none of these."""
+    t = title.strip()
+    if t in PLAN_DOCUMENTS or re.match(r"^(附件|附录)\s*\d*", t):
+        return 1
+    if t.endswith(_NAMED_PLAN):
+        return 2
+    if t in CHAPTERS:
+        return 3
+    if t.startswith(SECTIONS):
+        return 4
+    return None
+
+
+# Verbs of a response step: what someone does when the plan is active. A paragraph of the response
+# part with none of them describes (a definition, a principle, how equipment behaves): it is no step.
+ACTION_WORDS = (
+    "立即", "迅速", "马上", "第一时间", "组织", "启动", "报告", "上报", "报警", "通知", "拨打", "呼叫", "疏散",
+    "撤离", "撤出", "切断", "关闭", "停止", "停机", "断电", "设立", "设置", "划定", "警戒", "隔离", "封锁", "管制",
+    "救治", "抢救", "救护", "急救", "救援", "搜救", "送往", "送医", "转移", "转运", "安置", "赶赴", "到达", "实施",
+    "开展", "负责", "调集", "调动", "调配", "联系", "灭火", "扑救", "扑灭", "冷却", "堵漏", "监测", "检测", "清点",
+    "核实", "确认", "召开", "下达", "宣布", "发布", "使用", "佩戴", "穿戴", "协助", "配合", "维持", "引导", "控制",
+    "处置", "处理", "包扎", "固定", "复苏", "按压", "清理", "恢复", "取证", "调查", "布置", "部署", "指挥", "协调",
+    "派", "安排", "启用", "打开", "开启", "关停", "排查", "检查", "收集", "洗消", "覆盖", "稀释", "吸附", "回收",
+    "制定", "提出", "请求", "求援", "增援", "救出", "移至", "抬", "脱离", "拉闸", "送", "提供", "保护", "搜寻",
+)
+# A definition or a reference ("程序包括…三个阶段", "详见各现场处置方案") says what a part holds, not what to do.
+_DESCRIBES = re.compile(r"包括|分为|是指|指的是|详见|见附件|见下图|如下图|主要有|由以下")
+# "应" as "shall", not inside 响应 / 相应 / 应急 / 供应.
+_MODAL = re.compile(r"(?<![响相适对反供])应(?![急用])|要|必须|须|立即|迅速|负责|马上|第一时间")
+
+
+_URGENT = ("立即", "迅速", "马上", "第一时间", "尽快")
+
+
+def is_caption(text: str) -> bool:
+    """A short line without punctuation or urgency ("应急响应流程图", "电动机的火灾扑救方法", "普通火灾处置"):
+    the title of a figure or of the steps below it, not a step."""
+    t = text.strip()
+    return len(t) <= 20 and not re.search(r"[。；;，,：:！!？?]", t) and not any(w in t for w in _URGENT)
+
+
+def is_step(text: str) -> bool:
+    """Whether a paragraph of a response part is something to do (a step) rather than a description."""
+    t = text.strip()
+    if is_caption(t) or (t.endswith(("：", ":")) and re.search(r"如下|以下|下列", t)):
+        return False
+    if _DESCRIBES.search(t) and not _MODAL.search(t):
+        return False
+    return any(w in t for w in ACTION_WORDS)
+
+
+# Who can receive a report or carry out a duty: an office, a body or a person in post.
+ACTOR_END = r"(?:局|部门|部|中心|指挥部|总指挥|指挥|指挥长|负责人|经理|主任|领导|政府|单位|办公室|值班室|委员会|组|组长|队|站|人员|人|员|班长|主管)"

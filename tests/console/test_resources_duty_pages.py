@@ -144,6 +144,95 @@ def test_resource_import_shows_the_bad_rows_error_and_the_good_rows_join_the_reg
     assert not page.problems, page.problems
 
 
+def test_resource_details_edit_with_field_errors_and_expert_evaluations(live, browser):
+    """RES-1, RES-2: a row opens the resource's details (resources.html?id=N) with its facts; the
+    edit form (PATCH) shows the API's 422 under the field and a 409 under the code, saving nothing,
+    then saves the corrected value; an expert's evaluations are listed and one added from the form
+    (GET/POST /api/resources/{id}/evaluations). No sideways scroll at tablet and wall sizes."""
+    from playwright.sync_api import expect
+
+    api = live.api
+    foam = api.post("/api/resources", json={"kind": "material", "code": "EQ-1", "name": "泡沫灭火剂", "category": "灭火剂",
+                                            "quantity": 10, "unit": "桶", "site": "depot",
+                                            "attrs": {"型号": "AFFF 3%"}}).json()
+    api.post("/api/resources", json={"kind": "material", "code": "EQ-2", "name": "吸附棉"})
+    expert = api.post("/api/resources", json={"kind": "expert", "code": "EX-1", "name": "危化品专家 测试",
+                                              "category": "危化品", "phone": "13800000911"}).json()
+    iid = api.post("/api/incidents", json={"type": "leak", "title": "罐区泄漏 Tank farm leak", "level": "orange",
+                                           "location": {"name": "3号储罐"}}).json()["id"]
+
+    page = watched_page(browser)
+    log_in(page, live.url + "/console/resources.html", "duty", "**/console/resources.html")
+    page.click(f"#res-{foam['id']} td >> nth=0")
+    detail = page.locator("#res-detail")
+    expect(detail).to_have_attribute("data-id", str(foam["id"]), timeout=5_000)
+    assert f"id={foam['id']}" in page.url
+    expect(page.locator(f"#res-{foam['id']}")).to_have_class("clickable selected")
+    facts = page.locator("#res-facts")
+    expect(facts.locator("[data-field=code] dd")).to_have_text("EQ-1")
+    expect(facts.locator("[data-field=quantity] dd")).to_have_text("10 桶")
+    expect(facts.locator("[data-field=site] dd")).to_have_text("depot")
+    expect(facts.locator("[data-field='attr-型号']")).to_contain_text("AFFF 3%")
+    expect(facts.locator("[data-check=valid]")).to_have_class("chk ok")
+
+    # A bad value: the API's 422 under the field, nothing saved.
+    page.click("#res-edit-open")
+    form = page.locator("#res-edit-form")
+    expect(page.locator("#ef-quantity")).to_have_value("10")
+    page.fill("#ef-quantity", "-1")
+    page.click("#ef-save")
+    expect(form.locator(".field-error[data-for=quantity]")).to_contain_text("greater than or equal to 0", timeout=5_000)
+    expect(page.locator("#ef-quantity")).to_have_class("invalid")
+    assert api.get(f"/api/resources/{foam['id']}").json()["quantity"] == 10
+    # A taken code with a good quantity: the 409 under the code, and the quantity not half-saved.
+    page.fill("#ef-quantity", "25")
+    page.fill("#ef-code", "EQ-2")
+    page.click("#ef-save")
+    expect(form.locator(".field-error[data-for=code]")).to_contain_text("EQ-2", timeout=5_000)
+    expect(form.locator(".field-error[data-for=quantity]")).to_be_empty()
+    got = api.get(f"/api/resources/{foam['id']}").json()
+    assert (got["quantity"], got["code"]) == (10, "EQ-1")
+    page.fill("#ef-code", "EQ-1")
+    page.click("#ef-save")
+    expect(page.locator("#res-detail-saved")).to_contain_text("泡沫灭火剂", timeout=5_000)
+    expect(form).to_have_count(0)
+    expect(facts.locator("[data-field=quantity] dd")).to_have_text("25 桶")
+    expect(page.locator(f"#res-{foam['id']}")).to_contain_text("25 桶")
+    got = api.get(f"/api/resources/{foam['id']}").json()
+    assert (got["quantity"], got["code"], got["name"], got["site"]) == (25, "EQ-1", "泡沫灭火剂", "depot")
+
+    # An expert, opened by its address: no evaluation yet; one without a score is refused, then added.
+    page.goto(f"{live.url}/console/resources.html?id={expert['id']}")
+    expect(detail).to_have_attribute("data-kind", "expert", timeout=5_000)
+    expect(page.locator("#res-evals-none")).to_be_visible()
+    page.click("#ev-save")
+    expect(page.locator("#ev-form .field-error[data-for=score]")).not_to_be_empty(timeout=5_000)
+    assert api.get(f"/api/resources/{expert['id']}/evaluations").json() == []
+    page.select_option("#ev-score", "4")
+    page.select_option("#ev-incident_id", str(iid))
+    page.fill("#ev-note", "研判及时，堵漏方案可行")
+    page.click("#ev-save")
+    item = page.locator("#res-evals li")
+    expect(item).to_have_count(1, timeout=5_000)
+    expect(item).to_have_attribute("data-score", "4")
+    expect(item).to_contain_text("研判及时，堵漏方案可行")
+    expect(item.locator(f"a[href='incident.html?id={iid}']")).to_contain_text("罐区泄漏")
+    expect(facts.locator("[data-field=rating] dd")).to_contain_text("4")
+    evals = api.get(f"/api/resources/{expert['id']}/evaluations").json()
+    assert [(e["score"], e["incident_id"], e["note"], e["actor"]) for e in evals] == [(4, iid, "研判及时，堵漏方案可行", "duty")]
+
+    for w, h in ((1024, 768), (3840, 2160), (1600, 1000)):  # the details and both forms open
+        page.set_viewport_size({"width": w, "height": h})
+        page.click("#res-edit-open")
+        expect(page.locator("#res-edit-form")).to_be_visible()
+        assert page.evaluate(NO_OVERFLOW), (w, page.evaluate("[document.documentElement.scrollWidth, innerWidth]"))
+        page.click("#res-edit-form button[type=button]")
+    page.click("#res-detail-close")
+    expect(detail).to_have_count(0)
+    assert "id=" not in page.url
+    assert not page.problems, page.problems
+
+
 def test_duty_page_shows_who_is_on_duty_now_and_hands_over(live, browser):
     """CMD-1, CMD-7: the people holding each role now, this week's roster by role with the current
     shift marked, a handover with its note recorded and listed, and a shift added from the form
@@ -271,6 +360,9 @@ def test_viewer_sees_the_pages_without_add_import_or_handover(live, browser):
     expect(page.locator("body")).to_have_attribute("data-can-edit", "0")
     assert page.locator("#res-add-open, #res-import, #res-file").count() == 0
     assert page.locator("a[href^='/api/resources/export']").count() == 2
+    page.click("#resources tbody tr td >> nth=0")  # the details, without edit or evaluation forms
+    expect(page.locator("#res-detail")).to_be_visible(timeout=5_000)
+    assert page.locator("#res-edit-open, #res-edit-form, #ev-form").count() == 0
     page.goto(live.url + "/console/duty.html")
     expect(page.locator(f"#on-duty .card[data-shift='{sid}']")).to_be_visible(timeout=5_000)
     assert page.locator("button[data-handover], #shift-form, textarea").count() == 0

@@ -162,3 +162,33 @@ def test_nearest_pruning_is_exact():
     full = nearest(g, origin, targets, k=7, batch=len(targets))
     assert [r.target_id for r in fast] == [r.target_id for r in full]
     assert [round(r.distance_m, 6) for r in fast] == [round(r.distance_m, 6) for r in full]
+
+
+def test_version_diff_matches_cards_by_id_and_ignores_provenance():
+    """PLAN-7: what changed between versions, a card inserted in the middle read as one addition."""
+    from command.domain.plan_diff import diff, version_diff
+
+    a = {"action_cards": [{"id": "c1", "role": "A", "action": "x", "source": 3}, {"id": "c2", "role": "B", "action": "y"}],
+         "triggers": {"incident_types": ["fire"]}}
+    b = {"action_cards": [{"id": "c1", "role": "A2", "action": "x", "source": 9}, {"id": "c3", "role": "C", "action": "z"},
+                          {"id": "c2", "role": "B", "action": "y"}], "triggers": {"incident_types": ["fire", "leak"]}}
+    assert diff(a, b) == [
+        {"path": "action_cards[c1].role", "kind": "changed", "before": "A", "after": "A2"},
+        {"path": "action_cards[c3]", "kind": "added", "before": None, "after": {"id": "c3", "role": "C", "action": "z"}},
+        {"path": "triggers.incident_types", "kind": "changed", "before": ["fire"], "after": ["fire", "leak"]}]
+    changes = version_diff({"title": "t", "body": "abc", "structured": a}, {"title": "t2", "body": "abcd", "structured": a})
+    assert [(c["path"], c["after"]) for c in changes] == [("title", "t2"), ("body", "4 chars")]
+
+
+def test_available_steps_follow_the_workflow():
+    from command.domain import plan_workflow as wf
+
+    assert wf.available("park", "draft") == ["submit_review", "archive"]
+    assert wf.available("park", "in_review") == ["conclude_review", "archive"]
+    assert wf.available("enterprise", "submitted") == ["accept", "return", "archive"]
+    assert wf.available("park", "archived") == []
+    for scope in wf.SCOPES:  # every offered step is one the state machine takes
+        for status in wf.STATUSES:
+            for step in wf.available(scope, status):
+                if step != "conclude_review":
+                    assert wf.next_status(scope, status, step)[0] is not None, (scope, status, step)
