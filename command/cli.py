@@ -32,6 +32,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     from command.app import create_app, log_service
     from watchpost.db.migrate import upgrade
 
+    from watchpost.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before the thread pool and the database connections exist
     cfg = config_from(ctx)
     log_service()
     if not no_upgrade:

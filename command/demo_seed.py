@@ -1,5 +1,6 @@
 """What the demo park starts with, filed through the public API the first time the demo runs: a
-published tank farm fire plan imported from its Word document, the park's resources and roster,
+published tank farm fire plan imported from its Word document, the park's resources and roster, an
+exercise ammonia leak with its footprint and approved response plan (its warnings in the drill sink),
 and the bundled drill scenario, so a newcomer can start a drill from the console and see it through."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from command.demo_seed_dss import seed_dss
 from command.demo_seed_park import seed_park
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "drills" / "scenarios" / "tank_farm_fire.yaml"
@@ -49,4 +51,5 @@ def seed(url: str, admin_password: str) -> None:
             api.post("/api/resources", json=r).raise_for_status()
         seed_park(api)
         import_plan(api)
+        seed_dss(api)
         api.post("/api/drills/scenarios", json={"source": EXAMPLE.read_text(encoding="utf-8")}).raise_for_status()

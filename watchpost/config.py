@@ -441,6 +441,79 @@ class Drills(Strict):
                                     "messages (it ends with the drill, at the latest after this)")
 
 
+ZoneAction = Literal["evacuate", "shelter", "warn"]
+
+
+class WeatherFields(Strict):
+    """Where each value sits in the station's JSON: a key, or a dotted path into nested objects
+    (``data.wind.speed``); an empty path means the station does not send it."""
+
+    wind_speed_m_s: str = Field(default="wind_speed_m_s", description="mean wind speed (in wind_speed_unit)")
+    wind_from_deg: str = Field(default="wind_from_deg", description="direction the wind blows FROM, degrees "
+                               "clockwise from north")
+    temperature_c: str = Field(default="temperature_c", description="air temperature, °C")
+    cloud_oktas: str = Field(default="", description="total cloud cover, oktas (0-8); empty: not sent")
+    observed_at: str = Field(default="observed_at", description="time of the observation: ISO 8601 (a missing "
+                             "offset is read as UTC) or Unix seconds; empty: the time it was received")
+    station: str = Field(default="", description="the station's own id in the message; empty: weather.name")
+
+
+class WeatherStation(Strict):
+    """The park's weather station, whose latest reading fills a model's wind inputs (DSS-2)."""
+
+    kind: Literal["none", "http", "bus"] = Field(default="none", description="none; http: poll url for JSON; bus: "
+                                                  "take each message on `topic` of the service's bus (MQTT when "
+                                                  "bus.kind is mqtt)")
+    name: str = Field(default="", max_length=100, description="the station's name, recorded with every reading used")
+    url: str = Field(default="", description="http: the JSON endpoint polled")
+    topic: str = Field(default="weather/station", description="bus: the topic its readings arrive on (under "
+                       "bus.topic_prefix on MQTT)")
+    poll_s: float = Field(default=60.0, gt=0, le=3600, description="http: how often the station is asked; a "
+                          "request finding the reading older than this asks again")
+    timeout_s: float = Field(default=5.0, gt=0, le=60, description="http: how long to wait for the station")
+    max_age_s: float = Field(default=900.0, gt=0, le=86_400, description="a reading older than this is refused "
+                             "for a model run (give the weather by hand instead)")
+    wind_speed_unit: Literal["m/s", "km/h", "kn"] = "m/s"
+    fields: WeatherFields = Field(default_factory=WeatherFields)
+    location: GeoPoint | None = Field(default=None, description="where the station stands (recorded; also the "
+                                      "place for the sun's elevation when a run has no release point)")
+
+    @model_validator(mode="after")
+    def _source(self) -> "WeatherStation":
+        if self.kind == "http" and not self.url:
+            raise ValueError("url: an http station needs its URL")
+        return self
+
+
+def _default_toxic_levels() -> dict[str, ZoneAction]:
+    return {"AEGL-3": "evacuate", "ERPG-3": "evacuate", "IDLH": "evacuate", "AEGL-2": "shelter",
+            "ERPG-2": "shelter", "AEGL-1": "warn", "ERPG-1": "warn"}
+
+
+class Dss(Strict):
+    """Decision support (issue #25, docs/decision-support.md): model runs on the park map, the weather
+    station and the consultation room."""
+
+    weather: WeatherStation = Field(default_factory=WeatherStation)
+    toxic_levels: dict[str, ZoneAction] = Field(default_factory=_default_toxic_levels, description="action for a "
+                                                "toxic footprint's zone by its threshold's name (the longest key "
+                                                "the name starts with, case-insensitive)")
+    fire_levels: dict[str, ZoneAction] = Field(default_factory=lambda: {"lethal": "evacuate", "severe": "evacuate",
+                                                                          "injury": "shelter", "warning": "warn"},
+                                               description="action per thermal-radiation zone (pool fire, fireball)")
+    blast_levels: dict[str, ZoneAction] = Field(default_factory=lambda: {"lethal": "evacuate", "severe": "evacuate",
+                                                                           "injury": "evacuate", "warning": "warn"},
+                                                description="action per overpressure zone (explosions)")
+    dense_gas_level: ZoneAction = Field(default="evacuate", description="action for the circle a dense-gas run "
+                                        "draws at its distance (the workbook gives no width)")
+    default_level: ZoneAction = Field(default="warn", description="action for a zone no mapping names")
+    zone_list_max: int = Field(default=5000, ge=0, le=1_000_000, description="most items listed per kind in a "
+                               "zone (the counts are always complete)")
+    consult_dir: str = Field(default="var/consult", description="consultation files, stored by SHA-256")
+    consult_max_file_mb: float = Field(default=20.0, gt=0, description="largest file one consultation message "
+                                       "may carry")
+
+
 class Config(Strict):
     park_name: str = "Demo Chemical Park"
     timezone: str = "Asia/Shanghai"
@@ -454,6 +527,7 @@ class Config(Strict):
     map: MapConfig = Field(default_factory=MapConfig)
     drills: Drills = Field(default_factory=Drills)
     live: Live = Field(default_factory=Live)
+    dss: Dss = Field(default_factory=Dss)
 
 
 class ConfigError(Exception):

@@ -138,7 +138,7 @@ class PushEvent(Contract):
     """What the service pushes to consoles over WebSocket; ``id`` is monotonic."""
 
     id: int
-    topic: Literal["alarm", "warning", "incident", "outbox", "camera", "system", "task", "drill"]
+    topic: Literal["alarm", "warning", "incident", "outbox", "camera", "system", "task", "drill", "dss", "consult"]
     action: str
     at: datetime
     data: dict[str, Any]

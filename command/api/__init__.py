@@ -8,6 +8,7 @@ from command.api import (
     console,
     dispatch,
     drills,
+    dss,
     duty,
     incidents,
     live,
@@ -16,6 +17,7 @@ from command.api import (
     plans,
     push,
     resources,
+    response_drafts,
     users,
     warnings,
     workers,
@@ -38,7 +40,9 @@ ROUTERS = [
     duty.router,
     dispatch.router,
     map.router,
+    response_drafts.router,
     drills.router,
+    dss.router,
     workers.router,
     console.router,  # last: it serves the console's pages and static files
 ]

@@ -19,4 +19,7 @@ def build_background(state: ServiceState) -> list[Background]:
     from command.services.drills import DrillRunner  # drills on the live system (issue #20)
 
     loops.append(DrillRunner(state))
+    from command.services.weather_feed import build as build_weather  # the weather station (issue #25)
+
+    loops.append(build_weather(state))
     return loops

@@ -36,3 +36,38 @@ def test_demo_seed_files_the_imported_plan(sqlite_url, make_config):
         assert roles.isdisjoint({"现场指挥", "消防队长", "通信联络员"})
     finally:
         srv.stop()
+
+
+def test_demo_exercise_leak_reaches_the_drill_sink_only(sqlite_url, make_config):
+    """Issue #25: the demo's exercise ammonia leak has a footprint with people inside, a drafted and
+    approved response plan, and its SMS warnings are exercise messages (the drill sink), one per
+    person inside, none to the people upwind."""
+    from sqlalchemy import create_engine, select
+
+    from comms.models import OutboxRecord
+    from command.demo_seed_dss import PEOPLE, seed_dss
+
+    cfg = make_config(sqlite_url)
+    cfg.map.site_plan = str(PLAN_DOCX.parents[1] / "site_plan.geojson")
+    cfg.map.road_graph = str(PLAN_DOCX.parents[1] / "road_graph.json")
+    srv = serve_in_thread(cfg, {"admin": "admin"})
+    try:
+        api = httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {srv.tokens['admin']}"}, timeout=30)
+        done = seed_dss(api)
+        assert done["status"] == "sent"
+        sim = api.get(f"/api/simulations/{done['simulation']}").json()
+        inside = {p["person"] for z in sim["zones"] for p in z["people"]}
+        assert "巡检员甲" in inside and "化验员戊" not in inside and "保安己" not in inside  # upwind stays out
+        draft = api.get(f"/api/response-drafts/{done['draft']}").json()
+        assert draft["body"]["warnings"] and draft["outbox_ids"]
+        engine = create_engine(sqlite_url)
+        with engine.connect() as c:
+            rows = c.execute(select(OutboxRecord.channel, OutboxRecord.recipient, OutboxRecord.exercise)
+                             .where(OutboxRecord.incident_id == done["incident"])).all()
+        engine.dispose()
+        assert rows and all(r.exercise for r in rows)
+        sms = {r.recipient for r in rows if r.channel == "sms"}
+        phones = {f"+861380000{310 + i:04d}": name for i, (_pid, name, _lo, _la) in enumerate(PEOPLE)}
+        assert {phones[s] for s in sms} == inside
+    finally:
+        srv.stop()

@@ -92,6 +92,8 @@
   WP.boot().then(async () => {
     await load();
     document.querySelector("main").append(WP.dispatchPanel(id));  // dispatches and vehicle trips (dispatch.js)
+    // consequence models, zones and the response draft (dss.js); the consultation room (consult.js)
+    document.querySelector("main").append(WP.dssPanel(id), WP.consultPanel(id));
     WP.live({ topics: ["incident"], onEvent: (ev) => { if (ev.data && ev.data.id === id) load().catch(WP.showError); } });
     document.addEventListener("wp:lang", render);
   }).catch(WP.showError);

@@ -10,7 +10,13 @@
    Live: incident, alarm and task events from the push stream (WP.live) refresh the affected
    layers without a reload. The personnel-location system has no push topic, so positions (and
    the cameras' live status) are polled every POLL_MS (10 s, or ?poll=S). Vector styles live in map.css (classes
-   only: the CSP allows no inline style attributes). */
+   only: the CSP allows no inline style attributes).
+
+   Decision support (DSS-2, DRL-5; issue #25): with ?simulation=S, or with ?incident=N the incident's
+   latest model run, the run's zones are a switchable layer (evacuate red, shelter orange, warn
+   yellow; each zone's card counts the people, enterprises, residents' areas, cameras, sensors and
+   resources inside), and the response draft made from it adds its evacuation routes (dashed, to
+   the assembly points) as another; both follow the push topic "dss". */
 (function () {
   "use strict";
   const el = WP.el;
@@ -19,6 +25,13 @@
       "map.layer.areas": "厂区平面", "map.layer.hazards": "危险源", "map.layer.cameras": "摄像头",
       "map.layer.people": "人员位置", "map.layer.incidents": "事件与任务", "map.layer.alarms": "待核实警情",
       "map.layer.focus": "事件周边", "map.layer.res": "资源",
+      "map.layer.footprint": "模拟影响区", "map.layer.evac": "疏散路线", "map.fp.title": "后果模拟",
+      "map.fp.level.evacuate": "疏散", "map.fp.level.shelter": "就地避险", "map.fp.level.warn": "预警",
+      "map.fp.people": "人员", "map.fp.enterprises": "企业", "map.fp.residential": "居民区", "map.fp.cameras": "摄像头",
+      "map.fp.sensors": "传感器", "map.fp.resources": "资源", "map.fp.threshold": "阈值", "map.fp.unreached": "未达到",
+      "map.fp.zones": "模拟影响区", "map.fp.release": "泄漏点", "map.fp.assembly": "集结点", "map.fp.route": "疏散路线",
+      "map.fp.draft": "处置方案", "map.fp.open": "事件页（模拟与方案）", "map.fp.at": "计算",
+      "status.approved": "已批准", "status.sent": "已发布", "status.discarded": "已作废",
       "map.kind.team": "救援队伍", "map.kind.vehicle": "车辆", "map.kind.material": "物资", "map.kind.expert": "专家",
       "map.kind.medical_point": "医疗点", "map.kind.shelter": "避难场所",
       "map.area.boundary": "园区边界", "map.area.major_hazard": "重大危险源", "map.area.warehouse": "仓库",
@@ -42,6 +55,14 @@
       "map.layer.areas": "Site plan", "map.layer.hazards": "Hazard sources", "map.layer.cameras": "Cameras",
       "map.layer.people": "People", "map.layer.incidents": "Incidents & tasks", "map.layer.alarms": "Unverified alarms",
       "map.layer.focus": "Around the incident", "map.layer.res": "Resources",
+      "map.layer.footprint": "Model footprint", "map.layer.evac": "Evacuation routes", "map.fp.title": "Consequence model",
+      "map.fp.level.evacuate": "evacuate", "map.fp.level.shelter": "shelter", "map.fp.level.warn": "warn",
+      "map.fp.people": "people", "map.fp.enterprises": "enterprises", "map.fp.residential": "residential",
+      "map.fp.cameras": "cameras", "map.fp.sensors": "sensors", "map.fp.resources": "resources", "map.fp.threshold": "threshold",
+      "map.fp.unreached": "not reached", "map.fp.zones": "Model footprint", "map.fp.release": "release point",
+      "map.fp.assembly": "assembly point", "map.fp.route": "evacuation route", "map.fp.draft": "response plan", "map.fp.at": "run",
+      "map.fp.open": "Incident page (models and plan)",
+      "status.approved": "approved", "status.sent": "sent", "status.discarded": "discarded",
       "map.kind.team": "teams", "map.kind.vehicle": "vehicles", "map.kind.material": "materials", "map.kind.expert": "experts",
       "map.kind.medical_point": "medical points", "map.kind.shelter": "shelters",
       "map.area.boundary": "Park boundary", "map.area.major_hazard": "Major hazard", "map.area.warehouse": "Warehouse",
@@ -65,6 +86,9 @@
   });
 
   const incidentId = Number(WP.param("incident")) || null;
+  const simulationId = Number(WP.param("simulation")) || null;
+  const FP_KINDS = ["people", "enterprises", "residential", "cameras", "sensors", "resources"];
+  const FP_ORDER = { warn: 0, shelter: 1, evacuate: 2 };  // outer (milder) zones below, the evacuation zone on top
   const RADII = [100, 200, 300, 500, 1000, 2000];
   let radius = Math.min(20000, Math.max(10, Number(WP.param("radius")) || 300));
   // People and camera status are re-read every POLL_MS (?poll=S, at least 2 s).
@@ -78,7 +102,7 @@
 
   /* ---- state ------------------------------------------------------------------------------ */
   const data = { layers: null, liveCams: null, tasks: new Map(), alarms: [], positions: null,
-    focus: { inc: null, near: [], cams: [], people: [], error: null, roads: true } };
+    focus: { inc: null, near: [], cams: [], people: [], error: null, roads: true }, footprint: { sim: null, draft: null } };
   let map = null, control = null, fitted = false, openKey = null, rebuilding = false;
   const groups = {};
   const index = {};  // group name -> Map(key -> layer), to reopen a card after a refresh and to fly to a thing
@@ -332,6 +356,91 @@
     drawSide();
   }
 
+  /* ---- a model run's zones and the response draft's evacuation routes (issue #25) ------------------ */
+  const ringsOf = (geom) => {  // Leaflet's nested [lat, lng] rings, or null for an empty or unreached zone
+    if (!geom || !Array.isArray(geom.coordinates)) return null;
+    const rings = (poly) => (poly || []).filter((r) => Array.isArray(r) && r.length >= 3).map((r) => r.map(latlng));
+    if (geom.type === "Polygon") { const r = rings(geom.coordinates); return r.length ? r : null; }
+    if (geom.type === "MultiPolygon") { const ps = geom.coordinates.map(rings).filter((r) => r.length); return ps.length ? ps : null; }
+    return null;
+  };
+  function zoneCard(sim, z) {
+    const c = z.counts || {};
+    return card(el("span", {}, el("span", { class: `badge wp-zone-badge wp-zone-${z.level}`, text: T("map.fp.level." + z.level, z.level) }),
+      ` ${z.name}`), [
+      z.threshold ? ["map.fp.threshold", `${z.threshold.value} ${z.threshold.unit || ""}`] : null,
+      ...FP_KINDS.map((k) => ["map.fp." + k, String(c[k] || 0)]),
+      ["map.fp.title", `#${sim.id} ${sim.model}`], ["map.fp.at", `${WP.fmtTime(sim.at)} · ${sim.actor || ""}`],
+    ], sim.incident_id ? [el("a", { href: `incident.html?id=${sim.incident_id}`, text: T("map.fp.open") })] : null,
+    (c.people && (z.people || []).length) ? el("div", { class: "wp-card-tasks muted",
+      text: z.people.slice(0, 30).map((p) => p.person || p.name || "").join("、") }) : null);
+  }
+  function drawFootprint() {
+    const { sim, draft } = data.footprint;
+    rebuild("footprint", (g) => {
+      if (!sim) return;
+      const zones = (sim.zones || []).map((z, i) => [z, i]).filter(([z]) => ringsOf(z.polygon))
+        .sort((a, b) => (FP_ORDER[a[0].level] || 0) - (FP_ORDER[b[0].level] || 0));
+      for (const [z, i] of zones) {
+        const poly = tag(L.polygon(ringsOf(z.polygon), { pane: "wp-footprint", className: `wp-zone wp-zone-${z.level}` }),
+          { "data-level": z.level, "data-zone": z.name, "data-simulation": sim.id });
+        poly.bindTooltip(text(`${z.name} · ${T("map.fp.people")} ${(z.counts || {}).people || 0}`), { sticky: true, className: "wp-tip" });
+        popup(poly, () => zoneCard(sim, z));
+        keyed("footprint", `zone-${i}`, poly).addTo(g);
+      }
+      const p = sim.params || {};
+      const lon = p.lon !== undefined ? p.lon : p.source_lon, lat = p.lat !== undefined ? p.lat : p.source_lat;
+      if (lon !== undefined && lon !== null && lat !== undefined && lat !== null) {
+        L.marker([lat, lon], { icon: divIcon("wp-release"), interactive: false, pane: "markerPane" })
+          .bindTooltip(text(T("map.fp.release")), { direction: "bottom", className: "wp-tip" }).addTo(g);
+      }
+    });
+    rebuild("evac", (g) => {
+      if (!draft) return;
+      const seen = new Set();
+      for (const z of (draft.body || {}).zones || []) {
+        for (const r of z.routes || []) {
+          if (!r.coordinates || r.coordinates.length < 2) continue;
+          const ap = r.assembly_point || {};
+          const line = tag(L.polyline(r.coordinates.map(latlng), { pane: "wp-footprint", className: "wp-evac", weight: 3 * scale() }),
+            { "data-zone": z.name, "data-assembly": ap.name || "" });
+          line.bindTooltip(text(`${T("map.fp.route")} → ${ap.name || ""} · ${metres(r.length_m || 0)}`), { sticky: true, className: "wp-tip" });
+          line.addTo(g);
+          const key = `${ap.lon},${ap.lat}`;
+          if (ap.lon !== undefined && !seen.has(key)) {
+            seen.add(key);
+            const m = tag(L.circleMarker([ap.lat, ap.lon], { radius: 7 * scale(), className: "wp-assembly", pane: "wp-footprint" }),
+              { "data-name": ap.name || "" });
+            m.bindTooltip(text(`${T("map.fp.assembly")}: ${ap.name || ""}`), { direction: "top", className: "wp-tip" });
+            m.addTo(g);
+          }
+        }
+      }
+    });
+    drawLegend();
+  }
+  let legend = null;
+  const Legend = L.Control.extend({
+    options: { position: "bottomright" },
+    onAdd() { const n = el("div", { class: "wp-fp-legend", id: "footprint-legend" }); L.DomEvent.disableClickPropagation(n); return n; },
+  });
+  function drawLegend() {
+    const { sim, draft } = data.footprint;
+    if (!sim) { if (legend) { legend.remove(); legend = null; } return; }
+    if (!legend) legend = new Legend().addTo(map);
+    const n = legend.getContainer();
+    n.dataset.simulation = sim.id;
+    n.replaceChildren(el("div", { class: "wp-fp-title" }, el("b", { text: `${T("map.fp.title")} #${sim.id}` }),
+      el("span", { class: "muted", text: ` ${sim.model} · ${WP.fmtTime(sim.at)}` })),
+    el("ol", { class: "wp-list wp-fp-zones", id: "footprint-zones" }, (sim.zones || []).map((z, i) => el("li", { "data-level": z.level,
+      onclick: () => { const l = index.footprint && index.footprint.get(`zone-${i}`); if (l) { map.fitBounds(l.getBounds(), { padding: [30, 30] }); l.openPopup(); } } },
+    el("span", { class: `wp-sw wp-zone-sw wp-zone-${z.level}` }),
+    el("span", { class: "name", text: `${z.name}${z.reached === false ? ` (${T("map.fp.unreached")})` : ""}` }),
+    el("span", { class: "dist", text: `${T("map.fp.people")} ${(z.counts || {}).people || 0}` })))),
+    draft ? el("div", { class: "wp-fp-draft" }, el("span", { class: "wp-sw wp-sw-evac" }),
+      `${T("map.fp.draft")} #${draft.id} `, WP.statusBadge(draft.status)) : null);
+  }
+
   function flyTo(group, key) {
     const l = index[group] && index[group].get(String(key));
     if (!l) return;
@@ -424,6 +533,24 @@
       if (around && JSON.stringify(people) !== JSON.stringify(f.people)) { f.people = people; drawSide(); }
       drawCameras(); drawPeople();
     },
+    async footprint() {
+      if (!simulationId && !incidentId) return;
+      let sim = null, draft = null;
+      if (simulationId) sim = await WP.api(`/api/simulations/${simulationId}`);
+      else {
+        const list = await WP.api(`/api/simulations?incident_id=${incidentId}&limit=1`).catch((e) => { if (e.status === 404) return []; throw e; });
+        sim = list[0] || null;
+      }
+      if (sim && sim.incident_id) {
+        const drafts = await WP.api(`/api/incidents/${sim.incident_id}/response-drafts`).catch(() => []);
+        const live = drafts.filter((d) => d.status !== "discarded").sort((a, b) => b.id - a.id);
+        draft = live.find((d) => d.simulation_id === sim.id) || null;
+      }
+      const had = !!data.footprint.sim;
+      data.footprint = { sim, draft };
+      drawFootprint();
+      if (had !== !!sim) layersControl();
+    },
     async focus() {
       if (!incidentId) return;
       const f = data.focus;
@@ -459,7 +586,7 @@
     timer = setTimeout(() => {
       timer = null;
       chain = chain.then(async () => {
-        const todo = ["layers", "alarms", "poll", "focus"].filter((w) => pending.has(w));
+        const todo = ["layers", "alarms", "poll", "focus", "footprint"].filter((w) => pending.has(w));
         pending.clear();
         if (todo.includes("layers") && todo.includes("poll")) todo.splice(todo.indexOf("poll"), 1);
         for (const w of todo) {
@@ -482,6 +609,10 @@
     o[sw("wp-sw-incidents", T("map.layer.incidents"))] = groups.incidents;
     o[sw("wp-sw-alarms", T("map.layer.alarms"))] = groups.alarms;
     if (incidentId) o[sw("wp-sw-focus", `${T("map.layer.focus")} #${incidentId}`)] = groups.focus;
+    if (data.footprint.sim) {
+      o[sw("wp-sw-footprint", `${T("map.layer.footprint")} #${data.footprint.sim.id}`)] = groups.footprint;
+      if (data.footprint.draft) o[sw("wp-sw-evac", T("map.layer.evac"))] = groups.evac;
+    }
     return o;
   }
   function layersControl() {
@@ -491,7 +622,8 @@
     const c = control.getContainer();
     c.id = "layers";
     c.querySelectorAll("label").forEach((lab, i) => {
-      const names = ["areas", "hazards", "cameras", ...KINDS.map((k) => "res-" + k), "people", "incidents", "alarms", "focus"];
+      const names = ["areas", "hazards", "cameras", ...KINDS.map((k) => "res-" + k), "people", "incidents", "alarms",
+        ...(incidentId ? ["focus"] : []), ...(data.footprint.sim ? ["footprint", "evac"] : [])];
       lab.dataset.layer = names[i];
     });
   }
@@ -508,6 +640,7 @@
       grow(groups.hazards.getBounds());
       if (!b) for (const n of ["incidents", "cameras", "people"]) grow(groups[n].getBounds());
     }
+    if (data.footprint.sim && map.hasLayer(groups.footprint)) { grow(groups.footprint.getBounds()); grow(groups.evac.getBounds()); }
     if (!b) return;
     // Keep clear of an open layers list (top right) on a wide screen.
     const ctl = control && control.getContainer();
@@ -532,10 +665,10 @@
     map = L.map("map", { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 3, maxZoom: 21, attributionControl: false,
       fadeAnimation: false });
     map.setView([30.8, 121.4], 15);  // replaced by the park's bounds once the site plan is in
-    for (const [pane, z] of [["wp-areas", 300], ["wp-labels", 310], ["wp-hazards", 320], ["wp-focus", 390]]) {
+    for (const [pane, z] of [["wp-areas", 300], ["wp-labels", 310], ["wp-hazards", 320], ["wp-footprint", 350], ["wp-focus", 390]]) {
       map.createPane(pane).style.zIndex = String(z);
     }
-    for (const n of ["areas", "hazards", "cameras", ...KINDS.map((k) => "res-" + k), "people", "incidents", "alarms", "focus"]) {
+    for (const n of ["areas", "hazards", "cameras", ...KINDS.map((k) => "res-" + k), "people", "incidents", "alarms", "focus", "footprint", "evac"]) {
       groups[n] = L.featureGroup().addTo(map);
       index[n] = new Map();
     }
@@ -550,6 +683,7 @@
     chain = chain.then(async () => {
       await LOADERS.layers();
       await LOADERS.focus();
+      try { await LOADERS.footprint(); } catch (e) { WP.showError(e); }  // a missing run must not keep the map from opening
       map.invalidateSize(false);
       fitAll(false);  // at once: a test or a screenshot must not catch the map mid-zoom
       await LOADERS.alarms();
@@ -567,7 +701,7 @@
     });
     document.addEventListener("wp:lang", () => {
       layersControl();
-      drawAreas(); drawCameras(); drawResources(); drawPeople(); drawIncidents(); drawAlarms(); drawFocus();
+      drawAreas(); drawCameras(); drawResources(); drawPeople(); drawIncidents(); drawAlarms(); drawFocus(); drawFootprint();
     });
     if (!fitted) fitAll(false);
   }
@@ -576,13 +710,18 @@
     // The side panel takes its width before the map measures its box.
     if (incidentId) { document.body.classList.add("has-side"); document.getElementById("side").hidden = false; }
     WP.live({
-      topics: ["incident", "alarm", "task"],
+      topics: ["incident", "alarm", "task", "dss"],
       // Load once the stream is ready, so nothing committed in between is missed.
       onReady: (_l, first) => { if (first) start().catch(WP.showError); },
-      onReset: () => schedule("layers", "alarms", "focus"),
+      onReset: () => schedule("layers", "alarms", "focus", "footprint"),
       onEvent: (ev) => {
         if (!map) return;
         const d = ev.data || {};
+        if (ev.topic === "dss") {  // a new run or a changed draft for the incident shown
+          const inc = incidentId || (data.footprint.sim && data.footprint.sim.incident_id);
+          if (inc && d.incident_id === inc) schedule("footprint");
+          return;
+        }
         if (ev.topic === "alarm") schedule("alarms");
         else schedule("layers");
         if (incidentId && ((ev.topic === "incident" && d.id === incidentId) || d.incident_id === incidentId)) schedule("focus");

@@ -4,6 +4,7 @@ from command.db.models import (  # noqa: F401
     alarms,
     audit,
     drills,
+    dss,
     duty,
     incidents,
     plans,
