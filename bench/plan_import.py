@@ -39,7 +39,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from command.domain.plan_document import draft_plan, strip_number  # noqa: E402
+from command.domain.plan_document import draft_plan  # noqa: E402
+from command.domain.plan_headings import strip_number  # noqa: E402
 from command.services.plan_reader import read_document  # noqa: E402
 
 GOLD = ROOT / "bench" / "plan_gold"

@@ -15,21 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from command.domain import plan_text as tx
+from command.domain.plan_headings import (BARE_HEADING_MAX, STEP_PARTS, Head, Paragraph, bare_heading_depth, card_of,
+                                           closes_card, has_heading_style, heading_depth, is_plan_name,
+                                           starts_with_list_mark, strip_list_mark, strip_number)
 from command.domain.plan_schema import StructuredPlan, parse
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """One block of the document in reading order: a paragraph, or one row of a table (``cells``)."""
-
-    index: int
-    text: str
-    style: str = ""
-    cells: tuple[str, ...] = ()
-    page: int | None = None
 
 
 @dataclass
@@ -53,106 +44,6 @@ class Draft:
                 "unplaced": self.unplaced, "guesses": self.guesses, "missing": self.missing,
                 "placed_by_paragraph": {str(k): v for k, v in sorted(self.placed.items())},
                 "sections": {str(k): v for k, v in sorted(self.sections.items())}}
-
-
-# --- headings -----------------------------------------------------------------------------------
-
-# The plan's name on its cover ends with 预案 ("…应急预案", "…预案（试行）"); a notice that publishes it
-# ("关于印发…预案的通知") or a line about it ("应急预案编号：") is not the title.
-_PLAN_NAME = re.compile(r"^[^：:，,。]*预案(?:（[^）]*）|\([^)]*\))?$")
-_HEADING_STYLE = re.compile(r"^(heading|标题)\s*(\d)$", re.I)
-_NUMBERED = (
-    (re.compile(r"^第[一二三四五六七八九十百]+[章部篇]"), 1),
-    (re.compile(r"^[一二三四五六七八九十]+\s*[、.．]"), 1),
-    # "1 总则", "10 应急保障"; not a date or a count ("2024年5月", "4至16楼", "3人").
-    (re.compile(r"^\d{1,2}\s*[、.．]?\s*(?![年月日时分秒楼层至到号个人名次条天周])(?=[\u4e00-\u9fa5A-Za-z])"), 1),
-    (re.compile(r"^\d+\.\d+\s*[.．]?\s*(?=[\u4e00-\u9fa5A-Za-z])"), 2),
-    (re.compile(r"^\d+\.\d+\.\d+\s*[.．]?\s*(?=[\u4e00-\u9fa5A-Za-z])"), 3),
-    (re.compile(r"^[（(][一二三四五六七八九十]+[)）]"), 2),
-    (re.compile(r"^附件\s*\d*[：:\s]"), 1),
-)
-_SENTENCE_END = ("。", "；", ";", "：", ":", "，", ",")
-
-
-def heading_depth(p: Paragraph) -> int | None:
-    """1..6 for a heading, 0 for the document title, None for body text."""
-    if p.cells:
-        return None
-    style = p.style.strip()
-    if style.lower() == "title" or style == "标题":
-        return 0
-    m = _HEADING_STYLE.match(style)
-    if m:
-        return max(1, min(6, int(m.group(2))))
-    text = p.text.strip()
-    if not text or len(text) > 40 or text.endswith(_SENTENCE_END):
-        return None
-    depth = None
-    for pattern, d in _NUMBERED:
-        if pattern.match(text):
-            depth = d if depth is None else max(depth, d)
-    if depth is not None and re.match(r"^\d+(\.\d+)+", text):
-        depth = text.split()[0].rstrip(".．").count(".") + 1
-    return depth
-
-
-def strip_number(heading: str) -> str:
-    t = re.sub(r"^(第[一二三四五六七八九十百]+[章部篇]|[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[)）]"
-               r"|\d+(\.\d+)*\s*[、.．]?)\s*", "", heading.strip())
-    return t.strip() or heading.strip()
-
-
-_LIST_MARK = re.compile(r"^\s*([（(]?\d+[)）.、．]|[①②③④⑤⑥⑦⑧⑨⑩]|[a-z][).、]|[-•·●▪])\s*")
-
-
-def strip_list_mark(text: str) -> str:
-    return _LIST_MARK.sub("", text, count=1).strip()
-
-
-class _Head(NamedTuple):
-    """A heading above a paragraph: its depth, the kind of part it opens, its title, its paragraph, and
-    whether it opens a scenario card (a 现场处置方案 / 处置卡 whose sub-parts belong to it)."""
-
-    depth: int
-    kind: str
-    title: str
-    index: int = -1
-    card: bool = False
-
-
-_BARE_HEADING_MAX = 20  # a bare heading line is short: "应急组织机构及职责" is 9 characters
-_STEP_PARTS = ("measures", "response")  # a card's 应急处置 / 处置措施 sub-part holds its steps
-
-
-def bare_heading_depth(text: str) -> int | None:
-    """A line with no number and no heading style that is still a heading: short, unpunctuated, and
-    named as a part of GB/T 29639 (a .txt export loses Word's auto-numbering, not the names). Its
-    depth comes from the standard's ranks; any other line naming a known part sits below them (5)."""
-    t = text.strip()
-    if not t or len(t) > _BARE_HEADING_MAX or re.search(r"[。；;，,：:！!？?]", t):
-        return None
-    rank = tx.part_rank(t)
-    if rank is not None:
-        return rank
-    if tx.section_kind(t) != "other" and not tx.levels_in(t):  # "Ⅲ级响应" is a level's line, kept as body
-        return 5
-    return None
-
-
-def _card_of(chain: list[_Head]) -> _Head | None:
-    """The scenario card a paragraph belongs to: the deepest card heading above it, else the bare
-    现场处置方案 part (a part without named cards is one card)."""
-    cards = [h for h in chain if h.card]
-    if cards:
-        return cards[-1]
-    return next((h for h in reversed(chain) if h.kind == "scenarios"), None)
-
-
-def _closes_card(title: str) -> bool:
-    """Another card, an attachment, or a chapter of the plan (总则, 应急响应, 应急保障...) ends a card;
-    its own sub-parts (事故风险描述, 应急工作职责, 应急处置, 注意事项) do not."""
-    rank = tx.part_rank(title)
-    return (rank is not None and rank <= 3) or tx.section_kind(title) in ("scenarios", "attachments")
 
 
 # --- drafting -----------------------------------------------------------------------------------
@@ -203,7 +94,7 @@ def _is_unit_heading(title: str) -> bool:
     """A heading that is a unit's name ("抢险救援组", "通讯联络组"): under the organisation part it opens
     that unit's duties, whatever its words (通讯, 保障) would otherwise say."""
     m = _ROLE_HEADING.match(title.strip())
-    return bool(m) and len(title.strip()) <= _BARE_HEADING_MAX and is_role_name(m.group("role"))
+    return bool(m) and len(title.strip()) <= BARE_HEADING_MAX and is_role_name(m.group("role"))
 
 
 class _Builder:
@@ -235,20 +126,20 @@ class _Builder:
         self.open_contents: bool | str = False  # False, or "open" / "marked" / "plain" once items come
         # A document that styles its headings is trusted: only the plan documents' separators (综合应急
         # 预案, 现场处置方案), often set as cover text, are taken from bare lines there.
-        self.styled = any(_HEADING_STYLE.match(p.style.strip()) for p in self.ps)
+        self.styled = any(has_heading_style(p) for p in self.ps)
         self.step_parts: set[int] = set()  # cards (by heading paragraph) that have a 应急处置 sub-part
 
     def place(self, p: Paragraph, path: str) -> None:
         self.placed.setdefault(p.index, []).append(path)
 
     # The outline: each paragraph's part of the plan, and the chain of headings above it.
-    def read_outline(self) -> list[tuple[Paragraph, list[_Head]]]:
-        chain: list[_Head] = []
+    def read_outline(self) -> list[tuple[Paragraph, list[Head]]]:
+        chain: list[Head] = []
         card: dict | None = None  # the open scenario card: its depth, and how far its flat sub-parts shift
         out = []
         for p in self.ps:
             depth = heading_depth(p)
-            if depth == 0 or (not self.title and depth is None and _PLAN_NAME.search(p.text.strip())
+            if depth == 0 or (not self.title and depth is None and is_plan_name(p.text)
                               and len(p.text) <= 60 and not self.headings):
                 self.title = self.title or p.text.strip()
                 self.headings.append(p.index)
@@ -263,10 +154,10 @@ class _Builder:
                 chain = [c for c in chain if c.depth < depth]
                 is_card = kind == "scenarios" and (tx.part_rank(title) == 2 or any(
                     c.kind == "scenarios" and not c.card for c in chain))
-                owner = _card_of(chain)
-                if owner is not None and kind in _STEP_PARTS:
+                owner = card_of(chain)
+                if owner is not None and kind in STEP_PARTS:
                     self.step_parts.add(owner.index)
-                chain.append(_Head(depth, kind, title, p.index, is_card))
+                chain.append(Head(depth, kind, title, p.index, is_card))
                 if is_card:
                     card = {"depth": depth, "shift": 0}
                 self.headings.append(p.index)
@@ -277,7 +168,7 @@ class _Builder:
             out.append((p, list(chain)))
         return out
 
-    def bare_depth(self, p: Paragraph, chain: list[_Head]) -> int | None:
+    def bare_depth(self, p: Paragraph, chain: list[Head]) -> int | None:
         """The depth of a bare line that is a heading (see ``bare_heading_depth``), else None."""
         depth = bare_heading_depth(p.text)
         if self.styled:
@@ -293,14 +184,14 @@ class _Builder:
         处置" both Heading 1) are moved one level below it, until another card or a chapter ends it."""
         if card is None:
             return depth, None
-        if depth < card["depth"] or _closes_card(title):
+        if depth < card["depth"] or closes_card(title):
             return depth, None
         if depth + card["shift"] <= card["depth"]:
             card["shift"] = card["depth"] + 1 - depth
         return depth + card["shift"], card
 
     @staticmethod
-    def heading_kind(title: str, depth: int, chain: list[_Head]) -> str:
+    def heading_kind(title: str, depth: int, chain: list[Head]) -> str:
         kind = tx.section_kind(title)
         parent = next((c for c in reversed(chain) if c.depth < depth and c.kind != "other"), None)
         if parent is not None and parent.kind == "organisation" and _is_unit_heading(title):
@@ -317,7 +208,7 @@ class _Builder:
         for p, chain in body:
             # A card's 应急工作职责 are the duties on the scene, not the plan's organisation.
             if p.index not in self.headings and not p.cells and self.sections[p.index] == "organisation" \
-                    and _card_of(chain) is None:
+                    and card_of(chain) is None:
                 self.read_role(p, chain)
         for p, chain in body:
             if p.index in self.headings:
@@ -335,7 +226,7 @@ class _Builder:
                 self.read_table_row(p, kind)
                 continue
             text = strip_list_mark(p.text)
-            card = _card_of(chain)
+            card = card_of(chain)
             if card is not None:
                 self.read_card(p, text, chain, card)
             else:
@@ -546,7 +437,7 @@ class _Builder:
         """Whether a paragraph is one more item of the open list. Items are alike: if the first carried a
         mark (①, （1）) the list ends at a paragraph without one; an item is a phrase, not a sentence
         with its own duty ("事故报告后出现新情况的，应当及时补报") nor several sentences."""
-        marked = bool(_LIST_MARK.match(p.text))
+        marked = starts_with_list_mark(p.text)
         if self.open_contents == "open":
             self.open_contents = "marked" if marked else "plain"
         if self.open_contents == "marked" and not marked:
@@ -579,7 +470,7 @@ class _Builder:
                              "source": p.index})
         self.place(p, f"hazards.{len(self.hazards) - 1}")
 
-    def read_card(self, p: Paragraph, text: str, chain: list[_Head], card: _Head) -> None:
+    def read_card(self, p: Paragraph, text: str, chain: list[Head], card: Head) -> None:
         """A paragraph inside a scenario card: its risk description is a hazard, its 应急处置 sub-part
         holds the steps (every paragraph does, when the card has no such sub-part); its duties on the
         scene and its notes (注意事项) stay in the document, listed as unplaced."""
@@ -589,10 +480,10 @@ class _Builder:
             self.read_hazards(p, text, chain)
         elif part == "protection":
             self.read_protection(p, text, chain)
-        elif part in _STEP_PARTS or card.index not in self.step_parts:
+        elif part in STEP_PARTS or card.index not in self.step_parts:
             self.read_scenarios(p, text, card)
 
-    def read_scenarios(self, p: Paragraph, text: str, card: _Head) -> None:
+    def read_scenarios(self, p: Paragraph, text: str, card: Head) -> None:
         c = self.scenarios[-1] if self.scenarios and self.scenarios[-1]["_key"] == card.index else None
         if c is None:
             c = {"_key": card.index, "id": f"s{len(self.scenarios) + 1}", "title": card.title[:200],

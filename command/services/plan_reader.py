@@ -12,7 +12,7 @@ import io
 import re
 from pathlib import Path
 
-from command.domain.plan_document import Paragraph, heading_depth
+from command.domain.plan_headings import Paragraph, heading_depth
 from command.errors import Invalid
 
 # Under this many characters per page on average, a PDF is a scan (page numbers and stamps only).

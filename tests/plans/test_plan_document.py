@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from command.domain import plan_text as tx
-from command.domain.plan_document import Paragraph, draft_plan, heading_depth
+from command.domain.plan_document import draft_plan
+from command.domain.plan_headings import Paragraph, heading_depth
 from command.errors import Invalid
 from command.services.plan_reader import read_document
 from tests.plans.plan_docs import DEMO_DOCX, LEAK_PLAN, docx_bytes, pdf_bytes, plain_lines, scanned_pdf_bytes
@@ -138,7 +139,7 @@ def _plain(*texts: str) -> list[Paragraph]:
 
 
 def test_bare_lines_named_as_parts_of_the_standard_are_headings():
-    from command.domain.plan_document import bare_heading_depth
+    from command.domain.plan_headings import bare_heading_depth
     assert bare_heading_depth("综合应急预案") == 1 and bare_heading_depth("附件3") == 1
     assert bare_heading_depth("氯气泄漏事故现场处置方案") == 2 and bare_heading_depth("总则") == 3
     assert bare_heading_depth("应急处置措施") == 4 and bare_heading_depth("人员防护装备") == 5
