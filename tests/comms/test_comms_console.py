@@ -4,18 +4,15 @@ watch the delivery status move live as the provider's signed callback arrives (C
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+from tests.console.browser import MARKS, launch
+
 NUM = "+8613900000601"
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS, pytest.mark.slow]
 
 
 def test_compose_send_and_live_progress(sqlite_url, fake_twilio, comms_config):
@@ -28,7 +25,7 @@ def test_compose_send_and_live_progress(sqlite_url, fake_twilio, comms_config):
     live = start(comms_config(sqlite_url, fake_twilio, poll_s=0.1), {"duty": "duty_officer"})
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            browser = launch(p)
             try:
                 page = browser.new_page(viewport={"width": 1440, "height": 860}, locale="zh-CN")
                 log_in(page, live.url + "/console/comms.html", "duty", "**/console/comms.html")

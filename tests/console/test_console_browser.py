@@ -16,13 +16,10 @@ import pytest
 
 from command.throwaway import serve_in_thread
 from tests.console.sign_in import log_in
+from tests.console.browser import MARKS, launch
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS]
 
 
 def alarm(n: int, **over) -> dict:
@@ -74,7 +71,7 @@ def test_login_live_alarm_verify_incident_and_language(live):
     cam = {"Authorization": f"Bearer {live.tokens['cam']}"}
     duty = {"Authorization": f"Bearer {live.tokens['duty']}"}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 860}, locale="zh-CN")
             log_in(page, live.url + "/", "duty", "**/console/index.html")
@@ -189,7 +186,7 @@ def test_every_page_renders_under_the_content_security_policy(live):
     aid = api.post("/api/alarms", json=alarm(1), headers=cam).json()["id"]
     iid = api.post("/api/incidents", json={"alarm_ids": [aid]}, headers=duty).json()["id"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 860})
             refused: list[str] = []

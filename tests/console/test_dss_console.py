@@ -28,11 +28,10 @@ import pytest
 
 from command.throwaway import serve_in_thread
 from tests.console.sign_in import log_in
-from tests.console.test_console_browser import ARGS, CHROMIUM
 from tests.console.test_map_page import CAMERAS, DEMO, NO_OVERFLOW, RESOURCES, TANK
+from tests.console.browser import MARKS, launch, watch
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS]
 
 # Wind from the west (270°) carries the plume east of the tank: at 2 m/s, class D and 20 kg/s of
 # benzene the AEGL-3 (evacuate) zone reaches about 250 m and AEGL-2 (shelter) about 600 m downwind.
@@ -70,22 +69,6 @@ def park(sqlite_url, make_config, tmp_path):
     srv.stop()
 
 
-def _browser(p):
-    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-
-
-def _watch(page) -> list[str]:
-    """CSP refusals, uncaught script errors and errors the page logs (a refused request that the
-    page shows under its field is expected: Chromium logs it as a failed resource, not counted)."""
-    bad: list[str] = []
-
-    def console(m) -> None:  # noqa: ANN001
-        if "Content Security Policy" in m.text or (m.type == "error" and not m.text.startswith("Failed to load resource")):
-            bad.append(m.text)
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: bad.append(str(e)))
-    return bad
 
 
 def _fill_weather(page) -> None:
@@ -101,11 +84,11 @@ def test_run_map_draft_approve_and_consult(park):
 
     api, iid = park.api, park.incident["id"]
     with sync_playwright() as p:
-        browser = _browser(p)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             log_in(page, park.url + f"/console/incident.html?id={iid}", "boss", f"**/console/incident.html?id={iid}")
-            bad = _watch(page)
+            bad = watch(page)
             panel = page.locator("#dss")
             expect(panel).to_have_attribute("data-ready", "1", timeout=10_000)
             # The models useful at an incident, the first (plume footprint) chosen; its inputs come from its schema.
@@ -240,7 +223,7 @@ def test_run_map_draft_approve_and_consult(park):
             other = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
             page2 = other.new_page()
             log_in(page2, park.url + f"/console/incident.html?id={iid}", "duty", f"**/console/incident.html?id={iid}")
-            bad2 = _watch(page2)
+            bad2 = watch(page2)
             expect(page2.locator("#consult-empty")).to_be_visible(timeout=10_000)
             expect(page2.locator("#draft-status")).to_have_attribute("data-status", "sent")
             page2.wait_for_timeout(500)  # its push stream is connected
@@ -295,11 +278,11 @@ def test_layout_at_three_sizes_and_screenshots(park):
     assert m.status_code == 201, m.text
     shots = os.environ.get("WP_SCREENSHOT_DIR")
     with sync_playwright() as p:
-        browser = _browser(p)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             log_in(page, park.url + f"/console/incident.html?id={iid}", "boss", f"**/console/incident.html?id={iid}")
-            bad = _watch(page)
+            bad = watch(page)
 
             def incident_ready() -> None:
                 expect(page.locator("#dss")).to_have_attribute("data-ready", "1", timeout=10_000)

@@ -23,11 +23,10 @@ from command.live.fake_onvif import FakeOnvif
 from command.throwaway import serve_in_thread
 from tests.command.test_live import record
 from tests.console.sign_in import log_in
-from tests.console.test_console_browser import ARGS, CHROMIUM
+from tests.console.browser import ARGS, CHROMIUM, MARKS
 from vision import throwaway_rtsp
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS]
 
 CLIPS = "data/clips"
 # The tile's picture drawn on a canvas: its mean brightness (a black or grey tile is ~0 or flat).

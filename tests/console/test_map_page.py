@@ -26,14 +26,13 @@ import pytest
 
 from command.throwaway import serve_in_thread
 from tests.console.sign_in import log_in
-from tests.console.test_console_browser import ARGS, CHROMIUM
 from tests.plans.sample import park_plan
+from tests.console.browser import MARKS, launch, watch
 
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo"
 TANK = (121.4041, 30.8037)  # the incident, at tank farm A
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS]
 
 CAMERAS = [
     {"id": "cam-tank", "name": "罐区A 1号 Tank A-1", "site": "tank-farm-a", "url": "tank.mp4", "location": {"lon": 121.4035, "lat": 30.8030}},
@@ -86,22 +85,6 @@ def park(sqlite_url, make_config, tmp_path):
     srv.stop()
 
 
-def _browser(p):
-    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-
-
-def _watch(page) -> list[str]:
-    """Refused scripts/styles (the CSP), uncaught script errors and errors logged by the page (an
-    HTTP error answer, which Chromium also logs as a failed resource, is checked where it matters)."""
-    bad: list[str] = []
-
-    def console(m) -> None:  # noqa: ANN001
-        if "Content Security Policy" in m.text or (m.type == "error" and not m.text.startswith("Failed to load resource")):
-            bad.append(m.text)
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: bad.append(str(e)))
-    return bad
 
 
 def _layer_box(page, name: str):
@@ -129,11 +112,11 @@ def test_incident_routes_cameras_people_layers_and_live_updates(park):
     near = api.get(f"/api/incidents/{iid}/nearest-resources", params={"k": 5}).json()
     assert len(near) == 5
     with sync_playwright() as p:
-        browser = _browser(p)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             log_in(page, park.url + f"/console/incident.html?id={iid}", "boss", f"**/console/incident.html?id={iid}")
-            bad = _watch(page)
+            bad = watch(page)
             # From the incident: one click to its map.
             page.locator("#map-link").click()
             page.wait_for_url(f"**/console/map.html?incident={iid}")
@@ -261,11 +244,11 @@ def test_large_screen_and_small_screen(park):
         "title": "东门周界入侵", "location": {"name": "东门", "site": "gate", "lon": 121.4098, "lat": 30.8047}})
     shots = os.environ.get("WP_SCREENSHOT_DIR")
     with sync_playwright() as p:
-        browser = _browser(p)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             log_in(page, park.url + f"/console/map.html?incident={iid}&poll=2", "boss", f"**/console/map.html?incident={iid}&poll=2")
-            bad = _watch(page)
+            bad = watch(page)
             expect(page.locator("body")).to_have_attribute("data-map-ready", "1", timeout=10_000)
             expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)
             # The location system pushes nothing: a person who walks up to the incident shows within a poll.

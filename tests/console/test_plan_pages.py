@@ -19,13 +19,10 @@ import pytest
 from command.throwaway import serve_in_thread
 from tests.console.sign_in import log_in
 from tests.plans.plan_docs import DEMO_DOCX
+from tests.console.browser import MARKS, launch
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS]
 
 
 @pytest.fixture
@@ -46,7 +43,7 @@ def test_upload_review_publish_match_and_activate(live):
     duty = {"Authorization": f"Bearer {live.tokens['duty']}"}
     shots = os.environ.get("WP_SCREENSHOT_DIR")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             page.on("dialog", lambda d: d.accept())

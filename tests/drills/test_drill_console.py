@@ -15,11 +15,9 @@ import pytest
 
 from command.throwaway import serve_in_thread
 from tests.console.sign_in import log_in
+from tests.console.browser import MARKS, launch
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS]
 
 SCENARIO = """
 id: desk-exercise
@@ -66,7 +64,7 @@ def test_two_seats_see_their_own_tasks_and_the_organiser_sees_progress(live):
     assert httpx.post(f"{live.url}/api/drills/scenarios", json={"source": SCENARIO}, headers=org).status_code == 201
     shots = os.environ.get("WP_SCREENSHOT_DIR")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = launch(p)
         refused: list[str] = []
         try:
             pages = {}

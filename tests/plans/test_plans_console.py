@@ -6,16 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.plans.sample import park_plan
+from tests.console.browser import MARKS, launch
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo"
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed at /usr/bin/chromium")]
+pytestmark = [*MARKS]
 
 
 def test_match_activate_and_map_in_browser(sqlite_url, make_config):
@@ -47,7 +44,7 @@ def test_match_activate_and_map_in_browser(sqlite_url, make_config):
                                                "location": {"site": "tank-farm-a", "lon": 121.4041, "lat": 30.8037}}).json()
         api.post(f"/api/incidents/{inc['id']}/transitions", json={"to": "verified"})
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            browser = launch(p)
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="zh-CN")
                 log_in(page, srv.url + "/console/login.html", "boss", "**/console/index.html")
