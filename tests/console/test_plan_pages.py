@@ -95,6 +95,8 @@ def test_upload_review_publish_match_and_activate(live):
             assert len(saved["structured"]["outline"]) == 23  # what the form does not show is kept
             page.locator("button[data-diff='2']").click()
             expect(page.locator("#diff")).to_contain_text("deadline_min")
+            page.locator("button[data-version='1']").click()
+            expect(page.locator("#diff .version-view")).to_contain_text("储罐泄漏处置卡")
 
             # Attach a second file and export the split (PLAN-1, PLAN-5).
             page.set_input_files("#attach-file", str(DEMO_DOCX))

@@ -7,13 +7,13 @@
   WP.i18n.add({
     zh: { "plan.split": "数字化拆分", "plan.doc": "原文（导入文件）", "plan.save": "保存拆分", "plan.saved": "已保存为新版本",
       "plan.add": "添加", "plan.remove": "删除", "plan.unplaced": "未能归类的段落", "plan.guesses": "需复核的推断",
-      "plan.missing": "文件中缺少", "plan.history": "版本与流转", "plan.diff": "与上一版比较", "plan.reviews": "评审意见",
+      "plan.missing": "文件中缺少", "plan.history": "版本与流转", "plan.diff": "与上一版比较", "plan.view": "查看此版", "plan.reviews": "评审意见",
       "plan.review": "提交评审意见", "plan.approve": "同意", "plan.reject": "需修改", "plan.opinion": "评审意见",
       "plan.reasons": "退回理由（每行一条）", "plan.readonly": "当前状态不可编辑；需先“修订”", "plan.nodoc": "此预案不是从文件导入的",
       "plan.facts": "基本信息", "plan.attach": "上传附件（DOCX/PDF）", "plan.yaml": "导出拆分（YAML）", "plan.hazards": "事故类型", "plan.attachments": "附件", "plan.stats": "共 {n} 段，已归类 {p} 段，用时 {s} 秒",
       "step.submit": "报备", "step.accept": "备案通过", "step.return": "退回", "step.revise": "修订", "step.expire": "标记过期",
       "step.submit_review": "提交评审", "step.conclude_review": "评审结论", "step.publish": "发布", "step.archive": "归档",
-      "sec.triggers": "适用范围（触发条件）", "sec.response_levels": "响应分级", "sec.organisation": "组织机构及职责",
+      "sec.triggers": "适用范围（触发条件）", "sec.outline": "文件大纲", "sec.reporting": "信息报告", "sec.response_levels": "响应分级", "sec.organisation": "组织机构及职责",
       "sec.action_cards": "行动卡（按角色）", "sec.resources": "所需资源", "sec.notifications": "通知",
       "sec.hazards": "危险源", "sec.scenario_cards": "现场处置卡", "sec.reporting.chain": "信息报告链",
       "sec.reporting.contents": "报告内容", "sec.protection": "分区防护", "sec.termination": "应急终止条件",
@@ -30,7 +30,7 @@
     en: { "plan.split": "Digital split", "plan.doc": "Document (as imported)", "plan.save": "Save the split",
       "plan.saved": "Saved as a new version", "plan.add": "Add", "plan.remove": "Remove",
       "plan.unplaced": "Paragraphs not placed", "plan.guesses": "Guesses to check", "plan.missing": "Missing from the document",
-      "plan.history": "Versions and workflow", "plan.diff": "Compare with previous", "plan.reviews": "Review opinions",
+      "plan.history": "Versions and workflow", "plan.diff": "Compare with previous", "plan.view": "View", "plan.reviews": "Review opinions",
       "plan.review": "File a review opinion", "plan.approve": "Approve", "plan.reject": "Needs changes", "plan.opinion": "Opinion",
       "plan.reasons": "Reasons to return (one per line)", "plan.readonly": "Not editable in this status; revise it first",
       "plan.nodoc": "This plan was not imported from a document", "plan.facts": "Facts", "plan.attach": "Attach a file (DOCX/PDF)", "plan.yaml": "Export the split (YAML)", "plan.hazards": "Incident types", "plan.attachments": "Attachments",
@@ -38,7 +38,7 @@
       "step.submit": "Submit filing", "step.accept": "Accept filing", "step.return": "Return", "step.revise": "Revise",
       "step.expire": "Mark expired", "step.submit_review": "Submit for review", "step.conclude_review": "Conclude review",
       "step.publish": "Publish", "step.archive": "Archive",
-      "sec.triggers": "Triggers", "sec.response_levels": "Response levels", "sec.organisation": "Organisation and duties",
+      "sec.triggers": "Triggers", "sec.outline": "Outline", "sec.reporting": "Reporting", "sec.response_levels": "Response levels", "sec.organisation": "Organisation and duties",
       "sec.action_cards": "Action cards (by role)", "sec.resources": "Required resources", "sec.notifications": "Notifications",
       "sec.hazards": "Hazard sources", "sec.scenario_cards": "Scenario disposal cards", "sec.reporting.chain": "Reporting chain",
       "sec.reporting.contents": "What a report contains", "sec.protection": "Protection by zone",
@@ -321,10 +321,28 @@
         d.changes.map((c) => el("tr", { class: "ch-" + c.kind }, el("td", { text: c.kind }), el("td", {}, el("code", { text: c.path })),
           el("td", { class: "before", text: fmt(c.before) }), el("td", { class: "after", text: fmt(c.after) }))))));
     };
+    // One version whole, read-only: its facts, its split part by part, and the length of its text (PLAN-7).
+    const showVersion = async (v) => {
+      const d = await WP.api(`/api/plans/${id}/versions/${v}`);
+      const sp = d.structured || {};
+      const parts = Object.entries(sp).filter(([, val]) => Array.isArray(val) ? val.length : val && typeof val === "object");
+      diffBox.replaceChildren(el("h3", { text: `v${d.version} · ${d.title} · ${WP.fmtTime(d.at)} · ${d.actor}` }),
+        el("div", { class: "muted", text: `${(d.body || "").length} chars · ${d.note || ""}` }),
+        el("dl", { class: "kv version-view" }, parts.flatMap(([k, val]) => [el("dt", { text: WP.t("sec." + k, k) }),
+          el("dd", {}, summary(k, val))])));
+    };
+    const summary = (k, val) => {
+      if (k === "reporting") return (val.chain || []).map((c) => `${c.by || "?"} → ${c.to}${c.within_min ? ` (${c.within_min} min)` : ""}`).join("；");
+      if (k === "triggers") return (val.incident_types || []).concat(val.substances || []).join("、");
+      if (!Array.isArray(val)) return JSON.stringify(val);
+      return `${val.length}: ` + val.slice(0, 8).map((x) => x.title || x.role || x.name || x.level || x.category || x.condition
+        || x.to || x.zone || x.id || "").filter(Boolean).join("、");
+    };
     document.getElementById("history").replaceChildren(
       el("h2", { text: WP.t("plan.history") }),
       el("ol", { class: "timeline", id: "versions" }, h.versions.map((v) => el("li", {},
         el("div", { class: "when", text: `v${v.version} · ${WP.fmtTime(v.at)} · ${v.actor}` }), v.note || "",
+        " ", el("button", { type: "button", class: "linkbtn", "data-version": v.version, text: WP.t("plan.view"), onclick: () => showVersion(v.version).catch(WP.showError) }),
         v.version > 1 ? [" ", el("button", { type: "button", class: "linkbtn", "data-diff": v.version, text: WP.t("plan.diff"), onclick: () => showDiff(v.version).catch(WP.showError) })] : ""))),
       diffBox,
       el("h3", { text: WP.t("plan.reviews") }),
