@@ -13,6 +13,7 @@ from command.request_ids import RequestIds
 from command.security_headers import SecurityHeaders
 from command.errors import ERROR_RESPONSES, install_handlers
 from command.leader import Leadership
+from command.metrics import RequestMetrics, ServiceMetrics
 from command.live.hub import LiveHub
 from command.domain.rate_limit import SlidingWindow
 from command.push import PushHub
@@ -100,9 +101,11 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
 
     app = FastAPI(title="Watchpost", version=__version__, lifespan=lifespan)
     app.state.wp = state
+    app.state.wp_metrics = ServiceMetrics(state)  # GET /metrics (issue #26)
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=int(config.server.max_upload_mb * 1024 * 1024),
                        limit_mb=config.server.max_upload_mb)
+    app.add_middleware(RequestMetrics, metrics=app.state.wp_metrics)  # request latency by route template
     # Added last = outermost: the security headers wrap every answer, the request id's 500 included.
     app.add_middleware(RequestIds)
     app.add_middleware(SecurityHeaders, tls=config.server.tls)

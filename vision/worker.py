@@ -22,6 +22,7 @@ from vision.commands import CommandPoller
 from vision.evidence.clip import write_clip
 from vision.evidence.snapshot import sha256_file, write_snapshot
 from vision.ingest.reader import CameraReader, RingItem
+from vision.monitor import WorkerMonitor
 from vision.processor import CameraProcessor
 from vision.record.index import SegmentIndex
 from vision.record.recorder import SegmentRecorder
@@ -68,6 +69,7 @@ class Worker:
         self._offline_event: dict[str, str] = {}
         self.started_wall = time.time()
         self.stats = {c.id: {"detections": 0, "detect_s": 0.0, "alarms": 0} for c in self.cameras}
+        self.monitor = WorkerMonitor(self)  # heartbeats to the service, /metrics (issue #26)
 
     def _recorder(self, cam: Camera) -> SegmentRecorder | StreamCopyRecorder:
         if cam.detect_url:  # the reader decodes the substream; the main stream is kept as it comes
@@ -83,6 +85,7 @@ class Worker:
         self.sender.start()
         if self.vc.service_url:
             self.poller.start()
+        self.monitor.start()
         for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health"),
                              (self._retention_loop, "retention")):
             t = threading.Thread(target=target, name=name, daemon=True)
@@ -92,6 +95,7 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
         self.poller.stop()
+        self.monitor.stop()
         for r in list(self.readers.values()):
             r.stop()
         for t in self._threads:
@@ -154,6 +158,7 @@ class Worker:
                     dets[cam_id].extend(found)
         self._add_seat_views(due, wanted, images, dets)
         per_cam = (time.perf_counter() - t0) / len(due)
+        self.monitor.analysed([cam.id for cam, _ in due], per_cam, time.perf_counter() - t0)
         for cam, frame in due:
             events = self.processors[cam.id].apply(frame.t, dets[cam.id], wall)
             st = self.stats[cam.id]
@@ -328,6 +333,7 @@ class Worker:
     # -- recording retention ---------------------------------------------------------------
     def sweep_once(self) -> None:
         plan = sweep(self.index, self.vc.recording, datetime.now(timezone.utc))
+        self.monitor.media_bytes = plan.total_after
         for cam_id, rec in self.recorders.items():
             rec.enabled = cam_id not in plan.stop_cameras
         if plan.over_quota and not self._storage_alarm_open:

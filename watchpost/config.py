@@ -203,6 +203,51 @@ class Recording(Strict):
     quota_gb: float = Field(default=100.0, gt=0)
 
 
+class Gb28181Device(Strict):
+    """A device (IPC or NVR) allowed to register to the GB/T 28181 platform (docs/gb28181.md)."""
+
+    id: str = Field(pattern=r"^[0-9]{20}$", description="its 20-digit GB/T 28181 id (the SIP user it registers as)")
+    password: str = Field(default="", description="its registration password; empty = gb28181.password")
+    name: str = ""
+
+
+class Gb28181(Strict):
+    """Watchpost as the GB/T 28181 SIP platform that devices and NVRs register to (docs/gb28181.md)."""
+
+    enabled: bool = Field(default=False, description="run the platform (python -m vision.gb28181)")
+    platform_id: str = Field(default="34020000002000000001", pattern=r"^[0-9]{20}$",
+                             description="the platform's 20-digit SIP id, as entered on each device")
+    domain: str = Field(default="", pattern=r"^[0-9]{0,10}$",
+                        description="the SIP domain and digest realm; empty = the first 10 digits of platform_id")
+    listen_host: str = "0.0.0.0"
+    port: int = Field(default=5060, ge=1, le=65535)
+    transports: list[Literal["udp", "tcp"]] = Field(default_factory=lambda: ["udp", "tcp"], min_length=1)
+    public_host: str = Field(default="", description="the address devices reach the platform at (Via, Contact); "
+                             "empty = listen_host, or 127.0.0.1 when that is 0.0.0.0")
+    password: str = Field(default="", description="the password of every listed device without its own")
+    devices: list[Gb28181Device] = Field(default_factory=list)
+    accept_unlisted: bool = Field(default=False, description="let a device not in `devices` register with the "
+                                  "shared password")
+    register_expires_max: int = Field(default=3600, ge=60, description="longest registration granted (s)")
+    keepalive_timeout_s: float = Field(default=180, gt=0, description="a registered device silent for this long "
+                                       "is offline (the standard's 60 s keepalive x 3 missed)")
+    catalog_on_register: bool = Field(default=True, description="ask a device for its channels when it registers")
+    request_timeout_s: float = Field(default=5, gt=0, le=60, description="how long to wait for a device to answer")
+
+    @property
+    def realm(self) -> str:
+        return self.domain or self.platform_id[:10]
+
+    @field_validator("devices")
+    @classmethod
+    def _unique_devices(cls, devs: list[Gb28181Device]) -> list[Gb28181Device]:
+        ids = [d.id for d in devs]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate device id(s): {', '.join(dup)}")
+        return devs
+
+
 class Vision(Strict):
     worker_id: str = "vision-1"
     cameras: list[Camera] = Field(default_factory=list)
@@ -216,6 +261,7 @@ class Vision(Strict):
     service_token: str = Field(default="", description="bearer token of a service account")
     # Sensor alarms that should pin recordings on these cameras (VID-9).
     linkage: dict[str, list[str]] = Field(default_factory=dict)
+    gb28181: Gb28181 = Field(default_factory=Gb28181)
 
     @field_validator("cameras")
     @classmethod
@@ -514,6 +560,36 @@ class Dss(Strict):
                                        "may carry")
 
 
+class Monitor(Strict):
+    """Self-monitoring (issue #26, NFR-10; docs/operations.md "Monitoring"): the workers' heartbeats, the
+    Prometheus endpoints and the self-alarms the service raises through its own alarm intake."""
+
+    period_s: float = Field(default=30.0, gt=0, le=3600, description="how often the leader checks the thresholds")
+    heartbeat_s: float = Field(default=15.0, gt=0, le=600, description="how often a vision worker posts its "
+                               "figures to the service (POST /api/workers/heartbeat)")
+    worker_silent_s: float = Field(default=90.0, gt=0, description="a worker whose last heartbeat is older than "
+                                   "this is alarmed as silent")
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535, description="the vision worker's own Prometheus "
+                                     "endpoint (http://host:port/metrics); 0 = none")
+    fps_share: float = Field(default=0.5, gt=0, le=1, description="a camera analysed at less than this share of "
+                             "its detect_fps is starved")
+    starved_for_s: float = Field(default=120.0, ge=0, description="how long a camera must stay under its share "
+                                 "before it is alarmed")
+    spool_min: int = Field(default=20, ge=1, description="a worker's spool is alarmed when it holds at least this "
+                           "many items and has only grown for spool_growing_s")
+    spool_growing_s: float = Field(default=300.0, gt=0)
+    disk_share: float = Field(default=0.9, gt=0, le=1, description="the media root is alarmed above this share of "
+                              "vision.recording.quota_gb")
+    disk_scan_s: float = Field(default=300.0, gt=0, description="how often the service measures the media root "
+                               "(a walk of the tree)")
+    outbox_backlog: int = Field(default=200, ge=1, description="pending outbox messages (queued or sending) above "
+                                "which the outbox is alarmed")
+    outbox_oldest_s: float = Field(default=600.0, gt=0, description="an outbox message pending longer than this "
+                                   "is alarmed")
+    repeat_s: float = Field(default=60.0, gt=0, description="while a condition holds it is re-posted this often "
+                            "(at most half of policies.merge_window_s), folding into its open alarm")
+
+
 class Config(Strict):
     park_name: str = "Demo Chemical Park"
     timezone: str = "Asia/Shanghai"
@@ -528,6 +604,7 @@ class Config(Strict):
     drills: Drills = Field(default_factory=Drills)
     live: Live = Field(default_factory=Live)
     dss: Dss = Field(default_factory=Dss)
+    monitor: Monitor = Field(default_factory=Monitor)
 
 
 class ConfigError(Exception):

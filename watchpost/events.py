@@ -94,6 +94,38 @@ class CameraHealth(Contract):
     at: datetime = Field(default_factory=utcnow)
 
 
+class CameraStats(Contract):
+    """One camera's figures in a worker's heartbeat (issue #26, NFR-10)."""
+
+    camera_id: Text = Field(min_length=1, max_length=100)
+    online: bool = True
+    detect_fps: Real = Field(default=0.0, ge=0, le=1000, description="the analysis rate it is configured for")
+    fps_in: Real = Field(default=0.0, ge=0, le=1000, description="frames decoded per second")
+    fps_analysed: Real = Field(default=0.0, ge=0, le=1000, description="frames run through detection per second")
+    decode_errors: int = Field(default=0, ge=0, le=2**53)
+    detect_latency_s: Real | None = Field(default=None, ge=0, le=86_400, description="mean detection time of a "
+                                          "frame, recent passes")
+    last_frame_age_s: Real | None = Field(default=None, ge=0, le=10**9)
+    drill: bool = False
+
+
+class WorkerHeartbeat(Contract):
+    """What a vision worker posts to ``POST /api/workers/heartbeat`` every ``monitor.heartbeat_s``."""
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
+    worker_id: Text = Field(min_length=1, max_length=100)
+    at: Instant = Field(default_factory=utcnow)
+    started_at: Instant | None = None
+    cameras: list[CameraStats] = Field(default_factory=list, max_length=1000)
+    spool_depth: int = Field(default=0, ge=0, le=2**53, description="items waiting to be sent to the service")
+    spool_dead: int = Field(default=0, ge=0, le=2**53, description="items the service refused (dead letters)")
+    queue_depth: int = Field(default=0, ge=0, le=100_000, description="cameras due for detection in the last round")
+    media_bytes: int | None = Field(default=None, ge=0, le=2**62, description="bytes under the media root at the "
+                                    "last retention sweep")
+    cpu_percent: Real | None = Field(default=None, ge=0, le=100_000)
+    rss_bytes: int | None = Field(default=None, ge=0, le=2**62)
+
+
 class WorkerCommand(Contract):
     """Service -> worker: pin recordings, take snapshots (VID-9), play a drill's clip (DRL-3)."""
 

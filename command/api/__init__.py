@@ -18,6 +18,7 @@ from command.api import (
     push,
     resources,
     response_drafts,
+    system,
     users,
     warnings,
     workers,
@@ -44,5 +45,6 @@ ROUTERS = [
     drills.router,
     dss.router,
     workers.router,
+    system.router,  # /metrics, worker heartbeats, system health (issue #26)
     console.router,  # last: it serves the console's pages and static files
 ]

@@ -22,4 +22,7 @@ def build_background(state: ServiceState) -> list[Background]:
     from command.services.weather_feed import build as build_weather  # the weather station (issue #25)
 
     loops.append(build_weather(state))
+    from command.services.self_monitor import SelfMonitor  # self-alarms (issue #26, NFR-10)
+
+    loops.append(SelfMonitor(state))
     return loops

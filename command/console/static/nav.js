@@ -12,4 +12,10 @@ window.WP_NAV = [
   { page: "resources", href: "resources.html", label: "nav.resources" },
   { page: "duty", href: "duty.html", label: "nav.duty" },
   { page: "drills", href: "drills.html", label: "nav.drills" },
+  { page: "health", href: "health.html", label: "nav.health" },
 ];
+/* Labels of pages that keep their strings in their own script (health.js) but show in every page's nav. */
+if (window.WP_STRINGS) {
+  Object.assign(window.WP_STRINGS.zh, { "nav.health": "系统状态" });
+  Object.assign(window.WP_STRINGS.en, { "nav.health": "System health" });
+}

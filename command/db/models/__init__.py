@@ -7,6 +7,7 @@ from command.db.models import (  # noqa: F401
     dss,
     duty,
     incidents,
+    monitor,
     plans,
     push,
     resources,

@@ -1,0 +1,294 @@
+"""GB/T 28181 platform side (issue #26): a simulated device registers over real UDP/TCP sockets on
+loopback, keeps alive, answers Catalog, moves, goes silent, and streams a real clip as PS over RTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from vision.gb28181 import manscdp, sip
+from vision.gb28181.platform import Platform
+from vision.gb28181.sim_device import SimDevice
+from watchpost.config import Gb28181, parse_config
+from watchpost.throwaway import free_port
+
+PLATFORM_ID = "34020000002000000001"
+DEV = "34020000001320000001"
+OTHER = "34020000001320000002"
+
+
+def _cfg(**kw) -> Gb28181:
+    base = dict(enabled=True, platform_id=PLATFORM_ID, listen_host="127.0.0.1", port=free_port(), password="shared-pw",
+                devices=[{"id": DEV, "password": "dev-pw", "name": "东门 East gate"}, {"id": OTHER}],
+                keepalive_timeout_s=60, request_timeout_s=3)
+    base.update(kw)
+    return Gb28181.model_validate(base)
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+async def _until(cond, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        await asyncio.sleep(0.02)
+    return bool(cond())
+
+
+def _device(cfg: Gb28181, dev_id: str = DEV, password: str = "dev-pw", **kw) -> SimDevice:
+    return SimDevice(dev_id, password, ("127.0.0.1", cfg.port), cfg.platform_id, **kw)
+
+
+def test_config_defaults_and_realm():
+    cfg = parse_config({"vision": {"gb28181": {"platform_id": PLATFORM_ID, "devices": [{"id": DEV}]}}}).vision.gb28181
+    assert cfg.realm == "3402000000" and not cfg.enabled and cfg.keepalive_timeout_s == 180
+    with pytest.raises(Exception):
+        parse_config({"vision": {"gb28181": {"devices": [{"id": DEV}, {"id": DEV}]}}})
+    with pytest.raises(Exception):
+        parse_config({"vision": {"gb28181": {"platform_id": "123"}}})
+
+
+def test_digest_matches_rfc2617_example():
+    # RFC 2617 §3.5's worked example (qop=auth).
+    assert sip.digest_response("Mufasa", "testrealm@host.com", "Circle Of Life", "GET", "/dir/index.html",
+                               "dcd98b7102dd2f0e8b11d0f600bfb0c093", "auth", "00000001",
+                               "0a4f113b") == "6629fae49393a05397450978507c4ef1"
+
+
+def test_manscdp_gb2312_round_trip():
+    body = manscdp.catalog_response(DEV, 7, [manscdp.Channel("34020000001310000001", name="罐区东侧 Tank farm east",
+                                                             status="ON", ptz_type=1)])
+    assert body.startswith(b'<?xml version="1.0" encoding="GB2312"?>') and "罐区".encode("gb2312") in body
+    msg = manscdp.parse(body)
+    assert (msg.kind, msg.cmd, msg.sn, msg.device_id) == ("Response", "Catalog", 7, DEV)
+    total, items = manscdp.catalog_items(msg)
+    assert total == 1 and items[0].name == "罐区东侧 Tank farm east" and items[0].ptz_type == 1 and items[0].online
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_register_keepalive_and_catalog(transport):
+    async def scenario():
+        cfg = _cfg()
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, transport=transport, keepalive_s=0.2)
+        try:
+            await dev.start()
+            state = platform.devices[DEV]
+            assert state.registered and state.online and state.transport == transport.upper()
+            assert state.addr == ("127.0.0.1", dev.port) and state.name == "东门 East gate"
+            # The catalog is asked for on registration; the device answers in one MESSAGE per channel.
+            assert await _until(lambda: len(state.channels) == 2), "no catalog"
+            assert [c.ptz_type for c in state.channels.values()] == [1, 3]
+            assert all(c.online for c in state.channels.values())
+            seen = state.last_seen
+            assert await _until(lambda: state.keepalives >= 2 and state.last_seen > seen), "keepalives not tracked"
+            # Asked again on demand, plus DeviceInfo and DeviceStatus.
+            channels = await platform.query_catalog(DEV)
+            assert sorted(c.device_id for c in channels) == sorted(state.channels)
+            info = await platform.device_info(DEV)
+            assert info["Manufacturer"] == "Watchpost" and info["Channel"] == "2"
+            assert (await platform.device_status(DEV))["Online"] == "ONLINE"
+            kinds = [e.kind for e in platform.events]
+            assert kinds[:2] == ["registered", "catalog"]
+        finally:
+            await dev.close()
+            await asyncio.sleep(0.1)
+            await platform.stop()
+        assert not platform.devices[DEV].registered and platform.events[-1].kind == "unregistered"
+
+    run(scenario())
+
+
+def test_wrong_password_is_refused_with_401_and_reported():
+    async def scenario():
+        cfg = _cfg()
+        events = []
+        platform = await Platform(cfg, on_event=events.append).start()
+        dev = _device(cfg, password="guess")
+        intruder = _device(cfg, dev_id="34020000001320000099", password="shared-pw")
+        try:
+            await dev.start(register=False, keepalives=False)
+            assert await dev.register() == 401
+            assert DEV not in platform.devices or not platform.devices[DEV].registered
+            failed = [e for e in events if e.kind == "auth_failed"]
+            assert len(failed) == 1 and failed[0].device_id == DEV and failed[0].detail == "wrong password"
+            assert failed[0].addr == ("127.0.0.1", dev.port)
+            # A keepalive from a device that is not registered is refused (the device registers again).
+            assert await dev.keepalive() == 403
+            # The shared password does not admit a device that is not listed...
+            await intruder.start(register=False, keepalives=False)
+            assert await intruder.register() == 403
+            assert events[-1].kind == "auth_failed" and events[-1].detail == "not a listed device"
+            # ...and the right one does.
+            assert await dev.register("dev-pw") == 200 and platform.devices[DEV].online
+            # A listed device without its own password uses the shared one.
+            other = _device(cfg, dev_id=OTHER, password="shared-pw")
+            await other.start(keepalives=False)
+            assert platform.devices[OTHER].online
+            await other.close()
+        finally:
+            await dev.close(unregister=False)
+            await intruder.close(unregister=False)
+            await platform.stop()
+
+    run(scenario())
+
+
+def test_silent_device_goes_offline_and_comes_back():
+    async def scenario():
+        cfg = _cfg(keepalive_timeout_s=0.6, catalog_on_register=False)
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, keepalive_s=0.1)
+        try:
+            await dev.start()
+            state = platform.devices[DEV]
+            assert await _until(lambda: state.keepalives >= 3)
+            await asyncio.sleep(0.5)
+            assert state.online, "went offline while keeping alive"
+            dev.stop_keepalives()  # the device hangs
+            t0 = time.monotonic()
+            assert await _until(lambda: not state.online, 5), "never marked offline"
+            assert time.monotonic() - t0 >= 0.4
+            ev = platform.events[-1]
+            assert ev.kind == "offline" and ev.device_id == DEV and ev.detail.startswith("no keepalive")
+            assert state.registered  # its registration still runs; only its keepalives stopped
+            dev.start_keepalives()
+            assert await _until(lambda: state.online, 5)
+            assert platform.events[-1].kind == "online"
+        finally:
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())
+
+
+def test_registration_expiry_marks_offline():
+    async def scenario():
+        cfg = _cfg(catalog_on_register=False)
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, expires=1)
+        try:
+            await dev.start(keepalives=False)
+            state = platform.devices[DEV]
+            assert await _until(lambda: not state.registered, 4), "registration never ran out"
+            assert platform.events[-1].kind == "offline" and platform.events[-1].detail == "registration expired"
+        finally:
+            await dev.close(unregister=False)
+            await platform.stop()
+
+    run(scenario())
+
+
+def test_re_registration_from_another_address_moves_the_device():
+    async def scenario():
+        cfg = _cfg()
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, keepalive_s=0.2)
+        try:
+            await dev.start()
+            state = platform.devices[DEV]
+            first = state.addr
+            assert await _until(lambda: len(state.channels) == 2)
+            assert await dev.move() == 200
+            assert state.addr == ("127.0.0.1", dev.port) != first and state.online
+            moved = [e for e in platform.events if e.kind == "moved"]
+            assert len(moved) == 1 and moved[0].detail == f"was {first[0]}:{first[1]}"
+            # Requests now go to the new address: the catalog is asked again there and answered.
+            asked = dev.queries.count("Catalog")
+            assert await _until(lambda: dev.queries.count("Catalog") > asked)
+            assert len(await platform.query_catalog(DEV)) == 2
+        finally:
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())
+
+
+@pytest.mark.slow
+def test_live_video_ps_over_rtp_decodes(shared_dir):
+    from vision.gb28181.media import RtpPsReceiver
+
+    clip = shared_dir / "data/clips/fire8_seq_fire2.mp4"
+
+    async def scenario():
+        cfg = _cfg(catalog_on_register=True)
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, clip=clip)
+        receiver = RtpPsReceiver("127.0.0.1")
+        try:
+            await dev.start()
+            state = platform.devices[DEV]
+            assert await _until(lambda: len(state.channels) == 2)
+            channel = sorted(state.channels)[0]
+            session = await platform.invite(DEV, channel, "127.0.0.1", receiver.port)
+            receiver.ssrc = int(session.ssrc)
+            loop = asyncio.get_running_loop()
+
+            def take(n):
+                out = []
+                for frame in receiver.frames():
+                    out.append(frame)
+                    if len(out) >= n:
+                        break
+                return out
+
+            frames = await asyncio.wait_for(loop.run_in_executor(None, take, 15), 30)
+            assert len(frames) == 15 and frames[0].image.shape == (608, 608, 3)
+            assert frames[-1].t > frames[0].t  # timestamps from the PES headers
+            assert dev.streams and receiver.packets > 0 and receiver.foreign == 0
+            await platform.bye(session)
+            assert await _until(lambda: not dev.streams), "device kept streaming after BYE"
+        finally:
+            receiver.close()
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())
+
+
+def test_an_overheard_register_cannot_be_replayed_from_elsewhere():
+    """Nonces are single-use: a REGISTER captured on the wire and sent again from another address
+    is challenged afresh and does not move the device."""
+    import socket
+
+    async def scenario():
+        cfg = _cfg(catalog_on_register=False)
+        platform = await Platform(cfg).start()
+        loop = asyncio.get_running_loop()
+        a, b = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+        for s in (a, b):
+            s.bind(("127.0.0.1", 0))
+            s.settimeout(3)
+
+        def register(sock, auth=None, raw=None):
+            port = sock.getsockname()[1]
+            extra = {"Expires": "3600", **({"Authorization": auth} if auth else {})}
+            req = raw or bytes(sip.request("REGISTER", f"sip:{PLATFORM_ID}@3402000000", via_host="127.0.0.1",
+                                           via_port=port, transport="UDP", from_uri=f"sip:{DEV}@3402000000",
+                                           from_tag="t1", to_uri=f"sip:{DEV}@3402000000", call_id="c1@x", cseq=1,
+                                           contact=f"sip:{DEV}@127.0.0.1:{port}", extra=extra))
+            sock.sendto(req, ("127.0.0.1", cfg.port))
+            return req, sip.parse(sock.recv(65536))
+
+        try:
+            _, challenge = await loop.run_in_executor(None, register, a)
+            assert challenge.code == 401
+            chal = sip.parse_auth(challenge.headers["WWW-Authenticate"])
+            auth = sip.authorization(chal, DEV, "dev-pw", "REGISTER", f"sip:{PLATFORM_ID}@3402000000")
+            captured, ok = await loop.run_in_executor(None, lambda: register(a, auth))
+            assert ok.code == 200 and platform.devices[DEV].addr == a.getsockname()
+            _, replayed = await loop.run_in_executor(None, lambda: register(b, raw=captured))
+            assert replayed.code == 401 and "stale=TRUE" in replayed.headers["WWW-Authenticate"]
+            assert platform.devices[DEV].addr == a.getsockname()
+            assert not [e for e in platform.events if e.kind == "moved"]
+        finally:
+            a.close()
+            b.close()
+            await platform.stop()
+
+    run(scenario())

@@ -1,0 +1,7 @@
+"""GB/T 28181 platform side (issue #26, docs/gb28181.md): devices and NVRs register to Watchpost over SIP.
+
+- ``sip``: SIP helpers over the ``sipmessage`` library (digest, framing, building messages)
+- ``manscdp``: the MANSCDP XML bodies (Keepalive, Catalog, DeviceInfo, DeviceStatus), GB2312
+- ``platform``: the registrar and MANSCDP client (asyncio, UDP and TCP)
+- ``sim_device``: a simulated device for tests
+"""

@@ -1,0 +1,147 @@
+"""MANSCDP (GB/T 28181-2016 Annex A): the XML bodies of MESSAGE requests, in GB2312 as devices send them.
+
+Python's expat cannot read a multi-byte encoding named in the XML declaration, so a body is
+decoded here first: GB2312 and GBK are read as GB18030 (a superset of both: devices that say
+GB2312 often send GBK characters in names), UTF-8 as UTF-8 (2022-era devices and WVP use it).
+Bodies we write are GB2312, with any character outside it as an XML character reference.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_\-]+)[\"'][^>]*\?>", re.I)
+_sn = itertools.count(1)
+
+
+def next_sn() -> int:
+    return next(_sn)
+
+
+@dataclass
+class Manscdp:
+    kind: str  # Query | Response | Notify | Control
+    cmd: str  # CmdType: Keepalive, Catalog, DeviceInfo, DeviceStatus, DeviceControl, ...
+    sn: int
+    device_id: str
+    root: ET.Element = field(repr=False)
+
+    def text(self, tag: str, default: str = "") -> str:
+        el = self.root.find(tag)
+        return (el.text or "").strip() if el is not None and el.text else default
+
+    def fields(self) -> dict[str, str]:
+        """The leaf elements directly under the root (DeviceInfo, DeviceStatus answers)."""
+        return {child.tag: (child.text or "").strip() for child in self.root if len(child) == 0}
+
+
+def decode(body: bytes) -> str:
+    m = _DECL.match(body)
+    enc = (m.group(1).decode().lower() if m else "utf-8")
+    if enc in ("gb2312", "gbk", "gb18030", "euc-cn"):
+        enc = "gb18030"
+    try:
+        text = body.decode(enc, errors="replace")
+    except LookupError:
+        text = body.decode("gb18030", errors="replace")
+    return re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+
+
+def parse(body: bytes) -> Manscdp:
+    """ValueError when the body is not a MANSCDP document."""
+    try:
+        root = ET.fromstring(decode(body).strip())
+    except ET.ParseError as exc:
+        raise ValueError(f"not XML: {exc}") from None
+    cmd = root.findtext("CmdType")
+    if cmd is None:
+        raise ValueError("no CmdType")
+    sn = root.findtext("SN") or "0"
+    return Manscdp(root.tag, cmd.strip(), int(sn.strip()) if sn.strip().isdigit() else 0,
+                   (root.findtext("DeviceID") or "").strip(), root)
+
+
+def encode(root: ET.Element) -> bytes:
+    xml = ET.tostring(root, encoding="unicode")
+    return b'<?xml version="1.0" encoding="GB2312"?>\r\n' + xml.encode("gb2312", errors="xmlcharrefreplace") + b"\r\n"
+
+
+def build(kind: str, cmd: str, sn: int, device_id: str, **children: str | int) -> bytes:
+    root = ET.Element(kind)
+    for tag, value in (("CmdType", cmd), ("SN", sn), ("DeviceID", device_id), *children.items()):
+        ET.SubElement(root, tag).text = str(value)
+    return encode(root)
+
+
+def query(cmd: str, device_id: str, sn: int | None = None) -> tuple[int, bytes]:
+    sn = next_sn() if sn is None else sn
+    return sn, build("Query", cmd, sn, device_id)
+
+
+def keepalive(device_id: str, sn: int, status: str = "OK") -> bytes:
+    return build("Notify", "Keepalive", sn, device_id, Status=status)
+
+
+# -- Catalog (A.2.4.4 query, A.2.6.4 response) -----------------------------------------------
+
+@dataclass
+class Channel:
+    device_id: str
+    name: str = ""
+    manufacturer: str = ""
+    model: str = ""
+    parent_id: str = ""
+    status: str = ""  # ON / OFF as sent (some devices send ONLINE / OFFLINE)
+    ptz_type: int | None = None  # 1 dome, 2 half-dome, 3 fixed box, 4 fixed remote-controlled; None = not sent
+    address: str = ""
+    longitude: float | None = None
+    latitude: float | None = None
+
+    @property
+    def online(self) -> bool:
+        return self.status.upper() in ("ON", "ONLINE", "OK")
+
+
+def _float(s: str | None) -> float | None:
+    try:
+        return float(s) if s not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def catalog_items(msg: Manscdp) -> tuple[int, list[Channel]]:
+    """(SumNum, the channels in this message) of a Catalog response; a device may split its list
+    over several MESSAGEs, each with the same SN."""
+    total = int((msg.text("SumNum") or "0") or 0)
+    out = []
+    dl = msg.root.find("DeviceList")
+    for item in (dl if dl is not None else []):
+        def t(tag: str) -> str:
+            return (item.findtext(tag) or "").strip()
+
+        ptz = (item.findtext("Info/PTZType") or item.findtext("PTZType") or "").strip()
+        out.append(Channel(device_id=t("DeviceID"), name=t("Name"), manufacturer=t("Manufacturer"), model=t("Model"),
+                           parent_id=t("ParentID"), status=t("Status"), ptz_type=int(ptz) if ptz.isdigit() else None,
+                           address=t("Address"), longitude=_float(t("Longitude")), latitude=_float(t("Latitude"))))
+    return total, out
+
+
+def catalog_response(device_id: str, sn: int, channels: list[Channel], total: int | None = None) -> bytes:
+    root = ET.Element("Response")
+    for tag, value in (("CmdType", "Catalog"), ("SN", sn), ("DeviceID", device_id),
+                       ("SumNum", total if total is not None else len(channels))):
+        ET.SubElement(root, tag).text = str(value)
+    dl = ET.SubElement(root, "DeviceList", Num=str(len(channels)))
+    for ch in channels:
+        item = ET.SubElement(dl, "Item")
+        for tag, value in (("DeviceID", ch.device_id), ("Name", ch.name), ("Manufacturer", ch.manufacturer),
+                           ("Model", ch.model), ("Owner", "Owner"), ("CivilCode", ch.device_id[:6]),
+                           ("Address", ch.address), ("Parental", 0), ("ParentID", ch.parent_id or device_id),
+                           ("SafetyWay", 0), ("RegisterWay", 1), ("Secrecy", 0), ("Status", ch.status or "ON")):
+            ET.SubElement(item, tag).text = str(value)
+        if ch.ptz_type is not None:
+            ET.SubElement(ET.SubElement(item, "Info"), "PTZType").text = str(ch.ptz_type)
+    return encode(root)

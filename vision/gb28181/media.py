@@ -1,0 +1,325 @@
+"""Live media of GB/T 28181: SDP offers and answers, MPEG-PS over RTP (UDP) in both directions.
+
+- ``sdp_offer`` / ``parse_sdp``: the platform's INVITE body and the device's answer (GB/T 28181-2016
+  Annex F: ``s=Play``, ``a=rtpmap:96 PS/90000``, the SSRC on the ``y=`` line).
+- ``ps_of_clip``: a clip as the MPEG-2 program stream a device sends (PyAV: libx264 encoding with
+  no B-frames, FFmpeg's ``vob`` muxer), cut at its pack headers with each pack's SCR as its time.
+- ``RtpPsSender``: the device side, the packs paced at their SCR in RTP packets of at most 1400
+  bytes, the marker set on a pack's last packet.
+- ``RtpPsReceiver``: the platform side, a UDP port that takes RTP (aiortc's RTP packet parser),
+  puts the packets back in sequence order and hands the PS byte stream to PyAV (FFmpeg's ``mpeg``
+  demuxer), which yields decoded frames as ``vision.ingest.sources.Frame``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from aiortc.rtp import RtpPacket
+
+log = logging.getLogger(__name__)
+
+PS_PAYLOAD_TYPE = 96
+MAX_PAYLOAD = 1400
+PACK_START = b"\x00\x00\x01\xba"
+
+
+# -- SDP ------------------------------------------------------------------------------------------
+
+def new_ssrc(realm: str, playback: bool = False) -> str:
+    """The 10-digit SSRC of GB/T 28181-2016 Annex F: 0 live / 1 history, digits 4-8 of the realm, 4 random."""
+    return f"{1 if playback else 0}{realm[3:8]}{secrets.randbelow(10000):04d}"
+
+
+def sdp_offer(platform_id: str, host: str, port: int, ssrc: str, session: str = "Play") -> bytes:
+    return ("v=0\r\n"
+            f"o={platform_id} 0 0 IN IP4 {host}\r\n"
+            f"s={session}\r\n"
+            f"c=IN IP4 {host}\r\n"
+            "t=0 0\r\n"
+            f"m=video {port} RTP/AVP 96 98 97\r\n"
+            "a=recvonly\r\n"
+            "a=rtpmap:96 PS/90000\r\n"
+            "a=rtpmap:98 H264/90000\r\n"
+            "a=rtpmap:97 MPEG4/90000\r\n"
+            f"y={ssrc}\r\n").encode()
+
+
+def sdp_answer(device_id: str, host: str, port: int, ssrc: str) -> bytes:
+    return ("v=0\r\n"
+            f"o={device_id} 0 0 IN IP4 {host}\r\n"
+            "s=Play\r\n"
+            f"c=IN IP4 {host}\r\n"
+            "t=0 0\r\n"
+            f"m=video {port} RTP/AVP 96\r\n"
+            "a=sendonly\r\n"
+            "a=rtpmap:96 PS/90000\r\n"
+            f"y={ssrc}\r\n").encode()
+
+
+@dataclass
+class Sdp:
+    host: str
+    port: int
+    transport: str  # RTP/AVP (UDP) or TCP/RTP/AVP
+    ssrc: str
+    session: str
+    payloads: dict[int, str]
+    direction: str
+
+
+def parse_sdp(body: bytes) -> Sdp:
+    host, port, transport, ssrc, session, direction = "", 0, "", "", "", ""
+    payloads: dict[int, str] = {}
+    for line in body.decode("utf-8", errors="replace").splitlines():
+        k, _, v = line.strip().partition("=")
+        if k == "c":
+            host = v.split()[-1]
+        elif k == "m" and v.startswith("video"):
+            bits = v.split()
+            port, transport = int(bits[1]), bits[2]
+        elif k == "y":
+            ssrc = v.strip()
+        elif k == "s":
+            session = v.strip()
+        elif k == "a" and v.startswith("rtpmap:"):
+            pt, _, enc = v[7:].partition(" ")
+            payloads[int(pt)] = enc.strip()
+        elif k == "a" and v in ("sendonly", "recvonly", "sendrecv", "inactive"):
+            direction = v
+    if not host or not port:
+        raise ValueError("SDP without a video address")
+    return Sdp(host, port, transport, ssrc, session, payloads, direction)
+
+
+# -- the device side: a clip as PS, sent over RTP -----------------------------------------------
+
+def ps_of_clip(clip: Path, loops: int = 1, max_s: float | None = None) -> list[tuple[float, bytes]]:
+    """The clip (``loops`` times over) as MPEG-2 PS packs: (SCR in seconds, pack bytes)."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(str(clip)) as src, av.open(out, "w", format="vob") as dst:
+        sin = src.streams.video[0]
+        rate = sin.average_rate or 25
+        # As an IP camera encodes: no B-frames, a keyframe every second.
+        enc = dst.add_stream("libx264", rate=rate, options={"bf": "0", "g": str(max(1, int(round(float(rate))))),
+                                                            "preset": "veryfast", "tune": "zerolatency"})
+        enc.width, enc.height = sin.codec_context.width, sin.codec_context.height
+        enc.pix_fmt = "yuv420p"
+        n = 0
+        for _ in range(loops):
+            src.seek(0)
+            for frame in src.decode(sin):
+                if max_s is not None and n / float(rate) >= max_s:
+                    break
+                f = frame.reformat(format="yuv420p")
+                f.pts = n
+                f.time_base = enc.codec_context.time_base
+                n += 1
+                for pkt in enc.encode(f):
+                    dst.mux(pkt)
+        for pkt in enc.encode(None):
+            dst.mux(pkt)
+    return split_packs(out.getvalue())
+
+
+def _scr(pack: bytes) -> float:
+    """The system clock reference of an MPEG-2 pack header, in seconds."""
+    b = pack[4:10]
+    if len(b) < 6 or (b[0] & 0xC0) != 0x40:  # MPEG-1 pack: 4-bit marker 0010
+        base = ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
+        return base / 90000.0
+    base = (((b[0] >> 3) & 0x07) << 30 | (b[0] & 0x03) << 28 | b[1] << 20 | ((b[2] >> 3) & 0x1F) << 15
+            | (b[2] & 0x03) << 13 | b[3] << 5 | (b[4] >> 3))
+    return base / 90000.0
+
+
+def split_packs(ps: bytes) -> list[tuple[float, bytes]]:
+    starts = []
+    i = ps.find(PACK_START)
+    while i >= 0:
+        starts.append(i)
+        i = ps.find(PACK_START, i + 4)
+    starts.append(len(ps))
+    return [(_scr(ps[a:b]), ps[a:b]) for a, b in zip(starts, starts[1:])]
+
+
+class RtpPsSender:
+    """Sends PS packs to ``dest`` over RTP/UDP at their own pace (a device's live stream)."""
+
+    def __init__(self, packs: list[tuple[float, bytes]], dest: tuple[str, int], ssrc: int, loop: bool = True,
+                 sock: socket.socket | None = None):
+        self.packs, self.dest, self.ssrc, self.loop = packs, dest, ssrc, loop
+        self.sock = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"gb28181-rtp-{ssrc}", daemon=True)
+
+    def start(self) -> "RtpPsSender":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        sock = self.sock
+        seq = secrets.randbelow(65536)
+        ts0 = secrets.randbelow(1 << 31)
+        offset = 0.0
+        try:
+            while not self._stop.is_set():
+                start = time.monotonic()
+                first = self.packs[0][0] if self.packs else 0.0
+                for scr, pack in self.packs:
+                    due = start + (scr - first)
+                    if (wait := due - time.monotonic()) > 0 and self._stop.wait(wait):
+                        return
+                    ts = (ts0 + int((offset + scr - first) * 90000)) & 0xFFFFFFFF
+                    chunks = [pack[i:i + MAX_PAYLOAD] for i in range(0, len(pack), MAX_PAYLOAD)]
+                    for k, chunk in enumerate(chunks):
+                        pkt = RtpPacket(payload_type=PS_PAYLOAD_TYPE, marker=int(k == len(chunks) - 1),
+                                        sequence_number=seq, timestamp=ts, ssrc=self.ssrc, payload=chunk)
+                        sock.sendto(pkt.serialize(), self.dest)
+                        seq = (seq + 1) & 0xFFFF
+                        self.sent += 1
+                offset += (self.packs[-1][0] - first + 0.1) if self.packs else 0.0
+                if not self.loop:
+                    return
+        finally:
+            sock.close()
+
+
+# -- the platform side: RTP in, frames out ------------------------------------------------------
+
+class _Stream:
+    """The reassembled PS byte stream, read by FFmpeg as a file (``read`` only: not seekable);
+    blocks until data or close."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._cv = threading.Condition()
+        self._closed = False
+
+    def feed(self, data: bytes) -> None:
+        with self._cv:
+            self._buf += data
+            self._cv.notify_all()
+
+    def finish(self) -> None:
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+
+    def read(self, n: int = -1) -> bytes:
+        with self._cv:
+            while not self._buf and not self._closed:
+                self._cv.wait(0.5)
+            if n is None or n < 0:
+                n = len(self._buf)
+            data = bytes(self._buf[:n])
+            del self._buf[:n]
+            return data
+
+
+class RtpPsReceiver:
+    """A UDP port (opened now; put it in the INVITE's SDP) that takes a device's PS-over-RTP stream.
+
+    ``frames()`` yields decoded frames until ``close()`` or ``timeout_s`` without any packet. Packets
+    are reordered in a small window (``reorder`` packets); a lost one is skipped (FFmpeg resyncs on
+    the next pack header). Packets from any other SSRC than the one negotiated are dropped."""
+
+    def __init__(self, host: str = "0.0.0.0", port: int = 0, ssrc: int | None = None, reorder: int = 32,
+                 timeout_s: float = 10.0):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.sock.bind((host, port))
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.ssrc = ssrc
+        self.reorder = reorder
+        self.timeout_s = timeout_s
+        self.packets = 0
+        self.lost = 0
+        self.foreign = 0
+        self._stream = _Stream()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"gb28181-rtp-in-{self.port}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        pending: dict[int, bytes] = {}
+        expect: int | None = None
+        last = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                try:
+                    data, _ = self.sock.recvfrom(65536)
+                except socket.timeout:
+                    if time.monotonic() - last > self.timeout_s:
+                        log.info("GB28181 RTP port %d: nothing for %.0f s", self.port, self.timeout_s)
+                        return
+                    continue
+                except OSError:
+                    return
+                try:
+                    pkt = RtpPacket.parse(data)
+                except ValueError:
+                    continue
+                if self.ssrc is not None and pkt.ssrc != self.ssrc:
+                    self.foreign += 1
+                    continue
+                last = time.monotonic()
+                self.packets += 1
+                if expect is None:
+                    expect = pkt.sequence_number
+                if ((pkt.sequence_number - expect) & 0xFFFF) >= 0x8000:
+                    continue  # late: already skipped past
+                pending[pkt.sequence_number] = pkt.payload
+                while expect in pending or len(pending) > self.reorder:
+                    if expect not in pending:  # lost: skip to the oldest we hold
+                        nxt = min(pending, key=lambda s: (s - expect) & 0xFFFF)
+                        self.lost += (nxt - expect) & 0xFFFF
+                        expect = nxt
+                    self._stream.feed(pending.pop(expect))
+                    expect = (expect + 1) & 0xFFFF
+        finally:
+            self._stream.finish()
+
+    def frames(self) -> Iterator:
+        """Decoded frames (``vision.ingest.sources.Frame``) of the stream, as they come."""
+        import av
+
+        from vision.ingest.sources import Frame
+
+        container = av.open(self._stream, format="mpeg", options={"probesize": "262144", "analyzeduration": "1000000"})
+        try:
+            stream = container.streams.video[0]
+            for frame in container.decode(stream):
+                t = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else 0.0
+                yield Frame(None, t, time.time(), av_frame=frame)
+        except av.error.EOFError:
+            return
+        finally:
+            container.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self._thread.join(2)
+        self._stream.finish()
+
