@@ -14,7 +14,7 @@ import logging
 import time
 from typing import Any, Iterator
 
-from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, generate_latest
+from prometheus_client import CollectorRegistry, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import event
@@ -39,6 +39,9 @@ class ServiceMetrics:
         self.db_statements = Histogram("watchpost_db_statement_duration_seconds",
                                        "time of each SQL statement this process ran", buckets=DB_BUCKETS,
                                        registry=self.registry)
+        self.websocket_sessions = 0  # changed on the event loop only (RequestMetrics)
+        Gauge("watchpost_websocket_sessions", "WebSocket sessions open on this process (console push streams)",
+              registry=self.registry).set_function(lambda: self.websocket_sessions)
         ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, process_resident_memory_bytes, ...
         self.media = MediaUsage(state.config.vision.media_root, state.config.monitor.disk_scan_s)
         self.registry.register(_Figures(self))
@@ -79,9 +82,6 @@ class _Figures(Collector):
 
         state = self.metrics.state
         now = state.clock.now()
-        sessions = _gauge("watchpost_websocket_sessions", "console WebSocket sessions open on this process")
-        sessions.add_metric([], len(getattr(state.push, "clients", ()) or ()))
-        yield sessions
         try:
             with state.sessions() as db:
                 ping = sh.db_ping(db)
@@ -182,14 +182,22 @@ def route_template(scope: Scope) -> str:
 
 
 class RequestMetrics:
-    """Times every HTTP request into ``watchpost_http_request_duration_seconds`` (WebSockets are sessions,
-    counted by ``watchpost_websocket_sessions``)."""
+    """Times every HTTP request into ``watchpost_http_request_duration_seconds``; a WebSocket is a session,
+    counted by ``watchpost_websocket_sessions`` while it is open."""
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
         self.app = app
         self.hist = metrics.requests
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            self.metrics.websocket_sessions += 1
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.metrics.websocket_sessions -= 1
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -148,10 +148,12 @@ class MediaUsage:
     def free_bytes(self) -> int | None:
         import shutil
 
-        try:
-            return shutil.disk_usage(self.root).free
-        except OSError:
-            return None
+        for where in (self.root, *self.root.resolve().parents):  # before the first recording: its parent's disk
+            try:
+                return shutil.disk_usage(where).free
+            except OSError:
+                continue
+        return None
 
 
 def walk_bytes(root: Path) -> int:

@@ -60,7 +60,7 @@ def test_a_spool_alarms_only_when_it_has_only_grown_for_the_window():
     now = at[-1]
     growing = list(zip(at, [5, 8, 12, 20, 30]))
     (f,) = sc.spool_growing("vision-1", growing, now, lim)
-    assert f.key == "spool_growing:vision-1" and f.data == {"depth": 30, "was": 8}
+    assert f.key == "spool_growing:vision-1" and f.data == {"depth": 30, "was": 5}
     assert sc.spool_growing("vision-1", list(zip(at, [5, 8, 12, 9, 30])), now, lim) == []  # it drained once
     assert sc.spool_growing("vision-1", list(zip(at, [1, 2, 3, 4, 5])), now, lim) == []  # under spool_min
     assert sc.spool_growing("vision-1", growing[-2:], now, lim) == []  # history does not reach back the window
@@ -232,6 +232,22 @@ def test_the_worker_side_heartbeat_reaches_the_service_and_a_starved_camera_is_a
     assert by_id["gate-1"].fps_analysed == 0 and by_id["tank-2"].fps_analysed >= 1.0
     assert by_id["tank-2"].detect_latency_s == pytest.approx(0.03) and snap.spool_depth == 7
     assert snap.rss_bytes and snap.rss_bytes > 0
+
+    # the worker's own Prometheus endpoint (monitor.worker_metrics_port)
+    import httpx
+
+    from watchpost.throwaway import free_port
+
+    port = free_port()
+    mon.serve_metrics(port, addr="127.0.0.1")
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        mon.stop()
+    assert 'watchpost_camera_fps_in{camera="gate-1",worker="vision-1"} 25.0' in text
+    assert 'watchpost_camera_fps_analysed{camera="gate-1",worker="vision-1"} 0.0' in text
+    assert 'watchpost_worker_spool_depth{worker="vision-1"} 7.0' in text
+    assert "process_resident_memory_bytes" in text and "watchpost_worker_detect_batch_seconds_bucket" in text
 
     with TestClient(app) as client:
         assert mon.post_once(client) and mon.sent == 1

@@ -41,8 +41,8 @@ def test_health_page_shows_workers_cameras_and_system_alarms(live):
         browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-            problems = watch(page)
             log_in(page, live.url + "/console/index.html", "duty", "**/console/index.html")
+            problems = watch(page)  # from here: the 401 before signing in is the login redirect's
             link = page.locator("nav.nav a[href='/console/health.html']")
             expect(link).to_have_text("系统状态")
             link.click()

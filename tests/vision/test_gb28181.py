@@ -194,12 +194,12 @@ def test_re_registration_from_another_address_moves_the_device():
             state = platform.devices[DEV]
             first = state.addr
             assert await _until(lambda: len(state.channels) == 2)
+            asked = dev.queries.count("Catalog")
             assert await dev.move() == 200
             assert state.addr == ("127.0.0.1", dev.port) != first and state.online
             moved = [e for e in platform.events if e.kind == "moved"]
             assert len(moved) == 1 and moved[0].detail == f"was {first[0]}:{first[1]}"
             # Requests now go to the new address: the catalog is asked again there and answered.
-            asked = dev.queries.count("Catalog")
             assert await _until(lambda: dev.queries.count("Catalog") > asked)
             assert len(await platform.query_catalog(DEV)) == 2
         finally:
@@ -277,18 +277,72 @@ def test_an_overheard_register_cannot_be_replayed_from_elsewhere():
 
         try:
             _, challenge = await loop.run_in_executor(None, register, a)
-            assert challenge.code == 401
-            chal = sip.parse_auth(challenge.headers["WWW-Authenticate"])
+            assert challenge.status_code == 401
+            chal = sip.parse_auth(sip.need(challenge, "WWW-Authenticate"))
             auth = sip.authorization(chal, DEV, "dev-pw", "REGISTER", f"sip:{PLATFORM_ID}@3402000000")
             captured, ok = await loop.run_in_executor(None, lambda: register(a, auth))
-            assert ok.code == 200 and platform.devices[DEV].addr == a.getsockname()
+            assert ok.status_code == 200 and platform.devices[DEV].addr == a.getsockname()
             _, replayed = await loop.run_in_executor(None, lambda: register(b, raw=captured))
-            assert replayed.code == 401 and "stale=TRUE" in replayed.headers["WWW-Authenticate"]
+            assert replayed.status_code == 401 and "stale=TRUE" in sip.need(replayed, "WWW-Authenticate")
             assert platform.devices[DEV].addr == a.getsockname()
             assert not [e for e in platform.events if e.kind == "moved"]
         finally:
             a.close()
             b.close()
+            await platform.stop()
+
+    run(scenario())
+
+
+@pytest.mark.slow
+def test_fire_is_detected_on_a_gb28181_live_stream(shared_dir):
+    """The worker's detection path (motion gate → fire/smoke detector → k-of-n rule) on frames that
+    came as PS over RTP from the simulated device, sampled at the camera's detect_fps."""
+    from vision.gb28181.media import RtpPsReceiver
+    from vision.pipeline import load_detectors
+    from vision.processor import CameraProcessor
+    from watchpost.config import Camera
+
+    config = parse_config({}, environ={})
+    try:
+        detectors = load_detectors(config, {"firesmoke"})
+    except FileNotFoundError as exc:
+        pytest.skip(f"shipped weights missing: {exc}")
+    camera = Camera(id="gb-ch1", url="gb28181 (not a source yet)", profile="warehouse", detect_fps=2)
+    proc = CameraProcessor(camera, config, detectors)
+
+    async def scenario():
+        cfg = _cfg()
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, clip=shared_dir / "data/clips/fire8_seq_fire2.mp4")
+        receiver = RtpPsReceiver("127.0.0.1")
+        try:
+            await dev.start()
+            state = platform.devices[DEV]
+            assert await _until(lambda: len(state.channels) == 2)
+            session = await platform.invite(DEV, sorted(state.channels)[0], "127.0.0.1", receiver.port)
+
+            def watch():
+                next_t, t0 = 0.0, None
+                for frame in receiver.frames():
+                    t0 = frame.t if t0 is None else t0
+                    t = frame.t - t0
+                    if t > 15:
+                        return None
+                    if t + 1e-6 < next_t:
+                        continue
+                    next_t = t + 1.0 / camera.detect_fps
+                    fire = [e for e in proc.process([(frame.image, t)]) if e.kind == "raised" and e.type == "fire"]
+                    if fire:
+                        return fire[0]
+
+            event = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, watch), 60)
+            assert event is not None, "no fire alarm within 15 s of stream"
+            assert event.t <= 5.0 and event.boxes[0].cls == "fire"
+            await platform.bye(session)
+        finally:
+            receiver.close()
+            await dev.close()
             await platform.stop()
 
     run(scenario())

@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
@@ -115,6 +116,8 @@ def ps_of_clip(clip: Path, loops: int = 1, max_s: float | None = None) -> list[t
                                                             "preset": "veryfast", "tune": "zerolatency"})
         enc.width, enc.height = sin.codec_context.width, sin.codec_context.height
         enc.pix_fmt = "yuv420p"
+        tb = Fraction(1) / Fraction(rate)
+        enc.codec_context.time_base = tb
         n = 0
         for _ in range(loops):
             src.seek(0)
@@ -123,7 +126,7 @@ def ps_of_clip(clip: Path, loops: int = 1, max_s: float | None = None) -> list[t
                     break
                 f = frame.reformat(format="yuv420p")
                 f.pts = n
-                f.time_base = enc.codec_context.time_base
+                f.time_base = tb
                 n += 1
                 for pkt in enc.encode(f):
                     dst.mux(pkt)
@@ -306,8 +309,15 @@ class RtpPsReceiver:
         container = av.open(self._stream, format="mpeg", options={"probesize": "262144", "analyzeduration": "1000000"})
         try:
             stream = container.streams.video[0]
+            last_t, step = None, 0.04
             for frame in container.decode(stream):
-                t = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else 0.0
+                if frame.pts is not None and frame.time_base:
+                    t = float(frame.pts * frame.time_base)
+                    if last_t is not None and 0 < t - last_t < 1:
+                        step = t - last_t
+                else:  # FFmpeg leaves a few frames of a live PS without a time: one frame on from the last
+                    t = (last_t or 0.0) + step
+                last_t = t
                 yield Frame(None, t, time.time(), av_frame=frame)
         except av.error.EOFError:
             return

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sipmessage.message import Request, Response
+from aiosipua import SipRequest as Request, SipResponse as Response
 
 from vision.gb28181 import manscdp, sip
 from vision.gb28181.manscdp import Channel
@@ -197,7 +197,7 @@ class Platform:
             elif msg.method == "MESSAGE":
                 self._on_message(msg, addr, transport)
             elif msg.method == "BYE":
-                session = self.sessions.pop(msg.headers["Call-ID"], None)
+                session = self.sessions.pop(sip.need(msg, "Call-ID"), None)
                 if session is not None:
                     session.closed = True
                     log.info("GB28181 device %s ended live %s", session.device_id, session.channel_id)
@@ -237,7 +237,7 @@ class Platform:
                    addr, transport)
 
     def _on_register(self, req: Request, addr: tuple[str, int], transport: str) -> None:
-        dev_id = sip.uri_user(req.headers["From"])
+        dev_id = sip.uri_user(sip.need(req, "From"))
         password = self.passwords.get(dev_id)
         if password is None and self.cfg.accept_unlisted and self.cfg.password:
             password = self.cfg.password
@@ -245,7 +245,7 @@ class Platform:
             self._event("auth_failed", dev_id, addr, "not a listed device" if password is None else "no password set")
             self._send(sip.response_to(req, 403, received=addr, to_tag=self._tag), addr, transport)
             return
-        header = req.headers.get("Authorization")
+        header = req.get_header("Authorization")
         if not header:
             self._challenge(req, addr, transport)
             return
@@ -277,16 +277,16 @@ class Platform:
             dev = self.devices[dev_id] = Device(dev_id, name=self.names.get(dev_id, ""))
         moved_from = dev.addr if dev.registered and dev.addr not in (None, addr) else None
         was_online = dev.online
-        contact = (req.headers.get("Contact") or "").split(";expires")[0]
+        contact = (req.get_header("Contact") or "").split(";expires")[0]
         dev.addr, dev.transport, dev.contact = addr, transport, contact
-        dev.user_agent = req.headers.get("User-Agent") or ""
+        dev.user_agent = req.get_header("User-Agent") or ""
         dev.registered = dev.online = True
         dev.registered_at = dev.registered_at if was_online and moved_from is None else now
         dev.expires_at = now + expires
         dev.last_seen = now
         self._send(sip.response_to(req, 200, received=addr, to_tag=self._tag,
                                    extra={"Date": sip.gb_date(datetime.now(self.tz)), "Expires": str(expires),
-                                          **({"Contact": req.headers["Contact"]} if req.headers.get("Contact") else {})}),
+                                          **({"Contact": sip.need(req, "Contact")} if req.get_header("Contact") else {})}),
                    addr, transport)
         if moved_from is not None:
             self._event("moved", dev_id, addr, f"was {moved_from[0]}:{moved_from[1]}")
@@ -296,9 +296,9 @@ class Platform:
             self._spawn(self._catalog_quietly(dev_id))
 
     def _expires(self, req: Request) -> int:
-        value = req.headers.get("Expires")
+        value = req.get_header("Expires")
         if value is None:
-            value = sip.header_param(req.headers.get("Contact") or "", "expires")
+            value = sip.header_param(req.get_header("Contact") or "", "expires")
         try:
             expires = int(value) if value is not None else 3600
         except ValueError:
@@ -306,7 +306,7 @@ class Platform:
         return max(0, min(expires, self.cfg.register_expires_max))
 
     def _on_message(self, req: Request, addr: tuple[str, int], transport: str) -> None:
-        dev_id = sip.uri_user(req.headers["From"])
+        dev_id = sip.uri_user(sip.need(req, "From"))
         try:
             body = manscdp.parse(req.body)
         except ValueError as exc:
@@ -350,12 +350,12 @@ class Platform:
             done.set_result(body)
 
     def _on_response(self, resp: Response) -> None:
-        vias = resp.headers.getlist("Via")
+        vias = resp.get_header_values("Via")
         branch = sip.header_param(vias[0], "branch") if vias else None
         fut = self._pending.get(branch or "")
         if fut is None or fut.done():
             return
-        if resp.code >= 200:
+        if resp.status_code >= 200:
             fut.set_result(resp)
         else:
             self._provisional.add(branch)
@@ -427,11 +427,11 @@ class Platform:
             {"Subject": f"{channel_id}:{ssrc},{self.cfg.platform_id}:0"}, target=target,
             to_uri=f"sip:{channel_id}@{self.realm}", call_id=call_id, from_tag=from_tag, cseq=cseq,
             contact=f"sip:{self.cfg.platform_id}@{self.host}:{self.port}")
-        if resp.code != 200:
-            raise RequestTimeout(f"INVITE {channel_id}: {resp.code} {resp.phrase}")
-        to_tag = sip.header_param(resp.headers["To"], "tag") or ""
-        contact = resp.headers.get("Contact")
-        remote_target = str(sip.Address.parse(contact).uri) if contact else target
+        if resp.status_code != 200:
+            raise RequestTimeout(f"INVITE {channel_id}: {resp.status_code} {resp.reason_phrase}")
+        to_tag = sip.header_param(sip.need(resp, "To"), "tag") or ""
+        contact = resp.get_header("Contact")
+        remote_target = sip.address_uri(contact) if contact else target
         answer = media.parse_sdp(resp.body)
         session = Session(dev_id, channel_id, call_id, from_tag, to_tag, cseq, answer.ssrc or ssrc, answer,
                           remote_target)
@@ -464,8 +464,8 @@ class Platform:
         self._queries[sn] = (cmd, done, [])
         try:
             resp = await self.send_request(dev_id, "MESSAGE", body)
-            if resp.code != 200:
-                raise RequestTimeout(f"{cmd} query to {dev_id}: {resp.code} {resp.phrase}")
+            if resp.status_code != 200:
+                raise RequestTimeout(f"{cmd} query to {dev_id}: {resp.status_code} {resp.reason_phrase}")
             try:
                 return await asyncio.wait_for(done, self.cfg.request_timeout_s)
             except asyncio.TimeoutError:

@@ -11,7 +11,7 @@ import logging
 import socket
 from pathlib import Path
 
-from sipmessage.message import Request, Response
+from aiosipua import SipRequest as Request, SipResponse as Response
 
 from vision.gb28181 import manscdp, sip
 from vision.gb28181.manscdp import Channel
@@ -127,16 +127,16 @@ class SimDevice:
         password = self.password if password is None else password
         extra = {"Expires": str(self.expires if expires is None else expires)}
         resp = await self._request("REGISTER", extra=extra, call_id=self.call_id)
-        if resp.code == 401:
-            chal = sip.parse_auth(resp.headers.get("WWW-Authenticate") or "")
+        if resp.status_code == 401:
+            chal = sip.parse_auth(resp.get_header("WWW-Authenticate") or "")
             uri = f"sip:{self.platform_id}@{self.realm}"
             auth = sip.authorization(chal, self.id, password, "REGISTER", uri)
             resp = await self._request("REGISTER", extra={**extra, "Authorization": auth}, call_id=self.call_id)
-        return resp.code
+        return resp.status_code
 
     async def keepalive(self) -> int:
         self.sn += 1
-        return (await self._request("MESSAGE", manscdp.keepalive(self.id, self.sn))).code
+        return (await self._request("MESSAGE", manscdp.keepalive(self.id, self.sn))).status_code
 
     async def _keepalive_loop(self) -> None:
         while True:
@@ -202,9 +202,9 @@ class SimDevice:
         except ValueError:
             return
         if isinstance(msg, Response):
-            vias = msg.headers.getlist("Via")
+            vias = msg.get_header_values("Via")
             fut = self._pending.get(sip.header_param(vias[0], "branch") or "") if vias else None
-            if fut is not None and msg.code >= 200 and not fut.done():
+            if fut is not None and msg.status_code >= 200 and not fut.done():
                 fut.set_result(msg)
             return
         if msg.method == "MESSAGE":
@@ -212,13 +212,13 @@ class SimDevice:
         elif msg.method == "INVITE":
             self._spawn(self._on_invite(msg))
         elif msg.method == "ACK":
-            offer = self._offers.pop(msg.headers["Call-ID"], None)
+            offer = self._offers.pop(sip.need(msg, "Call-ID"), None)
             if offer is not None and self._packs:
                 sdp, ssrc, sock = offer
-                self.streams[msg.headers["Call-ID"]] = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc,
+                self.streams[sip.need(msg, "Call-ID")] = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc,
                                                                    sock=sock).start()
         elif msg.method == "BYE":
-            sender = self.streams.pop(msg.headers["Call-ID"], None)
+            sender = self.streams.pop(sip.need(msg, "Call-ID"), None)
             if sender is not None:
                 sender.stop()
             self._send(sip.response_to(msg, 200 if sender else 481))
@@ -227,9 +227,9 @@ class SimDevice:
 
     async def _on_invite(self, req: Request) -> None:
         self._send(sip.response_to(req, 100))
-        if req.headers["Call-ID"] in self._offers or req.headers["Call-ID"] in self.streams:
+        if sip.need(req, "Call-ID") in self._offers or sip.need(req, "Call-ID") in self.streams:
             return  # a retransmission of an INVITE being answered
-        channel = sip.uri_user(req.headers["To"])
+        channel = sip.uri_user(sip.need(req, "To"))
         if self.clip is None or channel not in {c.device_id for c in self.channels}:
             self._send(sip.response_to(req, 404, to_tag=self.tag))
             return
@@ -241,7 +241,7 @@ class SimDevice:
         ssrc = offer.ssrc or "0000000001"
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind((self.host, 0))
-        self._offers[req.headers["Call-ID"]] = (offer, int(ssrc), sock)
+        self._offers[sip.need(req, "Call-ID")] = (offer, int(ssrc), sock)
         answer = sdp_answer(channel, self.host, sock.getsockname()[1], ssrc)
         self._send(sip.response_to(req, 200, to_tag=self.tag, body=answer,
                                    content_type="APPLICATION/SDP",

@@ -1,9 +1,14 @@
-"""SIP pieces GB/T 28181 needs, on top of ``sipmessage`` (parsing and serialising messages and headers).
+"""SIP pieces GB/T 28181 needs, on top of ``aiosipua``'s message model (parsing and serialising
+messages, addresses and auth headers; the digest answer a device computes).
 
-What is here by hand, because no library does it for a registrar: the HTTP-digest (MD5) check
-and answer (RFC 2617 / RFC 3261 §22), building requests and responses with the headers RFC 3261
-§8.2.6 and §12 require, Content-Length framing on TCP (RFC 3261 §18.3), and ids (tags, branches,
-Call-IDs, nonces).
+What is here by hand, because the library does not do it for a registrar: the server-side digest
+check (RFC 2617 / RFC 3261 §22), building requests and responses with the headers RFC 3261 §8.2.6
+and §12 require, Content-Length framing on a TCP stream (RFC 3261 §18.3), and ids (tags,
+branches, Call-IDs, nonces).
+
+``sipmessage`` was tried first and dropped: its URI grammar is RFC 3261's strict one, where a host
+must be a name starting with a letter or an IP address, so it refuses GB/T 28181's
+``sip:34020000002000000001@3402000000`` (an all-digit domain) in every Request-URI, From and To.
 """
 
 from __future__ import annotations
@@ -13,8 +18,12 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sipmessage import URI, Address
-from sipmessage.message import Message, Request, Response
+from aiosipua import SipMessage, SipRequest, SipResponse
+from aiosipua.auth import SipDigestAuth, build_credentials
+from aiosipua.headers import AuthChallenge, parse_address, parse_auth as _parse_auth, stringify_auth
+
+Request = SipRequest
+Response = SipResponse
 
 REASONS = {100: "Trying", 200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout", 481: "Call/Transaction Does Not Exist",
@@ -26,11 +35,15 @@ USER_AGENT = "Watchpost GB28181"
 
 def parse(data: bytes) -> Request | Response:
     """A SIP message from one datagram or one TCP frame; ValueError when it is not one."""
-    msg = Message.parse(data)
-    n = msg.content_length
-    if n is not None and len(msg.body) > n:  # trailing bytes after the declared body (CRLF keep-alives)
-        msg.body = msg.body[:n]
-    return msg
+    return SipMessage.parse(data)
+
+
+def need(msg: SipMessage, name: str) -> str:
+    """A header that must be there (KeyError when it is not: the caller answers 400)."""
+    value = msg.get_header(name)
+    if value is None:
+        raise KeyError(name)
+    return value
 
 
 def frame(buf: bytearray) -> bytes | None:
@@ -72,7 +85,14 @@ def new_nonce() -> str:
 
 def uri_user(value: str) -> str:
     """The user part (the 20-digit GB28181 id) of a From/To/Contact header value."""
-    return Address.parse(value).uri.user or ""
+    return parse_address(value).uri.user or ""
+
+
+def address_uri(value: str) -> str:
+    """The URI of a Contact/From/To header value, as a string."""
+    from aiosipua.headers import stringify_uri
+
+    return stringify_uri(parse_address(value).uri)
 
 
 def header_param(value: str, name: str) -> str | None:
@@ -101,21 +121,13 @@ def digest_response(username: str, realm: str, password: str, method: str, uri: 
 
 def parse_auth(value: str) -> dict[str, str]:
     """The parameters of a ``Digest`` Authorization or WWW-Authenticate header ({} when not Digest)."""
-    from sipmessage.auth import AuthChallenge, AuthCredentials
-
     try:
-        if "response=" in value:
-            cred = AuthCredentials.parse(value)
-            params = cred.parameters
-            scheme = cred.scheme
-        else:
-            chal = AuthChallenge.parse(value)
-            params, scheme = chal.parameters, chal.scheme
+        parsed = _parse_auth(value, credentials="response=" in value)
     except ValueError:
         return {}
-    if scheme.lower() != "digest" or params is None:
+    if parsed.scheme.lower() != "digest":
         return {}
-    return {k.lower(): v for k, v in params.items()}
+    return {k.lower(): v for k, v in parsed.params.items()}
 
 
 def check_digest(auth: dict[str, str], method: str, password: str) -> bool:
@@ -128,18 +140,11 @@ def check_digest(auth: dict[str, str], method: str, password: str) -> bool:
 def authorization(challenge: dict[str, str], username: str, password: str, method: str, uri: str,
                   nc: int = 1) -> str:
     """The Authorization header answering ``challenge`` (what a device sends on its second REGISTER)."""
-    realm, nonce = challenge.get("realm", ""), challenge.get("nonce", "")
-    qop = "auth" if "auth" in [q.strip() for q in challenge.get("qop", "").split(",")] else None
-    cnonce = secrets.token_hex(8) if qop else None
-    ncs = f"{nc:08x}" if qop else None
-    resp = digest_response(username, realm, password, method, uri, nonce, qop, ncs, cnonce)
-    out = (f'Digest username="{username}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-           f'response="{resp}", algorithm=MD5')
-    if qop:
-        out += f', qop={qop}, nc={ncs}, cnonce="{cnonce}"'
-    if "opaque" in challenge:
-        out += f', opaque="{challenge["opaque"]}"'
-    return out
+    cred = build_credentials(SipDigestAuth(username, password), AuthChallenge("Digest", dict(challenge)), method, uri,
+                             nonce_count=nc)
+    if cred is None:
+        raise ValueError(f"cannot answer the challenge {challenge}")
+    return stringify_auth(cred)
 
 
 # -- building messages ------------------------------------------------------------------------
@@ -148,8 +153,8 @@ def response_to(req: Request, code: int, *, received: tuple[str, int] | None = N
                 body: bytes = b"", content_type: str | None = None, extra: dict[str, str] | None = None) -> Response:
     """A response to ``req``: Via (with received/rport filled in, RFC 3581), From, To (a tag added),
     Call-ID and CSeq copied (RFC 3261 §8.2.6.2)."""
-    resp = Response(code, REASONS.get(code, "Unknown"))
-    vias = req.headers.getlist("Via")
+    resp = SipResponse(status_code=code, reason_phrase=REASONS.get(code, "Unknown"))
+    vias = req.get_header_values("Via")
     if vias and received is not None:
         top = vias[0]
         host, port = received
@@ -159,21 +164,20 @@ def response_to(req: Request, code: int, *, received: tuple[str, int] | None = N
             top += f";received={host}"
         vias = [top, *vias[1:]]
     for v in vias:
-        resp.headers.add("Via", v)
-    resp.headers.add("From", req.headers["From"])
-    to = req.headers["To"]
+        resp.add_header("Via", v)
+    resp.add_header("From", need(req, "From"))
+    to = need(req, "To")
     if to_tag and header_param(to, "tag") is None:
         to += f";tag={to_tag}"
-    resp.headers.add("To", to)
-    resp.headers.add("Call-ID", req.headers["Call-ID"])
-    resp.headers.add("CSeq", req.headers["CSeq"])
+    resp.add_header("To", to)
+    resp.add_header("Call-ID", need(req, "Call-ID"))
+    resp.add_header("CSeq", need(req, "CSeq"))
     for k, v in (extra or {}).items():
-        resp.headers.add(k, v)
-    resp.headers.add("User-Agent", USER_AGENT)
+        resp.add_header(k, v)
+    resp.add_header("User-Agent", USER_AGENT)
     if body:
-        resp.headers.add("Content-Type", content_type or MANSCDP)
-    resp.headers.add("Content-Length", str(len(body)))
-    resp.body = body
+        resp.add_header("Content-Type", content_type or MANSCDP)
+    resp.body = body  # Content-Length is set on serialising
     return resp
 
 
@@ -181,22 +185,21 @@ def request(method: str, uri: str, *, via_host: str, via_port: int, transport: s
             to_uri: str, call_id: str, cseq: int, to_tag: str | None = None, contact: str | None = None,
             body: bytes = b"", content_type: str | None = None, extra: dict[str, str] | None = None,
             branch: str | None = None) -> Request:
-    req = Request(method, URI.parse(uri))
-    req.headers.add("Via", f"SIP/2.0/{transport.upper()} {via_host}:{via_port};rport;branch={branch or new_branch()}")
-    req.headers.add("From", f"<{from_uri}>;tag={from_tag}")
-    req.headers.add("To", f"<{to_uri}>" + (f";tag={to_tag}" if to_tag else ""))
-    req.headers.add("Call-ID", call_id)
-    req.headers.add("CSeq", f"{cseq} {method}")
-    req.headers.add("Max-Forwards", "70")
+    req = SipRequest(method=method, uri=uri)
+    req.add_header("Via", f"SIP/2.0/{transport.upper()} {via_host}:{via_port};rport;branch={branch or new_branch()}")
+    req.add_header("From", f"<{from_uri}>;tag={from_tag}")
+    req.add_header("To", f"<{to_uri}>" + (f";tag={to_tag}" if to_tag else ""))
+    req.add_header("Call-ID", call_id)
+    req.add_header("CSeq", f"{cseq} {method}")
+    req.add_header("Max-Forwards", "70")
     if contact:
-        req.headers.add("Contact", f"<{contact}>")
+        req.add_header("Contact", f"<{contact}>")
     for k, v in (extra or {}).items():
-        req.headers.add(k, v)
-    req.headers.add("User-Agent", USER_AGENT)
+        req.add_header(k, v)
+    req.add_header("User-Agent", USER_AGENT)
     if body:
-        req.headers.add("Content-Type", content_type or MANSCDP)
-    req.headers.add("Content-Length", str(len(body)))
-    req.body = body
+        req.add_header("Content-Type", content_type or MANSCDP)
+    req.body = body  # Content-Length is set on serialising
     return req
 
 
