@@ -16,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from command.db.models.dss import ConsultMessage
-from command.db.models.incidents import Incident, TimelineEntry
 from command.errors import Invalid, NotFound, TooLarge
-from command.services import audit
+from command.services import audit, incidents
 from command.state import ServiceState
 
 # Served as themselves; anything else is served as application/octet-stream (always as a download).
@@ -44,15 +43,8 @@ def to_json(m: ConsultMessage) -> dict:
     return out
 
 
-def _incident(db: Session, incident_id: int) -> Incident:
-    i = db.get(Incident, incident_id)
-    if i is None:
-        raise NotFound(f"incident {incident_id} not found")
-    return i
-
-
 def messages(db: Session, incident_id: int, after_id: int | None = None, limit: int = 500) -> list[ConsultMessage]:
-    _incident(db, incident_id)
+    incidents.get(db, incident_id)
     q = select(ConsultMessage).where(ConsultMessage.incident_id == incident_id)
     if after_id is not None:
         q = q.where(ConsultMessage.id > after_id)
@@ -75,7 +67,7 @@ def post(db: Session, state: ServiceState, author: str, role: str, incident_id: 
          filename: str | None = None, data: bytes | None = None) -> ConsultMessage:
     """A message (text, a file, or both) in the incident's room."""
     cfg = state.config.dss
-    i = _incident(db, incident_id)
+    i = incidents.get(db, incident_id)
     body = body.strip()
     has_file = data is not None and filename is not None
     if has_file and len(data) > cfg.consult_max_file_mb * 1024 * 1024:  # type: ignore[arg-type]
@@ -94,10 +86,10 @@ def post(db: Session, state: ServiceState, author: str, role: str, incident_id: 
     db.add(m)
     db.flush()
     out = to_json(m)
-    db.add(TimelineEntry(incident_id=i.id, at=now, actor=author, kind="consult", note=body[:500],
-                         data={"message_id": m.id, "role": role,
-                               **({"file": {k: out["file"][k] for k in ("name", "size", "sha256", "url")}}
-                                  if out["file"] else {})}))
+    incidents.add_entry(db, i, author, "consult", now, note=body[:500],
+                        data={"message_id": m.id, "role": role,
+                              **({"file": {k: out["file"][k] for k in ("name", "size", "sha256", "url")}}
+                                 if out["file"] else {})})
     audit.record(db, author, "consult.message", "incident", i.id,
                  after={"message_id": m.id, "body": body[:2000], "file": out["file"]}, clock=state.clock)
     state.push.record(db, "consult", "message", out)

@@ -69,8 +69,9 @@ def get(db: Session, incident_id: int, lock: bool = False) -> Incident:
     return i
 
 
-def _entry(db: Session, i: Incident, actor: str, kind: str, now: datetime, from_status: str | None = None,
-           to_status: str | None = None, note: str = "", data: dict | None = None) -> None:
+def add_entry(db: Session, i: Incident, actor: str, kind: str, now: datetime, from_status: str | None = None,
+              to_status: str | None = None, note: str = "", data: dict | None = None) -> None:
+    """One line on the incident's timeline (a transition, a report, a model run, a consultation message...)."""
     db.add(TimelineEntry(incident_id=i.id, at=now, actor=actor, kind=kind, from_status=from_status,
                          to_status=to_status, note=note, data=data or {}))
 
@@ -140,7 +141,7 @@ def create(db: Session, state: ServiceState, actor: Any, *, alarm_ids: list[int]
         a.incident_id = i.id
         a.updated_at = now
         state.push.record(db, "alarm", "updated", alarm_json(a))
-    _entry(db, i, actor, "created", now, None, "received", data={"alarm_ids": [a.id for a in alarms]})
+    add_entry(db, i, actor, "created", now, None, "received", data={"alarm_ids": [a.id for a in alarms]})
     _schedule_report_clock(db, state, i, now)
     db.flush()
     after = to_json(db, i)
@@ -163,7 +164,7 @@ def link_alarms(db: Session, state: ServiceState, incident_id: int, ids: list[in
         a.updated_at = now
         state.push.record(db, "alarm", "updated", alarm_json(a))
     i.updated_at = now
-    _entry(db, i, actor, "alarm_linked", now, note=", ".join(f"#{a.id}" for a in new),
+    add_entry(db, i, actor, "alarm_linked", now, note=", ".join(f"#{a.id}" for a in new),
            data={"alarm_ids": [a.id for a in new]})
     db.flush()
     after = to_json(db, i)
@@ -198,7 +199,7 @@ def transition(db: Session, state: ServiceState, incident_id: int, to: str, acto
             a.updated_at = now
             state.push.record(db, "alarm", "updated", alarm_json(a))
     data = {k: v for k, v in kw.items() if v is not None} | ({"response_level": response_level} if response_level else {})
-    _entry(db, i, actor, "transition", now, from_status, to, note, data)
+    add_entry(db, i, actor, "transition", now, from_status, to, note, data)
     db.flush()
     after = to_json(db, i)
     audit.record(db, actor, f"incident.{to}", "incident", i.id, before=before, after=after, note=note,
@@ -230,7 +231,7 @@ def add_report(db: Session, state: ServiceState, incident_id: int, kind: str, bo
     i.last_report_at = now
     i.updated_at = now
     db.flush()
-    _entry(db, i, actor, "report", now, note=body[:500],
+    add_entry(db, i, actor, "report", now, note=body[:500],
            data={"report_id": r.id, "kind": kind, "to_authority": to_authority, "late": r.late})
     _schedule_report_clock(db, state, i, now)
     db.flush()
@@ -256,7 +257,7 @@ def on_report_deadline(db: Session, state: ServiceState, job: ScheduledJob, now:
     word = "首报超时/initial report overdue" if due.kind == "initial" else "续报超时/follow-up report overdue"
     w = warnings.raise_warning(db, state, level=i.level, title=f"{word}: #{i.id} {i.title}", actor="scheduler",
                                incident_id=i.id, kind="report_overdue", exercise=i.exercise)
-    _entry(db, i, "scheduler", "report_overdue", now, note=word, data={"due_at": _iso(due.at), "warning_id": w.id})
+    add_entry(db, i, "scheduler", "report_overdue", now, note=word, data={"due_at": _iso(due.at), "warning_id": w.id})
     i.updated_at = now
     db.flush()
     audit.record(db, "scheduler", "incident.report_overdue", "incident", i.id,

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from command.db.models.dss import ResponseDraft, Simulation
-from command.db.models.incidents import Incident, TimelineEntry
+from command.db.models.incidents import Incident
 from command.db.models.resources import Resource
 from command.domain import resource_checks as rc
 from command.domain import response_draft as rd
 from command.domain.routing import RoadGraph, metres
 from command.errors import Conflict, Invalid, NotFound
-from command.services import audit
+from command.services import audit, incidents
 from command.services import resources as res
 
 GENERAL_K = 5  # nearest teams and nearest materials offered besides the plan's needs
@@ -182,14 +182,6 @@ def _summary(d: ResponseDraft) -> dict:
             "outbox": len(d.outbox_ids or [])}
 
 
-def _incident(db: Session, incident_id: int, lock: bool = False) -> Incident:
-    q = select(Incident).where(Incident.id == incident_id)
-    inc = db.execute(q.with_for_update() if lock else q).scalar_one_or_none()
-    if inc is None:
-        raise NotFound(f"incident {incident_id} not found")
-    return inc
-
-
 def build_body(db: Session, state: Any, inc: Incident, sim: Simulation) -> dict:
     """The draft's body from a stored simulation (no writes)."""
     release = _release_point(sim, inc)
@@ -206,7 +198,7 @@ def build_body(db: Session, state: Any, inc: Incident, sim: Simulation) -> dict:
 
 
 def create(db: Session, state: Any, actor: str, incident_id: int, simulation_id: int) -> ResponseDraft:
-    inc = _incident(db, incident_id)
+    inc = incidents.get(db, incident_id)
     sim = db.get(Simulation, simulation_id)
     if sim is None:
         raise Invalid(f"simulation_id: simulation {simulation_id} not found")
@@ -236,7 +228,7 @@ def get(db: Session, draft_id: int, lock: bool = False) -> ResponseDraft:
 
 
 def of_incident(db: Session, incident_id: int) -> list[ResponseDraft]:
-    _incident(db, incident_id)
+    incidents.get(db, incident_id)
     return list(db.execute(select(ResponseDraft).where(ResponseDraft.incident_id == incident_id)
                            .order_by(ResponseDraft.id.desc())).scalars())
 
@@ -299,7 +291,7 @@ def approve(db: Session, state: Any, actor: str, draft_id: int) -> ResponseDraft
 
     d = get(db, draft_id, lock=True)
     _must_be_draft(d, "approved")
-    inc = _incident(db, d.incident_id)
+    inc = incidents.get(db, d.incident_id)
     exercise = bool(inc.exercise)
     if d.simulation_id is not None:
         sim = db.get(Simulation, d.simulation_id)
@@ -319,9 +311,9 @@ def approve(db: Session, state: Any, actor: str, draft_id: int) -> ResponseDraft
     ids = outbox.enqueue_many(db, messages, now=now, push=state.push)
     d.status, d.approved_by, d.approved_at, d.sent_at, d.outbox_ids = "sent", actor, now, now, ids
     d.updated_at = now
-    db.add(TimelineEntry(incident_id=inc.id, at=now, actor=actor, kind="response_plan",
-                         note=f"应急处置方案 #{d.id} v{d.version} 已批准发布，{len(ids)} 条消息",
-                         data={"draft_id": d.id, "version": d.version, "messages": len(ids), "exercise": exercise}))
+    incidents.add_entry(db, inc, actor, "response_plan", now,
+                        note=f"应急处置方案 #{d.id} v{d.version} 已批准发布，{len(ids)} 条消息",
+                        data={"draft_id": d.id, "version": d.version, "messages": len(ids), "exercise": exercise})
     db.flush()
     audit.record(db, actor, "response_draft.approve", "response_draft", d.id,
                  after={"version": d.version, "outbox_ids": ids, "exercise": exercise}, clock=state.clock)
@@ -350,7 +342,7 @@ def cap_xml(db: Session, state: Any, d: ResponseDraft) -> bytes:
     validated against the XSD before it is returned."""
     from comms.cap import NS, cap_time, polygon_text, validate
 
-    inc = _incident(db, d.incident_id)
+    inc = incidents.get(db, d.incident_id)
     body = d.body or {}
     zones = body.get("zones") or []
     warnings = body.get("warnings") or []

@@ -24,12 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from command.db.models.dss import Simulation
-from command.db.models.incidents import Incident, TimelineEntry
+from command.db.models.incidents import Incident
 from command.dss import registry
 from command.dss import substances as subst
 from command.dss.validity import OutOfRange
 from command.errors import Conflict, NotFound
-from command.services import audit, weather_feed, zones
+from command.services import audit, incidents, weather_feed, zones
 from command.state import ServiceState
 from watchpost import __version__
 from watchpost.fields import Id, Instant, JsonObject, Text
@@ -386,10 +386,9 @@ def _store(db: Session, state: ServiceState, actor: str, incident: Incident | No
     info = summary(s)
     if incident is not None:
         counts = "; ".join(f"{z['name']}: {z['counts']['people']} people" for z in zone_list)
-        db.add(TimelineEntry(incident_id=incident.id, at=now, actor=actor, kind="simulation",
-                             note=f"{model}" + (f" — {counts}" if counts else ""),
-                             data={"simulation_id": s.id, "model": model,
-                                   "zones": info["zones"], **({"rerun": vers["rerun"]} if "rerun" in vers else {})}))
+        incidents.add_entry(db, incident, actor, "simulation", now, note=f"{model}" + (f" — {counts}" if counts else ""),
+                            data={"simulation_id": s.id, "model": model,
+                                  "zones": info["zones"], **({"rerun": vers["rerun"]} if "rerun" in vers else {})})
     audit.record(db, actor, f"dss.simulation.{action}", "simulation", s.id,
                  after=info | {"params": s.params}, clock=state.clock)
     state.push.record(db, "dss", "simulation", info)
@@ -441,9 +440,4 @@ def rerun(db: Session, state: ServiceState, actor: str, simulation_id: int) -> S
 
 
 def incident_of(db: Session, incident_id: int | None) -> Incident | None:
-    if incident_id is None:
-        return None
-    i = db.get(Incident, incident_id)
-    if i is None:
-        raise NotFound(f"incident {incident_id} not found")
-    return i
+    return None if incident_id is None else incidents.get(db, incident_id)
