@@ -52,8 +52,14 @@ def render_speech(text: str, path: Path, *, voice: str, rate: int, repeat: int =
         raise ProviderError("tts_crash", f"speech synthesiser died (signal {-run.returncode})", transient=True)
     if run.returncode != 0:
         raise ProviderError("tts", why[0][-300:] or f"renderer exited {run.returncode}", transient=False)
-    _repeat_wav(once, path, repeat)
-    once.unlink(missing_ok=True)
+    try:
+        _repeat_wav(once, path, repeat)
+    except (EOFError, wave.Error, FileNotFoundError) as e:
+        # libespeak-ng now and then exits cleanly having written no audio (seen in the demo on a long
+        # Chinese warning): a failed attempt to retry, not a crash of the provider.
+        raise ProviderError("tts_empty", f"speech synthesiser wrote no audio ({type(e).__name__})", transient=True) from None
+    finally:
+        once.unlink(missing_ok=True)
     return path
 
 

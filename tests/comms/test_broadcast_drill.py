@@ -164,3 +164,21 @@ def test_a_drills_named_test_group_gets_real_messages_until_the_drill_ends(sqlit
     [real] = fake_twilio.sent_to("+8613900000088")
     assert real["body"].startswith(f"【{EXERCISE_PREFIX}】演练通知")
     assert fake_twilio.sent_to("+8613900000001") == [] and fake_twilio.count() == 1
+
+
+def test_a_renderer_that_writes_no_audio_is_a_transient_failure(tmp_path, monkeypatch):
+    """A synthesiser that exits cleanly without audio fails this attempt (retried), with the reason,
+    instead of crashing the provider on an empty WAV (seen in the demo)."""
+    import sys
+
+    import pytest
+
+    from comms.providers import tts_broadcast
+    from comms.providers.base import ProviderError
+
+    empty = "import sys; open(sys.argv[sys.argv.index('--out') + 1], 'wb').close()"
+    monkeypatch.setattr(tts_broadcast, "RENDERER", [sys.executable, "-c", empty])
+    with pytest.raises(ProviderError) as e:
+        tts_broadcast.render_speech("预警：请关闭门窗", tmp_path / "a.wav", voice="zh", rate=150, repeat=2)
+    assert e.value.transient and e.value.code == "tts_empty"
+    assert not (tmp_path / "a.once.wav").exists()
