@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from command.dss.registry import register
+from command.dss.thresholds import THERMAL_ZONES
 from command.dss.validity import OutOfRange, check
 
 G = 9.80665  # m/s², standard gravity (the YB example uses it)
@@ -167,7 +168,7 @@ class PoolFireIn(BaseModel):
     transmissivity: float | None = Field(1.0, gt=0, le=1, description="atmospheric transmissivity (default 1: no "
                                          "attenuation, conservative); null: Bagster's fit from the relative humidity")
     relative_humidity: float = Field(0.7, gt=0, le=1, description="relative humidity, fraction (Bagster)")
-    levels_kw_m2: list[float] = Field(default_factory=lambda: [37.5, 12.5, 5.0, 1.6],
+    levels_kw_m2: list[float] = Field(default_factory=lambda: list(THERMAL_ZONES),
                                       description="radiation levels whose distances are wanted, kW/m²")
 
 
@@ -273,7 +274,7 @@ class FireballIn(BaseModel):
                                          "attenuation, conservative); null: Bagster's fit from the relative humidity")
     ambient_k: float = Field(293.15, ge=274.15, le=323, description="ambient temperature, K")
     relative_humidity: float = Field(0.7, gt=0, le=1, description="relative humidity, fraction (Bagster)")
-    levels_kw_m2: list[float] = Field(default_factory=lambda: [37.5, 12.5, 5.0, 1.6],
+    levels_kw_m2: list[float] = Field(default_factory=lambda: list(THERMAL_ZONES),
                                       description="radiation levels whose distances are wanted, kW/m²")
 
 

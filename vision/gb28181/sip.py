@@ -172,13 +172,18 @@ def response_to(req: Request, code: int, *, received: tuple[str, int] | None = N
     resp.add_header("To", to)
     resp.add_header("Call-ID", need(req, "Call-ID"))
     resp.add_header("CSeq", need(req, "CSeq"))
+    return _finish(resp, extra, body, content_type)
+
+
+def _finish(msg, extra: dict[str, str] | None, body: bytes, content_type: str | None):  # noqa: ANN001, ANN202
+    """The headers every message of ours ends with, and its body (Content-Length is set on serialising)."""
     for k, v in (extra or {}).items():
-        resp.add_header(k, v)
-    resp.add_header("User-Agent", USER_AGENT)
+        msg.add_header(k, v)
+    msg.add_header("User-Agent", USER_AGENT)
     if body:
-        resp.add_header("Content-Type", content_type or MANSCDP)
-    resp.body = body  # Content-Length is set on serialising
-    return resp
+        msg.add_header("Content-Type", content_type or MANSCDP)
+    msg.body = body
+    return msg
 
 
 def request(method: str, uri: str, *, via_host: str, via_port: int, transport: str, from_uri: str, from_tag: str,
@@ -194,13 +199,7 @@ def request(method: str, uri: str, *, via_host: str, via_port: int, transport: s
     req.add_header("Max-Forwards", "70")
     if contact:
         req.add_header("Contact", f"<{contact}>")
-    for k, v in (extra or {}).items():
-        req.add_header(k, v)
-    req.add_header("User-Agent", USER_AGENT)
-    if body:
-        req.add_header("Content-Type", content_type or MANSCDP)
-    req.body = body  # Content-Length is set on serialising
-    return req
+    return _finish(req, extra, body, content_type)
 
 
 def gb_date(now: datetime | None = None) -> str:
