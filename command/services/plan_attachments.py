@@ -20,25 +20,32 @@ KINDS = {".pdf": "application/pdf",
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
+def content_type(filename: str) -> str:
+    """The attachment's media type by its extension; other files are refused with the reason."""
+    ext = Path(filename).suffix.lower()
+    if ext not in KINDS:
+        raise Invalid(f"file: only PDF or DOCX attachments are accepted, got {ext or 'no extension'!r}")
+    return KINDS[ext]
+
+
 def extract_text(filename: str, data: bytes) -> str:
     ext = Path(filename).suffix.lower()
+    content_type(filename)  # PDF or DOCX, else refused
     try:
         if ext == ".pdf":
             from pypdf import PdfReader
 
             return "\n".join((pg.extract_text() or "") for pg in PdfReader(io.BytesIO(data)).pages)
-        if ext == ".docx":
-            import docx
+        import docx
 
-            d = docx.Document(io.BytesIO(data))
-            parts = [p.text for p in d.paragraphs]
-            for t in d.tables:
-                for row in t.rows:
-                    parts.append(" ".join(c.text for c in row.cells))
-            return "\n".join(parts)
+        d = docx.Document(io.BytesIO(data))
+        parts = [p.text for p in d.paragraphs]
+        for t in d.tables:
+            for row in t.rows:
+                parts.append(" ".join(c.text for c in row.cells))
+        return "\n".join(parts)
     except Exception as e:  # a corrupt file is bad input, not a server error
         raise Invalid(f"file: cannot read {ext[1:].upper()} ({type(e).__name__}: {e})") from None
-    raise Invalid(f"file: only PDF or DOCX attachments are accepted, got {ext or 'no extension'!r}")
 
 
 def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: str, data: bytes,
@@ -53,8 +60,7 @@ def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: 
     reason = wf.why_not_editable(p.status)
     if reason:
         raise Conflict(f"plan {plan_id}: {reason}")
-    if Path(filename).suffix.lower() not in KINDS:
-        raise Invalid(f"file: only PDF or DOCX attachments are accepted, got {Path(filename).suffix or 'no extension'!r}")
+    media_type = content_type(filename)
     body = extract_text(filename, data) if text is None else text
     sha = hashlib.sha256(data).hexdigest()
     root = Path(cfg.attachments_dir)
@@ -64,7 +70,7 @@ def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: 
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
-    a = PlanAttachment(plan_id=plan_id, filename=Path(filename).name[:300], content_type=KINDS[Path(filename).suffix.lower()],
+    a = PlanAttachment(plan_id=plan_id, filename=Path(filename).name[:300], content_type=media_type,
                        sha256=sha, size=len(data), path=str(path), text=body, at=state.clock.now(), actor=actor)
     db.add(a)
     db.flush()
