@@ -4,7 +4,6 @@ the plan's search index."""
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from command.db.models.plans import PlanAttachment
 from command.domain import plan_workflow as wf
 from command.errors import Conflict, Invalid, TooLarge
-from command.services import audit, plans
+from command.services import audit, plan_reader, plans
 from command.services.plan_search import reindex
 
 KINDS = {".pdf": "application/pdf",
@@ -29,23 +28,8 @@ def content_type(filename: str) -> str:
 
 
 def extract_text(filename: str, data: bytes) -> str:
-    ext = Path(filename).suffix.lower()
     content_type(filename)  # PDF or DOCX, else refused
-    try:
-        if ext == ".pdf":
-            from pypdf import PdfReader
-
-            return "\n".join((pg.extract_text() or "") for pg in PdfReader(io.BytesIO(data)).pages)
-        import docx
-
-        d = docx.Document(io.BytesIO(data))
-        parts = [p.text for p in d.paragraphs]
-        for t in d.tables:
-            for row in t.rows:
-                parts.append(" ".join(c.text for c in row.cells))
-        return "\n".join(parts)
-    except Exception as e:  # a corrupt file is bad input, not a server error
-        raise Invalid(f"file: cannot read {ext[1:].upper()} ({type(e).__name__}: {e})") from None
+    return plan_reader.document_text(filename, data)
 
 
 def add_attachment(db: Session, state: Any, actor: str, plan_id: int, filename: str, data: bytes,

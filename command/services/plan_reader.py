@@ -20,15 +20,31 @@ SCAN_CHARS_PER_PAGE = 40
 
 
 def read_document(filename: str, data: bytes) -> list[Paragraph]:
+    """The paragraphs of a plan to import; a scan or a document without text is refused with the reason."""
+    out, pages = _read(filename, data)
+    chars = sum(len(re.sub(r"\s", "", p.text)) for p in out)
+    if pages is not None and (not pages or chars < SCAN_CHARS_PER_PAGE * pages):
+        raise Invalid(f"file: this PDF has no text layer ({chars} characters on {pages} pages): it looks "
+                      "scanned and needs OCR before it can be imported; upload it as an attachment instead")
+    if not out:
+        raise Invalid("file: the document has no text")
+    return out
+
+
+def document_text(filename: str, data: bytes) -> str:
+    """A document's text for the search index: a scan or an empty document gives what text it has."""
+    return "\n".join(p.text for p in _read(filename, data)[0])
+
+
+def _read(filename: str, data: bytes) -> tuple[list[Paragraph], int | None]:
+    """A DOCX or PDF as numbered paragraphs in reading order, and a PDF's page count."""
     ext = Path(filename).suffix.lower()
     if ext not in (".docx", ".pdf"):
-        raise Invalid(f"file: a plan is imported from DOCX or PDF, got {ext or 'no extension'!r}")
+        raise Invalid(f"file: a plan document is DOCX or PDF, got {ext or 'no extension'!r}")
     if not data:
         raise Invalid("file: empty")
     try:
-        return _docx(data) if ext == ".docx" else _pdf(data)
-    except Invalid:
-        raise
+        return (_docx(data), None) if ext == ".docx" else _pdf(data)
     except Exception as e:  # a corrupt file is bad input, not a server error
         raise Invalid(f"file: cannot read {ext[1:].upper()} ({type(e).__name__}: {e})") from None
 
@@ -56,23 +72,17 @@ def _docx(data: bytes) -> list[Paragraph]:
                         cells.append(t)
                 if any(cells):
                     out.append(Paragraph(len(out), " | ".join(cells), cells=tuple(cells)))
-    if not out:
-        raise Invalid("file: the document has no text")
     return out
 
 
 _RUNS_ON = re.compile(r"[^。；;：:！!？?]$")
 
 
-def _pdf(data: bytes) -> list[Paragraph]:
+def _pdf(data: bytes) -> tuple[list[Paragraph], int]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
     pages = [(pg.extract_text() or "") for pg in reader.pages]
-    chars = sum(len(re.sub(r"\s", "", t)) for t in pages)
-    if not pages or chars < SCAN_CHARS_PER_PAGE * len(pages):
-        raise Invalid(f"file: this PDF has no text layer ({chars} characters on {len(pages)} pages): it looks "
-                      "scanned and needs OCR before it can be imported; upload it as an attachment instead")
     out: list[Paragraph] = []
     for page_no, text in enumerate(pages, start=1):
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -91,4 +101,4 @@ def _pdf(data: bytes) -> list[Paragraph]:
             buf = f"{buf}\n{ln}" if buf else ln
         if buf:
             out.append(Paragraph(len(out), buf.replace("\n", ""), page=page_no))
-    return out
+    return out, len(pages)
