@@ -6,7 +6,8 @@ their phones, resources, site-plan features) then ``POST /api/incidents/{id}/res
 evacuation routes over the road graph to the nearest assembly point outside the evacuation zone, the nearest teams
 and materials checked for validity/inspection, the matching plan's cards, the targeted warnings, the CAP area),
 then ``GET /api/response-drafts/{id}/cap.xml``. Median of several runs after a warm-up; wall clock
-(perf_counter) of each HTTP call through the in-process test client. Target: simulation + draft ≤ 2 s.
+(perf_counter) of each HTTP call through the in-process test client. The matching plan is the demo's tank farm
+plan, imported from its Word document and published as `make run` files it (``command.demo_seed.import_plan``). Target: simulation + draft ≤ 2 s.
 
     .venv/bin/python bench/dss_draft.py [--resources 50000] [--people 5000] [--runs 7]
                                         [--out bench/results/dss_draft.json]
@@ -86,7 +87,7 @@ def main() -> None:
 
     from command.app import create_app
     from command.services.auth import add_user, issue_token
-    from tests.plans.sample import park_plan, publish
+    from command.demo_seed import import_plan
     from watchpost.config import parse_config
     from watchpost.db import session_scope
     from watchpost.db.migrate import upgrade
@@ -107,10 +108,9 @@ def main() -> None:
     seed_s = time.perf_counter() - t0
 
     with TestClient(app) as c:
-        c.as_role = lambda role: {"Authorization": f"Bearer {tokens[role]}"}
-        op = c.as_role("duty_officer")
-        pid = c.post("/api/plans", json=park_plan(), headers=op).json()["id"]
-        publish(c, pid)
+        op = {"Authorization": f"Bearer {tokens['duty_officer']}"}
+        c.headers["Authorization"] = f"Bearer {tokens['commander']}"  # files, reviews and publishes the demo plan
+        import_plan(c)
         inc = c.post("/api/incidents", json={"type": "leak", "title": "罐区A苯泄漏", "level": "orange",
                                              "location": {"name": "罐区A", "site": "tank-farm-a",
                                                           "lon": RELEASE[0], "lat": RELEASE[1]}}, headers=op).json()["id"]
