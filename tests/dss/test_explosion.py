@@ -85,6 +85,26 @@ def test_multi_energy_charge_and_sachs_scaling() -> None:
         ex.MultiEnergyIn(cloud_volume_m3=1, strength=11)
 
 
+def test_multi_energy_states_its_limitation_and_gives_no_uncited_decay() -> None:
+    # No citable digitisation or fit of the blast-strength curves could be read (docs/decision-support.md,
+    # "Search for a citable fit or digitisation"): the model must say so and must not return an
+    # overpressure beyond the charge until a cited fit replaces this test.
+    out = ex.tno_multi_energy(ex.MultiEnergyIn(cloud_volume_m3=5000, strength=7, distances_m=[100, 500]))
+    assert "not computed" in out.limitation and "fig. 5.8" in out.limitation
+    assert set(ex.MultiEnergyPoint.model_fields) == {"distance_m", "sachs_scaled_distance"}
+    assert [f for f in ex.MultiEnergyOut.model_fields if "overpressure" in f] == ["source_overpressure_kpa"]
+
+
+def test_multi_energy_charge_on_the_ccps_1999_problem_statement() -> None:
+    # CCPS (1999) multi-energy example as transcribed in github.com/dsagacetamejia/An-lisis-de-consecuencias
+    # ("Ejemplo 2.21 completo.ipynb"): 2094 m³ stoichiometric cloud, 3.5 MJ/m³, p0 101 325 Pa, target 30 m.
+    # The notebook prints E = 7 329 000 000 J and R' = 0.72 (its author's arithmetic, not the book's answer;
+    # its overpressure is read off the chart and is not compared).
+    out = ex.tno_multi_energy(ex.MultiEnergyIn(cloud_volume_m3=2094, strength=7, distances_m=[30]))
+    assert out.charge_energy_j == pytest.approx(7.329e9, rel=1e-9)
+    assert round(out.points[0].sachs_scaled_distance, 2) == 0.72
+
+
 def test_zones_from_a_model() -> None:
     out = ex.tnt_explosion(ex.TntIn(fuel_mass_kg=1000, heat_of_combustion_mj_kg=46.35))
     zs = thresholds.zones(out.level_distances_m, "overpressure")
