@@ -234,9 +234,12 @@ class PushHub:
     async def _pump(self) -> None:
         assert self._wake is not None
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 a wait_for whose event is set just as the task is cancelled
+            # returns instead of raising, so this loop went on and the service's shutdown hung on it.
             try:
-                await asyncio.wait_for(self._wake.wait(), FALLBACK_POLL_S)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(FALLBACK_POLL_S):
+                    await self._wake.wait()
+            except TimeoutError:
                 if not self.clients:
                     continue
             self._wake.clear()

@@ -53,7 +53,8 @@ def test_spool_holds_alarms_while_service_is_down_and_delivers_each_once(sqlite_
     assert spool.pending() == 0
 
     server.should_exit = True
-    thread.join(15)
+    thread.join(10)
+    assert not thread.is_alive(), "the service did not stop (its push pump swallowed the cancellation)"
     for i in range(1, 6):  # raised while the service is down
         spool.put("alarm", _alarm(i))
     spool.put("evidence", {"source": "video", "source_event_id": "w1:cam1:fire:3",
@@ -92,7 +93,8 @@ def test_spool_holds_alarms_while_service_is_down_and_delivers_each_once(sqlite_
     sender.join(5)
     spool.close()
     server.should_exit = True
-    thread.join(15)
+    thread.join(10)
+    assert not thread.is_alive(), "the service did not stop (its push pump swallowed the cancellation)"
 
 
 def test_refused_item_is_set_aside_and_queue_keeps_moving(tmp_path, sqlite_url, make_config):
@@ -114,4 +116,5 @@ def test_refused_item_is_set_aside_and_queue_keeps_moving(tmp_path, sqlite_url, 
     assert spool.pending() == 0
     spool.close()
     server.should_exit = True
-    thread.join(15)
+    thread.join(10)
+    assert not thread.is_alive(), "the service did not stop (its push pump swallowed the cancellation)"
