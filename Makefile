@@ -7,6 +7,9 @@ BIN     := $(VENV)/bin
 APT     := $(shell grep -v '^\#' deploy/apt-packages.txt | xargs)
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Two test processes, a file each at a time: the suite waits on servers, browsers and clips about as much as it
+# computes, so the second core roughly halves it (tests/conftest.py starts the longest file first).
+PYTEST_JOBS ?= 2
 
 export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
@@ -40,10 +43,10 @@ run: deps
 	$(BIN)/watchpost demo
 
 test: deps
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: deps
-	$(BIN)/python -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_JOBS) --dist loadfile -m "not slow and not browser" $(PYTEST_ARGS)
 
 fuzz: deps
 	WP_FUZZ_EXAMPLES=200 WP_FUZZ_BACKENDS=sqlite,postgres $(BIN)/python -m pytest -q tests/core/test_api_fuzz.py $(PYTEST_ARGS)

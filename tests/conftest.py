@@ -17,6 +17,13 @@ os.environ.setdefault("YOLO_AUTOINSTALL", "0")
 os.environ.setdefault("YOLO_CONFIG_DIR", str(Path(__file__).resolve().parents[1] / ".yolo"))
 
 _counter = itertools.count()
+# Files that take minutes on their own: collected first, so that under `-n 2 --dist loadfile` one process
+# runs them while the other works through the rest, instead of the suite ending on them alone.
+LONG_FILES = ("tests/core/test_api_fuzz.py",)
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ARG001
+    items.sort(key=lambda item: not any(item.nodeid.startswith(f) for f in LONG_FILES))  # stable: else as collected
 
 
 @pytest.fixture(scope="session")
