@@ -70,21 +70,26 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
                 loop.stop()
 
         if config.live.keep_open:
-            from command.live.hub import CameraSource
+            from command.live.sources import live_source
 
             for cam in config.vision.cameras:
                 if cam.enabled:
-                    state.live.warm(CameraSource(cam.id, cam.url, cam.rtsp_transport), float("inf"))
+                    state.live.warm(live_source(cam, config.vision.gb28181), float("inf"))
         prewarm = None
         if config.live.prewarm_s > 0:
             from command.live.prewarm import prewarm_alarm_cameras
 
             prewarm = asyncio.get_running_loop().create_task(prewarm_alarm_cameras(
-                state.push, state.live, lambda: state.config.vision.cameras, config.live.prewarm_s), name="live-prewarm")
-        leadership = None
+                state.push, state.live, lambda: state.config.vision.cameras, config.live.prewarm_s,
+                lambda: state.config.vision.gb28181), name="live-prewarm")
+        leadership = beat = None
         if run_background:
+            from command.services.replicas import ReplicaBeat
+
             leadership = Leadership(state.engine, start_loops, on_deposed=stop_loops)
             leadership.start()
+            beat = ReplicaBeat(state)  # every process, leader or not: the leader alarms on a silent one (issue #26)
+            beat.start()
         try:
             yield
         finally:
@@ -96,6 +101,8 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
             stop_loops()
             if leadership is not None:
                 leadership.release()
+            if beat is not None:
+                beat.stop()
             state.bus.close()
             state.engine.dispose()
 

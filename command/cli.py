@@ -40,6 +40,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     if not no_upgrade:
         upgrade(cfg.storage.url)
     workers = workers or cfg.server.workers
+    if port:  # the process records the port it serves in its heartbeat (service_replicas)
+        cfg.server.port = port
+        os.environ["WATCHPOST__SERVER__PORT"] = str(port)  # and so do the worker processes, which reload the config
     # No per-message deflate: one push event goes to every console, and compressing it once per connection was a
     # tenth of the service's CPU at 1,000 sessions (issue #23); the events are a few hundred bytes of JSON.
     opts = dict(host=host or cfg.server.host, port=port or cfg.server.port, log_level="info",

@@ -1,4 +1,4 @@
-"""A durable local spool of alarms and evidence on their way to the service.
+"""A durable local spool of alarms, evidence and video device events on their way to the service.
 
 Everything the worker raises is written here (SQLite, synchronous=FULL) before any attempt to
 send it, and delivered strictly in order; while the service is unreachable items wait and are
@@ -21,7 +21,8 @@ import httpx
 log = logging.getLogger(__name__)
 
 EVIDENCE_404_TRIES = 10
-ROUTES = {"alarm": "/api/alarms", "evidence": "/api/alarms/evidence"}
+ROUTES = {"alarm": "/api/alarms", "evidence": "/api/alarms/evidence",
+          "device_event": "/api/workers/device-events"}  # GB/T 28181 device events for the audit log
 
 
 class Spool:
@@ -109,6 +110,15 @@ class SpoolSender(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.spool.wakeup.set()
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for the spool to empty (an orderly stop delivers what it holds rather than
+        leave it for the next start); whether it did."""
+        deadline = time.monotonic() + timeout_s
+        while self.spool.pending() and self.is_alive() and time.monotonic() < deadline:
+            self.spool.wakeup.set()
+            time.sleep(0.05)
+        return not self.spool.pending()
 
     def deliver_once(self, client: httpx.Client) -> bool:
         """Try the head item; True if the queue moved on (delivered or dead-lettered)."""

@@ -18,6 +18,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from vision.assignment import AssignmentFollower
 from vision.commands import CommandPoller
 from vision.evidence.clip import write_clip
 from vision.evidence.snapshot import sha256_file, write_snapshot
@@ -46,7 +47,9 @@ class Worker:
         self.config = config
         self.vc = config.vision
         self.media_root = Path(self.vc.media_root)
-        self.cameras = [c for c in self.vc.cameras if c.enabled]
+        self.catalog = {c.id: c for c in self.vc.cameras if c.enabled}
+        # Assigned mode starts with none: the service names this worker's share (vision/assignment.py).
+        self.cameras = [] if self.vc.assignment.enabled else list(self.catalog.values())
         self.detectors = detectors if detectors is not None else load_detectors(config)
         ring_s = max(self.vc.evidence.pre_s, 1.0) + 1.0
         self.ring_s = ring_s
@@ -68,8 +71,22 @@ class Worker:
         self._online: dict[str, bool] = {c.id: True for c in self.cameras}
         self._offline_event: dict[str, str] = {}
         self.started_wall = time.time()
+        self._cam_started: dict[str, float] = {}  # a camera taken over later: when it started here
+        self.follower: AssignmentFollower | None = None
+        self.superseded: str | None = None
+        if self.vc.assignment.enabled:
+            a = self.vc.assignment
+            self.follower = AssignmentFollower(self.vc.worker_id, self.vc.service_url, self.vc.service_token,
+                                               a.claim_s, a.lease_s, self._assigned_running,
+                                               self.apply_assignment, self._superseded)
         self.stats = {c.id: {"detections": 0, "detect_s": 0.0, "alarms": 0} for c in self.cameras}
         self.monitor = WorkerMonitor(self)  # heartbeats to the service, /metrics (issue #26)
+        # gb28181:// cameras are read through this worker's own GB/T 28181 platform (docs/gb28181.md).
+        self.gb28181 = None
+        if self.vc.gb28181.enabled:
+            from vision.gb28181.worker_platform import WorkerPlatform  # SIP and RTP only where they are used
+
+            self.gb28181 = WorkerPlatform(config, self.spool)
 
     def _recorder(self, cam: Camera) -> SegmentRecorder | StreamCopyRecorder:
         if cam.detect_url:  # the reader decodes the substream; the main stream is kept as it comes
@@ -78,6 +95,8 @@ class Worker:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        if self.gb28181 is not None:
+            self.gb28181.start()  # before the readers: a gb28181:// reader opens its stream through it
         for r in self.readers.values():
             r.start()
         for rec in self.recorders.values():
@@ -85,6 +104,8 @@ class Worker:
         self.sender.start()
         if self.vc.service_url:
             self.poller.start()
+        if self.follower is not None:
+            self.follower.start()
         self.monitor.start()
         for target, name in ((self._detect_loop, "detect"), (self._health_loop, "health"),
                              (self._retention_loop, "retention")):
@@ -94,14 +115,20 @@ class Worker:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.follower is not None:
+            self.follower.stop()  # says it is leaving: the others take its cameras at once
         self.poller.stop()
         self.monitor.stop()
         for r in list(self.readers.values()):
             r.stop()
         for t in self._threads:
             t.join(5)
-        for rec in self.recorders.values():
+        if self.gb28181 is not None:
+            self.gb28181.stop()  # BYE to every stream still open; the last folded device events spooled
+        for rec in list(self.recorders.values()):
             rec.flush()
+        if not self.sender.drain(5.0):  # nothing new comes in now: deliver what is held, if the service answers
+            log.info("%d spooled item(s) left for the next start", self.spool.pending())
         self.sender.stop()
         self.sender.join(5)
         self.spool.close()
@@ -115,6 +142,61 @@ class Worker:
         finally:
             self.stop()
 
+    # -- cameras the service assigns (vision/assignment.py) --------------------------------
+    def add_camera(self, cam: Camera) -> None:
+        """Start reading, analysing and recording ``cam`` here (it was assigned to this worker)."""
+        with self._cams_lock:
+            if cam.id in self.readers:
+                return
+            self.readers[cam.id] = reader = CameraReader(cam, ring_s=self.ring_s, realtime=self.realtime)
+            self.processors[cam.id] = CameraProcessor(cam, self.config, self.detectors)
+            self.stats[cam.id] = {"detections": 0, "detect_s": 0.0, "alarms": 0}
+            self._online[cam.id] = True
+            self._cam_started[cam.id] = time.time()
+            rec = self._recorder(cam) if cam.record else None
+            if rec is not None:
+                self.recorders[cam.id] = rec
+            self.cameras = [*self.cameras, cam]
+        reader.start()
+        if rec is not None:
+            rec.start()
+        log.warning("camera %s: now analysed by this worker", cam.id)
+
+    def remove_camera(self, cam_id: str) -> None:
+        """Stop ``cam_id`` here (assigned to another worker). Alarms it raised stay in the spool; a clip
+        being collected keeps what it has."""
+        with self._cams_lock:
+            if cam_id not in self.readers or cam_id in self.drill_cams:
+                return
+            self.cameras = [c for c in self.cameras if c.id != cam_id]
+            reader = self.readers.pop(cam_id)
+            rec = self.recorders.pop(cam_id, None)
+            for table in (self.processors, self.stats, self._online, self._offline_event, self._cam_started):
+                table.pop(cam_id, None)
+        reader.stop()
+        if rec is not None:
+            rec.flush()
+        log.warning("camera %s: handed to another worker", cam_id)
+
+    def apply_assignment(self, camera_ids: set[str]) -> None:
+        """Run exactly ``camera_ids`` of the configured cameras (drill clips are left to end by themselves)."""
+        unknown = camera_ids - set(self.catalog)
+        if unknown:
+            log.error("assigned camera(s) %s are not in this worker's vision.cameras; the service and the worker "
+                      "read different configs", ", ".join(sorted(unknown)))
+        running = set(self._assigned_running())
+        for cam_id in sorted(running - camera_ids):
+            self.remove_camera(cam_id)
+        for cam_id in sorted((camera_ids - running) & set(self.catalog)):
+            self.add_camera(self.catalog[cam_id])
+
+    def _assigned_running(self) -> list[str]:
+        return [c.id for c in self.cameras if c.id not in self.drill_cams]
+
+    def _superseded(self, reason: str) -> None:
+        self.superseded = reason
+        self._stop.set()
+
     # -- detection -------------------------------------------------------------------------
     def _detect_loop(self) -> None:
         next_due: dict[str, float] = {}
@@ -123,9 +205,10 @@ class Worker:
             due = []
             now = time.monotonic()
             for cam in self.cameras:  # a drill clip may add or remove a camera between rounds
-                if now < next_due.get(cam.id, 0.0):
+                reader = self.readers.get(cam.id)  # None: handed to another worker since this round began
+                if reader is None or now < next_due.get(cam.id, 0.0):
                     continue
-                seq, frame = self.readers[cam.id].latest()
+                seq, frame = reader.latest()
                 if frame is None or seq == last_seq.get(cam.id, -1):
                     continue
                 last_seq[cam.id] = seq
@@ -146,22 +229,28 @@ class Worker:
     def _detect_batch(self, due: list) -> None:
         """One detector call per model for all cameras due now (batched across cameras, which is
         what keeps a GPU busy), then each camera's rules."""
+        # The processors the pass starts with, held to its end: a camera handed to another worker meanwhile
+        # finishes this pass (what it sees is still raised) instead of the hand-over waiting for the pass.
+        procs = {cam.id: p for cam, _ in due if (p := self.processors.get(cam.id)) is not None}
+        due = [(cam, frame) for cam, frame in due if cam.id in procs]
+        if not due:
+            return
         t0 = time.perf_counter()
         wall = datetime.now(timezone.utc)
         images = {cam.id: frame.image for cam, frame in due}
-        wanted = {cam.id: self.processors[cam.id].wants_detection(images[cam.id], frame.t) for cam, frame in due}
+        wanted = {cam.id: procs[cam.id].wants_detection(images[cam.id], frame.t) for cam, frame in due}
         dets: dict[str, list | None] = {cam.id: ([] if wanted[cam.id] else None) for cam, _ in due}
         for key, detector in self.detectors.items():
-            ids = [cam.id for cam, _ in due if wanted[cam.id] and key in self.processors[cam.id].detectors]
+            ids = [cam.id for cam, _ in due if wanted[cam.id] and key in procs[cam.id].detectors]
             if ids:
                 for cam_id, found in zip(ids, detector.detect([images[i] for i in ids])):
                     dets[cam_id].extend(found)
-        self._add_seat_views(due, wanted, images, dets)
+        self._add_seat_views(due, wanted, images, dets, procs)
         per_cam = (time.perf_counter() - t0) / len(due)
         self.monitor.analysed([cam.id for cam, _ in due], per_cam, time.perf_counter() - t0)
         for cam, frame in due:
-            events = self.processors[cam.id].apply(frame.t, dets[cam.id], wall)
-            st = self.stats[cam.id]
+            events = procs[cam.id].apply(frame.t, dets[cam.id], wall)
+            st = self.stats.get(cam.id) or {"detections": 0, "detect_s": 0.0, "alarms": 0}  # handed away: not kept
             st["detections"] += 1
             st["detect_s"] += per_cam
             for ev in events:
@@ -169,9 +258,9 @@ class Worker:
                     st["alarms"] += 1
                     self._raise(cam, frame, ev)
 
-    def _add_seat_views(self, due: list, wanted: dict[str, bool], images: dict, dets: dict) -> None:
+    def _add_seat_views(self, due: list, wanted: dict[str, bool], images: dict, dets: dict, procs: dict) -> None:
         """The duty posts' close-up person pass, every due camera's seat views in one detector call."""
-        views = {cam.id: self.processors[cam.id].seat_views(images[cam.id]) for cam, _ in due if wanted[cam.id]}
+        views = {cam.id: procs[cam.id].seat_views(images[cam.id]) for cam, _ in due if wanted[cam.id]}
         crops = [crop for vs in views.values() for _, crop in vs]
         if not crops:
             return
@@ -215,7 +304,9 @@ class Worker:
         self._schedule_clip(cam, frame.wall, event_id, rel_dir / f"{stem}.mp4")
 
     def _schedule_clip(self, cam: Camera, alarm_wall: float, event_id: str, clip_rel: Path) -> None:
-        reader = self.readers[cam.id]
+        reader = self.readers.get(cam.id)
+        if reader is None:  # handed to another worker during this pass: the alarm keeps its snapshot
+            return
         pre = reader.ring_since(alarm_wall - self.vc.evidence.pre_s)
         collected: list[RingItem] = list(pre)
         done = threading.Event()
@@ -260,6 +351,10 @@ class Worker:
             return []
         if cmd.command == "play_clip":
             self.play_clip(cmd)
+            return []
+        if cmd.command == "ptz":  # a GB/T 28181 camera moves through the platform it registered to
+            if self.gb28181 is not None:
+                self.gb28181.run_ptz(cmd, {c.id: c for c in self.cameras})
             return []
         now = datetime.now(timezone.utc)
         p = linkage_plan(cmd, self.vc.linkage, set(self.readers), now, self.vc.evidence.pre_s,
@@ -334,7 +429,7 @@ class Worker:
     def sweep_once(self) -> None:
         plan = sweep(self.index, self.vc.recording, datetime.now(timezone.utc))
         self.monitor.media_bytes = plan.total_after
-        for cam_id, rec in self.recorders.items():
+        for cam_id, rec in list(self.recorders.items()):
             rec.enabled = cam_id not in plan.stop_cameras
         if plan.over_quota and not self._storage_alarm_open:
             self._storage_alarm_open = True
@@ -362,12 +457,14 @@ class Worker:
         while not self._stop.wait(1.0):
             self._retire_drill_cams()
             for cam in self.cameras:
-                if cam.id in self.drill_cams:  # a clip ends by design; that is no camera going offline
+                reader = self.readers.get(cam.id)
+                if cam.id in self.drill_cams or reader is None:  # a clip ends by design; a camera handed away
                     continue
-                h = self.readers[cam.id].snapshot_health(self.vc.worker_id)
-                age = h.last_frame_age_s if h.last_frame_age_s is not None else time.time() - self.started_wall
+                h = reader.snapshot_health(self.vc.worker_id)
+                since = self._cam_started.get(cam.id, self.started_wall)
+                age = h.last_frame_age_s if h.last_frame_age_s is not None else time.time() - since
                 online = age < cam.offline_after_s
-                if online == self._online[cam.id]:
+                if online == self._online.get(cam.id, True):
                     continue
                 self._online[cam.id] = online
                 now = datetime.now(timezone.utc)

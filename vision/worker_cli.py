@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 
 import click
 
@@ -19,6 +20,13 @@ def run(ctx: click.Context, cameras: tuple[str, ...], log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per alarm post and per command poll
     cfg = config_from(ctx)
+    if cameras and cfg.vision.assignment.enabled:
+        raise click.BadParameter("a worker in assigned mode (vision.assignment.enabled) runs the cameras the "
+                                 "service assigns; pin a camera with its `worker` setting instead",
+                                 param_hint="--camera")
+    if cfg.vision.assignment.enabled and not cfg.vision.service_url:
+        raise click.ClickException("vision.assignment.enabled needs vision.service_url (the service assigns "
+                                   "the cameras)")
     if cameras:
         unknown = set(cameras) - {c.id for c in cfg.vision.cameras}
         if unknown:
@@ -36,5 +44,12 @@ def run(ctx: click.Context, cameras: tuple[str, ...], log_level: str) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    click.echo(f"vision worker {cfg.vision.worker_id}: {len(worker.cameras)} camera(s) → {cfg.vision.service_url}")
+    share = ("cameras assigned by the service" if worker.follower is not None
+             else f"{len(worker.cameras)} camera(s)")
+    click.echo(f"vision worker {cfg.vision.worker_id}: {share} → {cfg.vision.service_url}")
     worker.run_forever()
+    if worker.superseded is not None:
+        from vision.assignment import SUPERSEDED_EXIT
+
+        click.echo(f"vision worker {cfg.vision.worker_id} stopped: {worker.superseded}", err=True)
+        sys.exit(SUPERSEDED_EXIT)

@@ -8,6 +8,7 @@ variables override any leaf: ``WATCHPOST__STORAGE__URL=postgresql+psycopg://...`
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,11 +64,27 @@ class Ptz(Strict):
     profile_token: str = Field(default="", description="the media profile to move; empty = the first one")
 
 
+_GB28181_URL = re.compile(r"^gb28181://([0-9]{20})/([0-9]{20})$")
+
+
+def gb28181_channel(url: str) -> tuple[str, str] | None:
+    """(device id, channel id) of a ``gb28181://<device id>/<channel id>`` camera url, None for any other
+    url; ValueError when it says gb28181 but does not name two 20-digit ids."""
+    if not url.lower().startswith("gb28181:"):
+        return None
+    m = _GB28181_URL.match(url)
+    if m is None:
+        raise ValueError(f"{url!r} is not gb28181://<device id>/<channel id>, each id 20 digits")
+    return m.group(1), m.group(2)
+
+
 class Camera(Strict):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = ""
     site: str | None = None
-    url: str = Field(description="rtsp://, http(s):// MJPEG, file path (looped) or usb:N")
+    url: str = Field(description="rtsp://, http(s):// MJPEG, file path (looped), usb:N, or "
+                     "gb28181://<device id>/<channel id>: a channel of a device registered to the worker's "
+                     "GB/T 28181 platform (vision.gb28181)")
     detect_url: str = Field(default="", description="the camera's low-resolution substream, decoded for detection, "
                             "snapshots and evidence clips; url (the main stream) is then recorded by stream copy, "
                             "never decoded, and stays the live view; empty = url does everything")
@@ -86,6 +103,22 @@ class Camera(Strict):
     view_roles: list[str] = Field(default_factory=list, description="roles that may watch it live or play it "
                                   "back; empty = every role that reads the operational picture")
     ptz: Ptz | None = None
+    worker: str = Field(default="", max_length=100, description="the only vision worker that may run it when "
+                        "the service assigns cameras (vision.assignment): a USB camera, a camera only that "
+                        "machine reaches; empty = whichever live worker the service picks")
+
+    @field_validator("url", "detect_url")
+    @classmethod
+    def _gb28181_ids(cls, url: str) -> str:
+        gb28181_channel(url)  # a gb28181:// url must name two 20-digit ids
+        return url
+
+    @model_validator(mode="after")
+    def _gb28181_not_copied(self) -> "Camera":
+        if self.detect_url and gb28181_channel(self.url) is not None:
+            raise ValueError("detect_url must be empty for a gb28181:// url: the main stream is recorded by stream "
+                             "copy when detect_url is set, and a GB/T 28181 channel is not a URL FFmpeg opens")
+        return self
 
 
 class FireSmokeRule(Strict):
@@ -214,7 +247,8 @@ class Gb28181Device(Strict):
 class Gb28181(Strict):
     """Watchpost as the GB/T 28181 SIP platform that devices and NVRs register to (docs/gb28181.md)."""
 
-    enabled: bool = Field(default=False, description="run the platform (python -m vision.gb28181)")
+    enabled: bool = Field(default=False, description="run the platform in the vision worker, which then reads "
+                          "gb28181:// cameras (or alone: python -m vision.gb28181)")
     platform_id: str = Field(default="34020000002000000001", pattern=r"^[0-9]{20}$",
                              description="the platform's 20-digit SIP id, as entered on each device")
     domain: str = Field(default="", pattern=r"^[0-9]{0,10}$",
@@ -233,6 +267,20 @@ class Gb28181(Strict):
                                        "is offline (the standard's 60 s keepalive x 3 missed)")
     catalog_on_register: bool = Field(default=True, description="ask a device for its channels when it registers")
     request_timeout_s: float = Field(default=5, gt=0, le=60, description="how long to wait for a device to answer")
+    media_host: str = Field(default="", description="the address devices send video (RTP) to, put in each INVITE; "
+                            "empty = public_host")
+    rtp_port_min: int = Field(default=0, ge=0, le=65535, description="the lowest UDP port a stream is received on; "
+                              "0 = any free port (set a range to open in a firewall)")
+    rtp_port_max: int = Field(default=0, ge=0, le=65535, description="the highest such port; 0 = any free port")
+    stream_timeout_s: float = Field(default=10, gt=0, le=300, description="a stream with no RTP for this long "
+                                    "has stopped: it is ended (BYE) and asked for again (INVITE)")
+    relay_port: int = Field(default=0, ge=0, le=65535, description="the worker re-serves each gb28181:// camera's "
+                            "video at http://relay_host:relay_port/live/<camera>.ps for the console's live view; "
+                            "0 = no relay (no live view of GB cameras)")
+    relay_host: str = Field(default="127.0.0.1", min_length=1, description="the worker's address as the service "
+                            "reaches it; the worker's relay listens on it")
+    relay_token: str = Field(default="", description="the relay's shared secret (at least 16 characters), sent by "
+                             "the service as a bearer token; required with relay_port")
 
     @property
     def realm(self) -> str:
@@ -246,6 +294,41 @@ class Gb28181(Strict):
         if dup:
             raise ValueError(f"duplicate device id(s): {', '.join(dup)}")
         return devs
+
+    @model_validator(mode="after")
+    def _rtp_range(self) -> "Gb28181":
+        if (self.rtp_port_min == 0) != (self.rtp_port_max == 0) or self.rtp_port_min > self.rtp_port_max:
+            raise ValueError(f"rtp_port_min ({self.rtp_port_min}) and rtp_port_max ({self.rtp_port_max}) must both be "
+                             "0 (any port) or a range, lowest first")
+        return self
+
+    @model_validator(mode="after")
+    def _relay_protected(self) -> "Gb28181":
+        # The relay hands out live video: never an open stream on the network.
+        if self.relay_port and len(self.relay_token) < 16:
+            raise ValueError("relay_token must be set (at least 16 characters) when relay_port is set: the relay "
+                             "serves live video only to holders of the token")
+        return self
+
+
+class CameraAssignment(Strict):
+    """N workers sharing the cameras (docs/scaling.md): each claims its share from the service, which
+    hands out vision.cameras over the live workers by rendezvous hashing, so a dead worker's cameras
+    move to the others within lease_s + claim_s."""
+
+    enabled: bool = Field(default=False, description="the service assigns this worker its cameras out of "
+                          "vision.cameras; false = it runs every enabled camera (or its --camera list)")
+    claim_s: float = Field(default=4.0, gt=0, le=60, description="how often a worker renews its claim and "
+                           "takes its current share (POST /api/workers/assignment)")
+    lease_s: float = Field(default=12.0, gt=0, le=600, description="a worker that has not claimed for this long "
+                           "is taken for dead and its cameras go to the others (read by the service)")
+
+    @model_validator(mode="after")
+    def _renewed_in_time(self) -> "CameraAssignment":
+        if self.lease_s < 2 * self.claim_s:
+            raise ValueError(f"lease_s ({self.lease_s:g}) must be at least twice claim_s ({self.claim_s:g}): "
+                             "one lost claim must not cost a worker its cameras")
+        return self
 
 
 class Vision(Strict):
@@ -262,6 +345,7 @@ class Vision(Strict):
     # Sensor alarms that should pin recordings on these cameras (VID-9).
     linkage: dict[str, list[str]] = Field(default_factory=dict)
     gb28181: Gb28181 = Field(default_factory=Gb28181)
+    assignment: CameraAssignment = Field(default_factory=CameraAssignment)
 
     @field_validator("cameras")
     @classmethod
@@ -272,6 +356,28 @@ class Vision(Strict):
                 raise ValueError(f"duplicate camera id {c.id!r}")
             seen.add(c.id)
         return cams
+
+    @model_validator(mode="after")
+    def _gb28181_cameras(self) -> "Vision":
+        """A gb28181:// camera is read through the worker's own platform: it must run, know the device, and
+        (cameras shared out by the service) the camera must stay on the worker its device registers to."""
+        gb = self.gb28181
+        listed = {d.id for d in gb.devices}
+        for i, cam in enumerate(self.cameras):
+            for name in ("url", "detect_url"):
+                ids = gb28181_channel(getattr(cam, name))
+                if ids is None:
+                    continue
+                where = f"cameras.{i}.{name} ({cam.id})"
+                if not gb.enabled:
+                    raise ValueError(f"{where}: a gb28181:// camera needs vision.gb28181.enabled: true")
+                if ids[0] not in listed and not gb.accept_unlisted:
+                    raise ValueError(f"{where}: device {ids[0]} is not in vision.gb28181.devices (and "
+                                     "vision.gb28181.accept_unlisted is false), so it can never register")
+                if self.assignment.enabled and not cam.worker:
+                    raise ValueError(f"cameras.{i}.worker ({cam.id}): a gb28181:// camera must name its worker when "
+                                     "the service assigns cameras: its device registers to that worker's platform")
+        return self
 
 
 class Storage(Strict):
@@ -588,6 +694,18 @@ class Monitor(Strict):
                                    "is alarmed")
     repeat_s: float = Field(default=60.0, gt=0, description="while a condition holds it is re-posted this often "
                             "(at most half of policies.merge_window_s), folding into its open alarm")
+    replica_beat_s: float = Field(default=10.0, gt=0, le=600, description="how often each service process "
+                                  "records that it is alive (service_replicas)")
+    replica_silent_s: float = Field(default=60.0, gt=0, description="a service process whose last record is "
+                                    "older than this, and that no new process at its address replaced, is "
+                                    "alarmed as silent")
+
+    @model_validator(mode="after")
+    def _beats_before_silence(self) -> "Monitor":
+        if self.replica_silent_s < 2 * self.replica_beat_s:
+            raise ValueError(f"replica_silent_s ({self.replica_silent_s:g}) must be at least twice replica_beat_s "
+                             f"({self.replica_beat_s:g})")
+        return self
 
 
 class Config(Strict):

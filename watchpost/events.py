@@ -7,7 +7,7 @@ Small, versioned pydantic models. Producers and consumers import them from here 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,10 +126,47 @@ class WorkerHeartbeat(Contract):
     rss_bytes: int | None = Field(default=None, ge=0, le=2**62)
 
 
-class WorkerCommand(Contract):
-    """Service -> worker: pin recordings, take snapshots (VID-9), play a drill's clip (DRL-3)."""
+_ShortId = Annotated[Text, Field(min_length=1, max_length=100)]  # a camera or worker id
 
-    command: Literal["pin_recording", "snapshot", "reload_config", "play_clip"]
+
+class WorkerClaim(Contract):
+    """A vision worker in assigned mode, every ``vision.assignment.claim_s``: "I am alive; which cameras
+    are mine?" (``POST /api/workers/assignment``, issue #26)."""
+
+    worker_id: Text = Field(min_length=1, max_length=100)
+    epoch: int | None = Field(default=None, ge=1, le=2**53, description="the epoch the service gave this "
+                              "process; none on its first claim (it then takes the worker id over)")
+    running: list[_ShortId] = Field(default_factory=list, max_length=1000, description="camera ids it runs now")
+    leaving: bool = Field(default=False, description="it is stopping: its cameras go to the others now")
+
+
+class WorkerAssignment(Contract):
+    """The service's answer to a ``WorkerClaim``: the cameras the worker should run, and the epoch it
+    holds its id under (a later process with the same id is given a higher one, and this one is refused)."""
+
+    worker_id: Text = Field(min_length=1, max_length=100)
+    epoch: int = Field(ge=1, le=2**53)
+    cameras: list[_ShortId] = Field(default_factory=list, max_length=1000)
+    live_workers: list[_ShortId] = Field(default_factory=list, max_length=1000)
+    lease_s: Real = Field(gt=0, le=600)
+    at: Instant = Field(default_factory=utcnow)
+
+
+class PtzRequest(Contract):
+    """Pan, tilt and zoom as the console asks it, for a camera the worker controls (a GB/T 28181 channel)."""
+
+    action: Literal["move", "stop", "preset"]
+    pan: Real = Field(default=0, ge=-1, le=1, description="move: speed left (-) or right (+)")
+    tilt: Real = Field(default=0, ge=-1, le=1, description="move: speed down (-) or up (+)")
+    zoom: Real = Field(default=0, ge=-1, le=1, description="move: speed out (-) or in (+)")
+    preset: int | None = Field(default=None, ge=1, le=255, description="preset: its number")
+
+
+class WorkerCommand(Contract):
+    """Service -> worker: pin recordings, take snapshots (VID-9), play a drill's clip (DRL-3), move a
+    GB/T 28181 camera (VID-5)."""
+
+    command: Literal["pin_recording", "snapshot", "reload_config", "play_clip", "ptz"]
     camera_ids: list[str] = Field(default_factory=list)
     alarm_id: int | None = None
     start: datetime | None = None
@@ -146,6 +183,8 @@ class WorkerCommand(Contract):
     clip_url: str | None = Field(default=None, max_length=2000)
     drill_id: int | None = None
     inject_id: str | None = Field(default=None, max_length=50)
+    # ptz: what to do to camera_ids[0], a gb28181:// camera of the worker that runs it.
+    ptz: PtzRequest | None = None
 
 
 class OutboxMessage(Contract):
@@ -182,3 +221,26 @@ class EvidenceAttach(Contract):
     source: AlarmSource
     source_event_id: Text = Field(min_length=1, max_length=200)
     evidence: list[EvidenceRef] = Field(min_length=1, max_length=50)
+
+
+VideoDeviceEventKind = Literal["auth_failed", "registered", "moved", "unregistered"]
+
+
+class VideoDeviceEvent(Contract):
+    """Worker -> service: what a video device did that the audit log keeps (``POST
+    /api/workers/device-events``): a GB/T 28181 registration refused (a wrong password, a device not
+    listed), a device registering, moving to another address, unregistering. A worker sends at most one
+    per device a minute: what happens meanwhile is folded into the next one, counted by kind."""
+
+    event_id: Text = Field(min_length=1, max_length=200, description="unique per worker; a resend is recorded once")
+    worker_id: Text = Field(min_length=1, max_length=100)
+    protocol: Literal["gb28181"] = "gb28181"
+    device_id: Text = Field(min_length=1, max_length=100, description="as the device gave it (a refused one may "
+                            "claim any id)")
+    kind: VideoDeviceEventKind = Field(description="the last event folded in")
+    addr: Text = Field(default="", max_length=100, description="host:port it came from, last")
+    detail: Text = Field(default="", max_length=500, description="e.g. why a registration was refused")
+    first_at: Instant
+    last_at: Instant
+    counts: dict[VideoDeviceEventKind, Annotated[int, Field(ge=1, le=2**53)]] = Field(
+        min_length=1, max_length=4, description="how many events of each kind this one stands for")

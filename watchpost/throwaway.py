@@ -1,5 +1,6 @@
 """Throwaway local servers for tests and benchmarks: a real PostgreSQL (Debian's ``postgresql``
-package) and a real mosquitto broker, each on a free loopback port in a temporary folder.
+package), a real mosquitto broker and nginx running the shipped site file (``deploy/nginx/watchpost.conf``),
+each on a free loopback port in a temporary folder.
 
 PostgreSQL runs through initdb + pg_ctl, as an unprivileged user when the caller is root
 (PostgreSQL refuses to run as root). ``find_pg_bin`` / ``find_mosquitto`` return None when the
@@ -11,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -136,4 +138,54 @@ def start_mosquitto(tmp: Path, exe: str) -> tuple[subprocess.Popen, int]:
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
+    return proc, port
+
+
+NGINX_SITE = Path(__file__).resolve().parents[1] / "deploy" / "nginx" / "watchpost.conf"
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+
+
+def render_nginx_site(text: str, listen_port: int, upstream_ports: list[int], log_dir: Path) -> str:
+    """The shipped site file for a local run: its replicas' addresses, its listen address and its log paths
+    replaced, nothing else. A reshaped file whose lines are no longer found is a ValueError, not a silent
+    run of something else."""
+    servers = re.findall(r"^(\s*)server\s+\S+:\d+(\s[^;\n]*)?;\n", text, flags=re.M)
+    if not servers:
+        raise ValueError("no `server host:port ...;` line in the upstream")
+    indent, opts = servers[0]
+    mine = "".join(f"{indent}server 127.0.0.1:{p}{opts};\n" for p in upstream_ports)
+    text, n = re.subn(r"(?:^\s*server\s+\S+:\d+(?:\s[^;\n]*)?;\n)+", lambda _m: mine, text, count=1, flags=re.M)
+    text, m = re.subn(r"^(\s*)listen\s+80;", rf"\g<1>listen 127.0.0.1:{listen_port};", text, flags=re.M)
+    text, k = re.subn(r"^(\s*)(access_log|error_log)\s+\S+;", lambda g: f"{g[1]}{g[2]} {log_dir / (g[2] + '.log')};",
+                      text, flags=re.M)
+    if (n, m, k) != (1, 1, 2):
+        raise ValueError(f"site file not as expected (upstream blocks {n}, listen 80 lines {m}, log lines {k})")
+    return text
+
+
+def start_nginx(tmp: Path, upstream_ports: list[int], exe: str,
+                site: Path = NGINX_SITE) -> tuple[subprocess.Popen, int]:
+    """nginx in the foreground with ``site`` rendered for loopback, everything it writes under ``tmp``;
+    returned once it listens."""
+    port = free_port()
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "watchpost.conf").write_text(render_nginx_site(site.read_text(), port, upstream_ports, tmp))
+    temp_paths = "".join(f"    {kind}_temp_path {tmp / kind};\n" for kind in ("client_body", "proxy", "fastcgi",
+                                                                              "uwsgi", "scgi"))
+    # Started as root, nginx's workers would drop to nobody and could not write the temp folders here.
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
+    (tmp / "nginx.conf").write_text(f"{user}worker_processes 1;\nerror_log {tmp / 'error.log'} info;\n"
+                                    f"events {{ worker_connections 1024; }}\n"
+                                    f"http {{\n{temp_paths}    include {tmp / 'watchpost.conf'};\n}}\n")
+    proc = subprocess.Popen([exe, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(tmp / "nginx.conf"),
+                             "-g", f"daemon off; pid {tmp / 'nginx.pid'};"],
+                            stdout=subprocess.DEVNULL, stderr=open(tmp / "stderr.log", "ab"))
+    try:
+        wait_port(port)
+    except RuntimeError:
+        proc.kill()
+        raise RuntimeError(f"nginx did not start: {(tmp / 'stderr.log').read_text()[-2000:]}") from None
     return proc, port

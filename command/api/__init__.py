@@ -2,6 +2,7 @@
 
 from command.api import (
     alarms,
+    assignment,
     audit,
     auth,
     comms,
@@ -20,6 +21,7 @@ from command.api import (
     response_drafts,
     system,
     users,
+    video_devices,
     warnings,
     workers,
 )
@@ -45,6 +47,8 @@ ROUTERS = [
     drills.router,
     dss.router,
     workers.router,
+    video_devices.router,  # GB/T 28181 device events for the audit log (issue #26)
+    assignment.router,  # cameras shared out over the vision workers (issue #26)
     system.router,  # /metrics, worker heartbeats, system health (issue #26)
     console.router,  # last: it serves the console's pages and static files
 ]

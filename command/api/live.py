@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from command.api.deps import get_state, require
 from command.api.openapi import file_answer
@@ -18,9 +19,11 @@ from command.domain.camera_rights import may_watch
 from command.domain.roles import OPERATORS, READERS, Role
 from command.errors import Conflict, Invalid, NotFound, Refused, Unavailable
 from command.live.hub import BadOffer, CameraSource
+from command.live.sources import live_source
 from command.services.auth import AuthError
 from command.state import ServiceState
-from watchpost.config import Camera
+from watchpost.config import Camera, gb28181_channel
+from watchpost.events import PtzRequest
 from watchpost.fields import Text
 
 router = api_router(tags=["live"])
@@ -54,8 +57,8 @@ def camera_for(st: ServiceState, camera_id: str, user: User) -> Camera:
     return cam
 
 
-def _source(cam: Camera) -> CameraSource:
-    return CameraSource(cam.id, cam.url, cam.rtsp_transport)
+def _source(st: ServiceState, cam: Camera) -> CameraSource:
+    return live_source(cam, st.config.vision.gb28181)  # a GB camera: the worker's relay of it
 
 
 @router.get("/api/live/cameras")
@@ -65,7 +68,7 @@ def cameras(st: ServiceState = Depends(get_state), user: User = Depends(require(
     for c in st.config.vision.cameras:
         if c.enabled and may_watch(c, user.role):
             out.append({"id": c.id, "name": c.name or c.id, "site": c.site, "group": c.group or c.site or "",
-                        "profile": c.profile, "ptz": c.ptz is not None,
+                        "profile": c.profile, "ptz": c.ptz is not None or gb28181_channel(c.url) is not None,
                         "location": c.location.model_dump() if c.location else None} | {"live": st.live.status(c.id)})
     return out
 
@@ -77,7 +80,7 @@ async def offer(camera_id: CameraId, body: Offer, st: ServiceState = Depends(get
     with the reason when the camera does not answer."""
     cam = camera_for(st, camera_id, user)
     try:
-        sdp = await st.live.answer(_source(cam), body.sdp)
+        sdp = await st.live.answer(_source(st, cam), body.sdp)
     except LookupError as exc:
         raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
     except BadOffer as exc:
@@ -94,12 +97,12 @@ async def mjpeg(camera_id: CameraId, request: Request, st: ServiceState = Depend
     cam = camera_for(st, camera_id, user)
     boundary = uuid.uuid4().hex
     try:
-        await st.live.opened(_source(cam))
+        await st.live.opened(_source(st, cam))
     except LookupError as exc:
         raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
 
     async def parts():  # noqa: ANN202
-        async for part in st.live.mjpeg(_source(cam), boundary):
+        async for part in st.live.mjpeg(_source(st, cam), boundary):
             if await request.is_disconnected():
                 return
             yield part
@@ -119,10 +122,13 @@ def status(camera_id: CameraId, st: ServiceState = Depends(get_state),
 async def ptz(camera_id: CameraId, body: PtzMove, st: ServiceState = Depends(get_state),
               user: User = Depends(require(*OPERATORS))) -> dict:
     """Pan, tilt, zoom or go to a preset (ONVIF). 409 for a camera without PTZ; 502 with the
-    camera's own answer when it refuses."""
+    camera's own answer when it refuses. A GB/T 28181 camera's move is queued for the worker whose
+    platform its device registered to (its preset is a number, 1-255)."""
     from command.live.ptz import PtzError, controller
 
     cam = camera_for(st, camera_id, user)
+    if cam.ptz is None and gb28181_channel(cam.url) is not None:
+        return await run_in_threadpool(_gb28181_ptz, st, cam, body, user.username)
     if cam.ptz is None:
         raise Conflict(f"camera {camera_id} has no PTZ configured")
     try:
@@ -130,6 +136,20 @@ async def ptz(camera_id: CameraId, body: PtzMove, st: ServiceState = Depends(get
     except PtzError as exc:
         raise Refused(f"camera {camera_id} PTZ: {exc}") from None
     return {"ok": True, "camera_id": camera_id, "did": done}
+
+
+def _gb28181_ptz(st: ServiceState, cam: Camera, body: PtzMove, actor: str) -> dict:
+    from command.services import gb_ptz
+
+    preset = None
+    if body.action == "preset":
+        if not (body.preset or "").isdigit() or not 1 <= int(body.preset or "0") <= 255:
+            raise Invalid(f"camera {cam.id} is a GB/T 28181 channel: its preset is a number, 1-255")
+        preset = int(body.preset or "0")
+    req = PtzRequest(action=body.action, pan=body.pan, tilt=body.tilt, zoom=body.zoom, preset=preset)
+    with st.sessions() as db:
+        cid = gb_ptz.queue(db, cam, req, actor, st.clock)
+    return {"ok": True, "camera_id": cam.id, "did": f"{body.action} queued for the worker (command {cid})"}
 
 
 @router.get("/api/cameras/{camera_id}/ptz/presets")

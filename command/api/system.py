@@ -14,6 +14,7 @@ from command.domain.roles import READERS, Role
 from command.domain.self_checks import Limits
 from command.metrics import CONTENT_TYPE
 from command.services import system_health as sh
+from command.services.replicas import replicas as service_replicas
 from command.state import ServiceState
 from watchpost.events import WorkerHeartbeat
 
@@ -40,8 +41,8 @@ def heartbeat(hb: WorkerHeartbeat, db: Session = Depends(get_db), state: Service
 @router.get("/api/system/health")
 def health(request: Request, db: Session = Depends(get_db), state: ServiceState = Depends(get_state),
            _: User = Depends(require(*READERS))) -> dict:
-    """The console's system-health page: workers and their cameras, the outbox, this process, the media
-    root, the thresholds, and the open alarms the service raised about itself."""
+    """The console's system-health page: workers and their cameras, the service processes, the outbox, this
+    process, the media root, the thresholds, and the open alarms the service raised about itself."""
     now = state.clock.now()
     cfg = state.config
     limits = Limits.of(cfg.monitor)
@@ -66,11 +67,17 @@ def health(request: Request, db: Session = Depends(get_db), state: ServiceState 
                         "cpu_percent": hb.get("cpu_percent"), "rss_bytes": hb.get("rss_bytes"), "cameras": cams})
     media = request.app.state.wp_metrics.media
     proc = sh.process_figures()
+    replicas = [{"replica_id": r.replica_id, "address": r.address, "pid": r.pid, "leader": r.leader,
+                 "started_at": r.started_at.isoformat(), "age_s": round(max((now - r.at).total_seconds(), 0.0), 1),
+                 "silent": (now - r.at).total_seconds() > limits.replica_silent_s,
+                 "this": r.replica_id == state.push.replica}
+                for r in service_replicas(db)]
     return {
         "at": now.isoformat(),
         "workers": workers,
         "outbox": {"pending": outbox.pending, "backlog": outbox.backlog, "oldest_pending_s": outbox.oldest_pending_s,
                    "send_rate": round(outbox.send_rate, 4)},
+        "replicas": replicas,
         "service": {"websocket_sessions": request.app.state.wp_metrics.websocket_sessions,
                     "db_ping_s": ping,
                     "cpu_percent": proc["cpu_percent"], "rss_bytes": proc["rss_bytes"],
@@ -79,6 +86,7 @@ def health(request: Request, db: Session = Depends(get_db), state: ServiceState 
                   "quota_bytes": cfg.vision.recording.quota_gb * 1024**3, "free_bytes": media.free_bytes()},
         "limits": {"fps_share": limits.fps_share, "worker_silent_s": limits.worker_silent_s,
                    "disk_share": limits.disk_share, "outbox_backlog": limits.outbox_backlog,
-                   "outbox_oldest_s": limits.outbox_oldest_s, "spool_min": limits.spool_min},
+                   "outbox_oldest_s": limits.outbox_oldest_s, "spool_min": limits.spool_min,
+                   "replica_silent_s": limits.replica_silent_s},
         "alarms": sh.open_system_alarms(db),
     }

@@ -1,9 +1,10 @@
 """Self-monitoring rules (issue #26, NFR-10), pure: the figures the service gathered → findings.
 
 Each finding names a condition by a stable ``key`` (``camera_starved:<camera>``, ``worker_silent:<worker>``,
-...). The self-monitor loop turns findings into system alarms through the normal intake, where repeats of
-one condition fold into its open alarm (the same source, type and place). A condition that must last a
-while before it counts (a camera under its fps) is held here with ``hold``: the caller keeps the onsets.
+``replica_silent:<service process>``, ...). The self-monitor loop turns findings into system alarms through
+the normal intake, where repeats of one condition fold into its open alarm (the same source, type and place).
+A condition that must last a while before it counts (a camera under its fps) is held here with ``hold``:
+the caller keeps the onsets.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ TITLES = {
     "spool_growing": "待发告警积压 Worker spool growing",
     "disk_quota": "媒体存储接近配额 Media storage near quota",
     "outbox_backlog": "消息发送积压 Outbox backlog",
+    "replica_silent": "指挥服务进程失联 Service replica silent",
 }
 
 
@@ -33,6 +35,7 @@ class Limits:
     disk_share: float = 0.9
     outbox_backlog: int = 200
     outbox_oldest_s: float = 600.0
+    replica_silent_s: float = 60.0
 
     @classmethod
     def of(cls, monitor: Any) -> Limits:
@@ -71,6 +74,49 @@ def silent_workers(workers: Iterable[WorkerFigures], now: datetime, limits: Limi
                                f"no heartbeat from worker {w.worker_id} for {age:.0f} s "
                                f"(limit {limits.worker_silent_s:.0f} s)", data={"age_s": round(age, 1)}))
     return out
+
+
+@dataclass(frozen=True)
+class ReplicaFigures:
+    """A service process's last heartbeat (``service_replicas``)."""
+
+    replica_id: str
+    address: str  # host:port
+    pid: int
+    started_at: datetime
+    at: datetime
+    leader: bool = False
+
+
+def silent_replicas(replicas: Iterable[ReplicaFigures], now: datetime,
+                    limits: Limits) -> tuple[list[Finding], list[str]]:
+    """Service processes silent for longer than ``replica_silent_s``: the findings, and the ids of those a
+    newer process at the same address has replaced (restarted by its supervisor: nothing to alarm, and their
+    rows can go). Each newer process stands in for at most one silent one, so two replicas on one address
+    (``serve --workers 2``) that die while one comes back still leave a finding."""
+    by_addr: dict[str, list[ReplicaFigures]] = {}
+    for r in replicas:
+        by_addr.setdefault(r.address, []).append(r)
+    found: list[Finding] = []
+    replaced: list[str] = []
+    for addr, group in sorted(by_addr.items()):
+        silent = sorted((r for r in group if (now - r.at).total_seconds() > limits.replica_silent_s),
+                        key=lambda r: r.at)
+        fresh = sorted((r for r in group if (now - r.at).total_seconds() <= limits.replica_silent_s),
+                       key=lambda r: r.started_at)
+        for r in silent:
+            stand_in = next((f for f in fresh if f.started_at >= r.at), None)
+            if stand_in is not None:
+                fresh.remove(stand_in)
+                replaced.append(r.replica_id)
+                continue
+            age = (now - r.at).total_seconds()
+            loops = ", ran the background loops" if r.leader else ""
+            found.append(Finding(f"replica_silent:{r.replica_id}", "replica_silent", addr,
+                                 f"service process {addr} (pid {r.pid}{loops}) has not recorded a heartbeat for "
+                                 f"{age:.0f} s (limit {limits.replica_silent_s:.0f} s)",
+                                 data={"age_s": round(age, 1), "pid": r.pid, "replica": r.replica_id}))
+    return found, replaced
 
 
 def starved_cameras(workers: Iterable[WorkerFigures], now: datetime, limits: Limits,

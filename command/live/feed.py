@@ -63,11 +63,13 @@ class CameraFeed:
     """Demux ``url`` for as long as anyone subscribes; ``subscribe`` for packets or frames."""
 
     def __init__(self, camera_id: str, url: str, *, rtsp_transport: str = "tcp", loop_file: bool = True,
-                 linger_s: float = 10.0, open_timeout_s: float = 5.0,
+                 linger_s: float = 10.0, open_timeout_s: float = 5.0, av_format: str = "", headers: str = "",
                  on_close: Callable[["CameraFeed"], None] | None = None):
         self.camera_id = camera_id
         self.url = url
         self.rtsp_transport = rtsp_transport
+        self.av_format = av_format  # e.g. "mpeg" for a GB camera's relay (PS over HTTP has no name FFmpeg probes by)
+        self.headers = headers
         self.loop_file = loop_file
         self.linger_s = linger_s
         self.open_timeout_s = open_timeout_s
@@ -161,6 +163,10 @@ class CameraFeed:
     def _stream(self) -> None:
         import av
 
+        if self.url.startswith("gb28181://"):  # live.sources maps it to the worker's relay when there is one
+            raise LookupError("a GB/T 28181 channel reaches the service through the vision worker's relay: set "
+                              "vision.gb28181.relay_port and relay_token (docs/gb28181.md)")
+
         # FFmpeg probes a stream for up to 5 s before it says what it holds. A camera's SDP already
         # names the codec and carries its SPS (the size), and the relay needs nothing else, so an
         # RTSP camera is barely probed (measured: open 3.7 s -> 0.3 s, docs/benchmarks.md "Live
@@ -169,7 +175,14 @@ class CameraFeed:
                    "fflags": "nobuffer", "analyzeduration": "250000", "probesize": "262144"}
         if self.url.startswith(("rtsp://", "rtsps://")):
             options |= {"rtsp_transport": self.rtsp_transport, "analyzeduration": "50000", "probesize": "32"}
-        container = av.open(self.url, options=options, timeout=self.open_timeout_s)
+        if self.av_format:  # a GB camera's relay: each viewer starts at the last keyframe (vision/gb28181/relay.py)
+            # Keep what the probe reads: with nobuffer FFmpeg drops it, and here it is that keyframe (it cost a
+            # whole GOP, docs/gb28181.md "Live view"). The keyframe alone nearly fills a short probe.
+            del options["fflags"]
+            options |= {"analyzeduration": "100000", "probesize": "32768"}
+        if self.headers:
+            options["headers"] = self.headers
+        container = av.open(self.url, format=self.av_format or None, options=options, timeout=self.open_timeout_s)
         try:
             stream = container.streams.video[0]
             codec = stream.codec_context.name
@@ -190,8 +203,12 @@ class CameraFeed:
                 for packet in container.demux(stream):
                     if self._halt.is_set() or self._idle_too_long():
                         return
-                    if packet.pts is None or not packet.size:
+                    if not packet.size:
                         continue
+                    if packet.pts is None:
+                        # FFmpeg leaves some packets of a live MPEG-PS (a GB camera's relay) without a time,
+                        # keyframes among them: skipping one cost a viewer a whole GOP. One frame on from the last.
+                        packet.pts = packet.dts if packet.dts is not None else last_pts - offset + frame_step
                     if file_like:  # a file plays at its own pace, like the camera it stands for
                         first_pts = packet.pts if first_pts is None else first_pts
                         due = t0 + float((packet.pts - first_pts) * packet.time_base)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
 from command.live.feed import CameraFeed, Subscriber
@@ -66,6 +66,8 @@ class CameraSource:
     camera_id: str
     url: str
     rtsp_transport: str = "tcp"
+    av_format: str = ""  # the demuxer, where the url does not say (a GB camera's relay: "mpeg", MPEG-PS)
+    headers: str = field(default="", repr=False)  # HTTP request headers (the relay's token)
 
 
 class LiveHub:
@@ -80,6 +82,7 @@ class LiveHub:
         f = self.feeds.get(src.camera_id)
         if f is None or f.closed:
             f = self.feeds[src.camera_id] = CameraFeed(src.camera_id, src.url, rtsp_transport=src.rtsp_transport,
+                                                       av_format=src.av_format, headers=src.headers,
                                                        linger_s=self.linger_s, open_timeout_s=self.open_timeout_s,
                                                        on_close=self._forget)
         return f

@@ -13,9 +13,10 @@ import asyncio
 import logging
 from typing import Callable
 
-from command.live.hub import CameraSource, LiveHub
+from command.live.hub import LiveHub
+from command.live.sources import live_source
 from command.push import Client, PushHub
-from watchpost.config import Camera
+from watchpost.config import Camera, Gb28181, gb28181_channel
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def alarm_camera(camera_id: str | None) -> str:
 
 
 async def prewarm_alarm_cameras(push: PushHub, hub: LiveHub, cameras: Callable[[], list[Camera]],
-                                hold_s: float) -> None:
+                                hold_s: float, gb: Callable[[], Gb28181] = Gb28181) -> None:
     await push.ensure_running()
     client = Client(frozenset({"alarm"}))
     push.add(client)
@@ -42,8 +43,9 @@ async def prewarm_alarm_cameras(push: PushHub, hub: LiveHub, cameras: Callable[[
                 continue
             cam_id = alarm_camera(ev.data.get("camera_id"))
             cam = next((c for c in cameras() if c.id == cam_id and c.enabled), None)
-            if cam is not None:
-                hub.warm(CameraSource(cam.id, cam.url, cam.rtsp_transport), hold_s)
+            # A GB camera opens through the worker's relay; without one there is nothing to warm.
+            if cam is not None and (gb28181_channel(cam.url) is None or gb().relay_port):
+                hub.warm(live_source(cam, gb()), hold_s)
     except asyncio.CancelledError:
         raise
     finally:

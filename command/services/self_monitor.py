@@ -1,10 +1,10 @@
 """The self-monitor (issue #26, NFR-10): every ``monitor.period_s`` the process holding the background
-loops gathers its figures (the workers' heartbeats, the outbox, the media root), applies the rules of
-``command.domain.self_checks`` and posts what it finds as ``source="system"`` alarms through the normal
-intake. A condition is posted when it starts and again every ``monitor.repeat_s`` (at most half the merge
-window) while it lasts: the repeats fold into its open alarm (more occurrences, a later last sighting),
-exactly as a camera's repeated fire does. A condition that clears posts nothing; the duty officer closes
-the alarm. The worker's own camera_offline and storage alarms are not repeated here.
+loops gathers its figures (the workers' and the service processes' heartbeats, the outbox, the media root),
+applies the rules of ``command.domain.self_checks`` and posts what it finds as ``source="system"`` alarms
+through the normal intake. A condition is posted when it starts and again every ``monitor.repeat_s`` (at most
+half the merge window) while it lasts: the repeats fold into its open alarm (more occurrences, a later last
+sighting), exactly as a camera's repeated fire does. A condition that clears posts nothing; the duty officer
+closes the alarm. The worker's own camera_offline and storage alarms are not repeated here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from command.domain import self_checks
 from command.domain.self_checks import Finding, Limits, WorkerFigures
-from command.services import intake
+from command.services import intake, replicas
 from command.services.system_health import MediaUsage, heartbeats, outbox_figures
 from watchpost.events import AlarmEvent, Location
 from watchpost.loops import PeriodicLoop
@@ -49,8 +49,14 @@ class SelfMonitor(PeriodicLoop):
             db.connection(execution_options={"readonly": True})
             seen = heartbeats(db)
             outbox = outbox_figures(db, now)
+            processes = replicas.replicas(db)
         workers = [WorkerFigures(w.worker_id, w.received_at, w.heartbeat) for w in seen]
         found = self_checks.silent_workers(workers, now, limits)
+        silent, replaced = self_checks.silent_replicas(processes, now, limits)
+        found += silent
+        if replaced:  # restarted by their supervisor: their successors beat in their place
+            with self.state.sessions() as db:
+                replicas.forget(db, replaced)
         fps = {c.id: c.detect_fps for c in cfg.vision.cameras}
         starved, self.onsets = self_checks.hold(self_checks.starved_cameras(workers, now, limits, fps),
                                                 self.onsets, now, limits.starved_for_s)

@@ -78,7 +78,34 @@ def test_disk_and_outbox_thresholds():
     assert o.key == "outbox_backlog:comms" and "201 messages" in o.description
     (o,) = sc.outbox_backlog(3, 601.0, LIM)
     assert "oldest pending for 601 s" in o.description
-    assert Limits.of(SimpleNamespace(**{k: 1 for k in Limits.__dataclass_fields__})) == Limits(*[1] * 8)
+    assert Limits.of(SimpleNamespace(**{k: 1 for k in Limits.__dataclass_fields__})) == Limits(
+        *[1] * len(Limits.__dataclass_fields__))
+
+
+def replica(rid: str, addr: str, started_s: float, last_s: float, leader: bool = False) -> sc.ReplicaFigures:
+    return sc.ReplicaFigures(rid, addr, 4000 + len(rid), T0 + timedelta(seconds=started_s),
+                             T0 + timedelta(seconds=last_s), leader)
+
+
+def test_a_silent_replica_is_alarmed_unless_a_newer_process_took_its_place():
+    now = T0 + timedelta(seconds=300)
+    lim = Limits(replica_silent_s=60)
+    alive = replica("r1", "cmd-1:8081", 0, 295)
+    dead = replica("r2", "cmd-1:8082", 0, 200, leader=True)
+    (f,), replaced = sc.silent_replicas([alive, dead], now, lim)
+    assert replaced == [] and f.key == "replica_silent:r2" and f.type == "replica_silent" and f.place == "cmd-1:8082"
+    assert "100 s" in f.description and "ran the background loops" in f.description and f.data["pid"] == dead.pid
+    assert sc.silent_replicas([replica("r2", "cmd-1:8082", 0, 241)], now, lim) == ([], [])  # 59 s: not yet
+    # its supervisor restarted it on the same address: the old row goes, nothing is alarmed
+    restarted = replica("r3", "cmd-1:8082", 205, 299)
+    assert sc.silent_replicas([alive, dead, restarted], now, lim) == ([], ["r2"])
+    # a process that was already running there before the silence stands in for nobody
+    (f,), _ = sc.silent_replicas([dead, replica("r4", "cmd-1:8082", 10, 299)], now, lim)
+    assert f.key == "replica_silent:r2"
+    # two processes on one address (serve --workers 2) die, one comes back: one is still missing
+    found, replaced = sc.silent_replicas([replica("w1", "cmd-2:8080", 0, 100), replica("w2", "cmd-2:8080", 0, 110),
+                                          replica("w3", "cmd-2:8080", 150, 299)], now, lim)
+    assert replaced == ["w1"] and [f.key for f in found] == ["replica_silent:w2"]
 
 
 # -- a starved camera through the intake -------------------------------------------------------------------------
@@ -179,6 +206,52 @@ def test_a_silent_worker_a_full_disk_and_an_outbox_backlog_are_alarmed(monitored
     clock.advance(60)
     mon.run_once()
     assert len(system_alarms(state)) == 3  # repeats fold
+
+
+def test_a_killed_service_replica_raises_one_alarm_and_an_orderly_stop_or_a_restart_raises_none(monitored):
+    """Each service process records a heartbeat; the leader's self-monitor alarms on one gone quiet, through the
+    intake (repeats fold), and forgets one whose supervisor restarted it."""
+    from command.services import replicas
+    from command.services.self_monitor import SelfMonitor
+
+    state, clock = monitored
+    state.config.monitor.replica_silent_s = 60
+    leader = state.push.replica  # the process's identity, the one its push events carry
+    me = replicas.ReplicaBeat(state)
+    me.round()
+    for rid, port in (("killed01", 8082), ("stopped1", 8083)):
+        with state.sessions() as db:
+            replicas.record(db, rid, f"cmd-1:{port}", 4242, clock.now(), clock.now(), leader=False)
+    with state.sessions() as db:
+        replicas.forget(db, ["stopped1"])  # what an orderly stop does (ReplicaBeat.stop)
+        assert {r.replica_id for r in replicas.replicas(db)} == {leader, "killed01"}
+    mon = SelfMonitor(state)
+    clock.advance(30)
+    me.round()
+    assert [f for f in mon.run_once() if f.type == "replica_silent"] == []
+    clock.advance(31)
+    me.round()
+    (f,) = [f for f in mon.run_once() if f.type == "replica_silent"]
+    assert f.key == "replica_silent:killed01" and f.place == "cmd-1:8082"
+    for _ in range(2):
+        clock.advance(60)
+        me.round()
+        mon.run_once()
+    (a,) = [a for a in system_alarms(state) if a.type == "replica_silent"]
+    assert a.occurrences == 3 and a.location_name == "cmd-1:8082" and a.status == "new"  # deduplicated
+
+    with state.sessions() as db:  # its supervisor starts it again on the same address
+        replicas.record(db, "reborn01", "cmd-1:8082", 4343, clock.now(), clock.now(), leader=False)
+    clock.advance(60)
+    me.round()
+    with state.sessions() as db:
+        replicas.record(db, "reborn01", "cmd-1:8082", 4343, clock.now(), clock.now(), leader=False)  # its beat
+    assert [f for f in mon.run_once() if f.type == "replica_silent"] == []
+    with state.sessions() as db:
+        assert {r.replica_id for r in replicas.replicas(db)} == {leader, "reborn01"}
+    me.stop()
+    with state.sessions() as db:
+        assert {r.replica_id for r in replicas.replicas(db)} == {"reborn01"}
 
 
 def test_the_worker_side_heartbeat_reaches_the_service_and_a_starved_camera_is_alarmed(sqlite_url, make_config,

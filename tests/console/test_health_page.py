@@ -1,6 +1,7 @@
 """The system-health page (issue #26, NFR-10) in Debian Chromium against the real service: a worker's
 heartbeat shows as its cameras' fps in/analysed with the starved one flagged, the service's own
-figures are there, an open system alarm is listed, and the page is in every page's navigation."""
+figures and its process's heartbeat are there, an open system alarm is listed, and the page is in every
+page's navigation."""
 
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ def test_health_page_shows_workers_cameras_and_system_alarms(live):
             expect(page.locator("#tile-sessions .v")).to_have_text(re.compile(r"^\d+$"))
             expect(page.locator("#tile-outbox .v")).to_have_text(re.compile(r"^\d+$"))
             expect(page.locator("#tile-rss .v")).to_have_text(re.compile(r"MiB|GiB"))
+            me = page.locator("#health-replicas tbody tr")  # this service process's own heartbeat
+            expect(me).to_have_count(1)
+            expect(me.first).to_have_attribute("data-state", "ok")
+            expect(me.first).to_contain_text("运行后台任务")
             rows = page.locator("#health-alarms tbody tr")
             expect(rows).to_have_count(1)
             expect(rows.first).to_contain_text("camera_starved")

@@ -346,3 +346,146 @@ def test_fire_is_detected_on_a_gb28181_live_stream(shared_dir):
             await platform.stop()
 
     run(scenario())
+
+
+# -- PTZ, RecordInfo, Playback (VID-5: PTZ control, query and playback of a GB/T 28181 camera) ------------
+
+def test_ptz_cmd_encoding_follows_annex_a3():
+    from vision.gb28181 import ptz
+
+    # Byte 8 is the sum of bytes 1-7 mod 256; byte 2 is version 0 and its check nibble F.
+    assert ptz.encode(ptz.Move(tilt="up", tilt_speed=0xFA)) == "A50F010800FA00B7"
+    assert ptz.encode(ptz.Move()) == "A50F0100000000B5"  # stop
+    assert ptz.encode(ptz.Move(pan="left", tilt="up", pan_speed=0x10, tilt_speed=0x20)) == "A50F010A102000EF"
+    assert ptz.encode(ptz.Move(zoom="in", zoom_speed=0x0F)) == "A50F01100000F0B5"
+    assert ptz.encode(ptz.Lens(focus="far", focus_speed=0x20)) == "A50F014120000016"
+    assert ptz.encode(ptz.Lens(iris="open", iris_speed=0x20)) == "A50F014400200019"
+    assert ptz.encode(ptz.Preset("call", 5)) == "A50F01820005003C"
+    for cmd in (ptz.Move(pan="right", tilt="down", zoom="out", pan_speed=1, tilt_speed=255, zoom_speed=3),
+                ptz.Lens(focus="near", iris="close", focus_speed=9, iris_speed=8), ptz.Preset("set", 255)):
+        assert ptz.decode(ptz.encode(cmd)) == cmd
+    for bad in ("A50F0108", "A50F010800FA00B8", "A50E010800FA00B6", "zz" * 8, "A50F01C000000075"):
+        with pytest.raises(ValueError):
+            ptz.decode(bad)
+    with pytest.raises(ValueError):
+        ptz.encode(ptz.Move(zoom="in", zoom_speed=16))
+    with pytest.raises(ValueError):
+        ptz.encode(ptz.Preset("call", 0))
+    # The console's speeds in [-1, 1], the sign the direction.
+    assert ptz.from_console("move", pan=0.001, tilt=-1) == ptz.Move(pan="right", tilt="down", pan_speed=1, tilt_speed=255)
+    assert ptz.from_console("stop") == ptz.Move() and ptz.from_console("preset", preset=4) == ptz.Preset("call", 4)
+
+
+def test_ptz_reaches_the_device_decoded():
+    from vision.gb28181 import ptz
+
+    async def scenario():
+        cfg = _cfg(catalog_on_register=False)
+        platform = await Platform(cfg).start()
+        dev = _device(cfg)
+        try:
+            await dev.start(keepalives=False)
+            channel = dev.channels[0].device_id
+            await platform.ptz(DEV, channel, ptz.Move(pan="left", zoom="in", pan_speed=0x40, zoom_speed=2))
+            await platform.ptz(DEV, channel, ptz.Move())
+            await platform.ptz(DEV, channel, ptz.Preset("call", 3))
+            assert await _until(lambda: len(dev.ptz) == 3)
+            assert dev.ptz == [(channel, ptz.Move(pan="left", zoom="in", pan_speed=0x40, zoom_speed=2)),
+                               (channel, ptz.Move()), (channel, ptz.Preset("call", 3))]
+        finally:
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())
+
+
+def _records(channel: str):
+    from datetime import datetime
+
+    from vision.gb28181.manscdp import Record
+
+    day = datetime(2024, 5, 6)
+    return [Record(channel, day.replace(hour=h), day.replace(hour=h, minute=10), name=f"rec{h}", file_size=1000 * h)
+            for h in (8, 9, 13)]
+
+
+def test_record_info_gathers_the_recordings_of_a_span():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+
+    async def scenario():
+        cfg = _cfg(catalog_on_register=False)
+        platform = await Platform(cfg, timezone="Asia/Shanghai").start()
+        dev = _device(cfg)
+        channel = dev.channels[0].device_id
+        dev.records = _records(channel)
+        try:
+            await dev.start(keepalives=False)
+            # 08:05-12:00 local: the 08:00 and 09:00 files overlap it (each answered in its own MESSAGE).
+            found = await platform.record_info(DEV, channel, datetime(2024, 5, 6, 8, 5, tzinfo=tz),
+                                               datetime(2024, 5, 6, 12, 0, tzinfo=tz))
+            assert [(r.name, r.start.hour, r.file_size) for r in found] == [("rec8", 8, 8000), ("rec9", 9, 9000)]
+            assert found[0].start.tzinfo is not None and found[0].end == datetime(2024, 5, 6, 8, 10, tzinfo=tz)
+            # Asked in UTC, answered for the same instants in the device's local time.
+            utc = ZoneInfo("UTC")
+            again = await platform.record_info(DEV, channel, datetime(2024, 5, 6, 5, 0, tzinfo=utc),
+                                               datetime(2024, 5, 6, 6, 0, tzinfo=utc))
+            assert [r.name for r in again] == ["rec13"]
+            assert await platform.record_info(DEV, channel, datetime(2024, 5, 7, tzinfo=tz),
+                                              datetime(2024, 5, 8, tzinfo=tz)) == []
+            with pytest.raises(ValueError):
+                await platform.record_info(DEV, channel, datetime(2024, 5, 8, tzinfo=tz), datetime(2024, 5, 7, tzinfo=tz))
+        finally:
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())
+
+
+@pytest.mark.slow
+def test_playback_streams_the_recorded_span_then_ends(shared_dir):
+    from vision.gb28181.media import RtpPsReceiver
+
+    async def scenario():
+        cfg = _cfg(catalog_on_register=False)
+        ended = []
+        platform = await Platform(cfg, on_session_end=ended.append).start()
+        dev = _device(cfg, clip=shared_dir / "data/clips/fire8_seq_fire2.mp4")
+        channel = dev.channels[0].device_id
+        dev.records = _records(channel)
+        receiver = RtpPsReceiver("127.0.0.1", timeout_s=5)
+        try:
+            await dev.start(keepalives=False)
+            from datetime import datetime
+            from zoneinfo import ZoneInfo
+
+            tz = ZoneInfo("Asia/Shanghai")
+            rec = (await platform.record_info(DEV, channel, datetime(2024, 5, 6, 8, tzinfo=tz),
+                                              datetime(2024, 5, 6, 8, 30, tzinfo=tz)))[0]
+            # 2 s of the 08:00 recording.
+            start = rec.start.replace(second=30)
+            session = await platform.invite(DEV, channel, "127.0.0.1", receiver.port,
+                                            playback=(start, start.replace(second=32)))
+            assert session.playback and session.ssrc.startswith("1")  # Annex F: 1 = history
+            assert dev.playbacks == [(channel, (int(start.timestamp()), int(start.timestamp()) + 2))]
+            receiver.ssrc = int(session.ssrc)
+            frames = asyncio.get_running_loop().run_in_executor(None, lambda: list(receiver.frames()))
+            assert await _until(lambda: bool(ended), 10), "no MediaStatus 121 at the end of the file"
+            assert ended[0] is session and session.end_reason == "end of file"
+            await platform.bye(session)
+            assert await _until(lambda: not dev.streams)
+            await asyncio.sleep(0.3)  # the last packets in flight
+            receiver.close()
+            frames = await frames
+            # 2 s at the clip's 10 fps, give or take a pack at the edges.
+            assert 15 <= len(frames) <= 25 and frames[0].image.shape == (608, 608, 3)
+            with pytest.raises(ValueError):
+                await platform.invite(DEV, channel, "127.0.0.1", receiver.port, playback=(start, start))
+        finally:
+            receiver.close()
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())

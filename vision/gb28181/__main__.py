@@ -32,6 +32,8 @@ async def _serve(cfg, summary_s: float) -> None:  # noqa: ANN001
                 for d in platform.devices.values():
                     log.info("device %s %s %s channels=%d keepalives=%d", d.id, "online" if d.online else "offline",
                              f"{d.addr[0]}:{d.addr[1]}/{d.transport}" if d.addr else "-", len(d.channels), d.keepalives)
+                    for ch in d.channels.values():  # what a camera's url names: gb28181://<device>/<channel>
+                        log.info("  channel %s %s %s", ch.device_id, ch.status or "-", ch.name)
     finally:
         await platform.stop()
 

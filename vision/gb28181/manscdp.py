@@ -1,4 +1,5 @@
-"""MANSCDP (GB/T 28181-2016 Annex A): the XML bodies of MESSAGE requests, in GB2312 as devices send them.
+"""MANSCDP (GB/T 28181-2016 Annex A): the XML bodies of MESSAGE requests, in GB2312 as devices send them:
+Keepalive, Catalog, DeviceInfo/DeviceStatus, DeviceControl (PTZCmd), RecordInfo, MediaStatus.
 
 Python's expat cannot read a multi-byte encoding named in the XML declaration, so a body is
 decoded here first: GB2312 and GBK are read as GB18030 (a superset of both: devices that say
@@ -12,6 +13,7 @@ import itertools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import datetime
 
 _DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_\-]+)[\"'][^>]*\?>", re.I)
 _sn = itertools.count(1)
@@ -145,3 +147,93 @@ def catalog_response(device_id: str, sn: int, channels: list[Channel], total: in
         if ch.ptz_type is not None:
             ET.SubElement(ET.SubElement(item, "Info"), "PTZType").text = str(ch.ptz_type)
     return encode(root)
+
+
+# -- DeviceControl (A.2.3.1: PTZCmd) -------------------------------------------------------------
+
+def device_control(channel_id: str, sn: int, ptz_cmd: str, priority: int = 5) -> bytes:
+    """A DeviceControl asking ``channel_id`` to run ``ptz_cmd`` (16 hex digits, ``ptz.encode``)."""
+    root = ET.Element("Control")
+    for tag, value in (("CmdType", "DeviceControl"), ("SN", sn), ("DeviceID", channel_id), ("PTZCmd", ptz_cmd)):
+        ET.SubElement(root, tag).text = str(value)
+    ET.SubElement(ET.SubElement(root, "Info"), "ControlPriority").text = str(priority)
+    return encode(root)
+
+
+# -- RecordInfo (A.2.4.5 query, A.2.6.5 response) ------------------------------------------------
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"  # local time, no zone, as devices keep it
+
+
+@dataclass
+class Record:
+    """One recording a device holds for a channel; ``start``/``end`` in the device's local time (naive)."""
+
+    device_id: str
+    start: datetime
+    end: datetime
+    name: str = ""
+    file_path: str = ""
+    address: str = ""
+    type: str = "time"  # time | alarm | manual
+    recorder_id: str = ""
+    file_size: int | None = None
+
+
+def parse_time(s: str) -> datetime | None:
+    try:
+        return datetime.strptime(s.strip()[:19], TIME_FORMAT)
+    except ValueError:
+        return None
+
+
+def record_query(channel_id: str, sn: int, start: datetime, end: datetime, type_: str = "all") -> bytes:
+    """Ask for ``channel_id``'s recordings between two local (naive) times."""
+    return build("Query", "RecordInfo", sn, channel_id, StartTime=start.strftime(TIME_FORMAT),
+                 EndTime=end.strftime(TIME_FORMAT), Secrecy=0, Type=type_)
+
+
+def record_items(msg: Manscdp) -> tuple[int, list[Record]]:
+    """(SumNum, the recordings in this message) of a RecordInfo response; like Catalog, one answer may
+    come in several MESSAGEs with the same SN. Items without a readable start and end are skipped."""
+    total = int((msg.text("SumNum") or "0") or 0)
+    out = []
+    rl = msg.root.find("RecordList")
+    for item in (rl if rl is not None else []):
+        def t(tag: str) -> str:
+            return (item.findtext(tag) or "").strip()
+
+        start, end = parse_time(t("StartTime")), parse_time(t("EndTime"))
+        if start is None or end is None:
+            continue
+        size = t("FileSize")
+        out.append(Record(device_id=t("DeviceID") or msg.device_id, start=start, end=end, name=t("Name"),
+                          file_path=t("FilePath"), address=t("Address"), type=t("Type") or "time",
+                          recorder_id=t("RecorderID"), file_size=int(size) if size.isdigit() else None))
+    return total, out
+
+
+def record_response(channel_id: str, sn: int, records: list[Record], total: int | None = None,
+                    name: str = "") -> bytes:
+    root = ET.Element("Response")
+    for tag, value in (("CmdType", "RecordInfo"), ("SN", sn), ("DeviceID", channel_id), ("Name", name),
+                       ("SumNum", total if total is not None else len(records))):
+        ET.SubElement(root, tag).text = str(value)
+    rl = ET.SubElement(root, "RecordList", Num=str(len(records)))
+    for r in records:
+        item = ET.SubElement(rl, "Item")
+        for tag, value in (("DeviceID", r.device_id), ("Name", r.name), ("FilePath", r.file_path),
+                           ("Address", r.address), ("StartTime", r.start.strftime(TIME_FORMAT)),
+                           ("EndTime", r.end.strftime(TIME_FORMAT)), ("Secrecy", 0), ("Type", r.type),
+                           ("RecorderID", r.recorder_id), ("FileSize", r.file_size if r.file_size is not None else "")):
+            ET.SubElement(item, tag).text = str(value)
+    return encode(root)
+
+
+# -- MediaStatus (A.2.5.4: a playback or download reached the end of its file) -----------------------
+
+MEDIA_FILE_END = "121"
+
+
+def media_status(device_id: str, sn: int) -> bytes:
+    return build("Notify", "MediaStatus", sn, device_id, NotifyType=MEDIA_FILE_END)

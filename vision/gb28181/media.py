@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from aiortc.rtp import RtpPacket
 
@@ -40,12 +40,17 @@ def new_ssrc(realm: str, playback: bool = False) -> str:
     return f"{1 if playback else 0}{realm[3:8]}{secrets.randbelow(10000):04d}"
 
 
-def sdp_offer(platform_id: str, host: str, port: int, ssrc: str, session: str = "Play") -> bytes:
+def sdp_offer(platform_id: str, host: str, port: int, ssrc: str, session: str = "Play", uri: str = "",
+              span: tuple[int, int] | None = None) -> bytes:
+    """The INVITE's body. Live: ``s=Play``, ``t=0 0``. Playback (Annex F): ``s=Playback``, ``u=<channel>:0``
+    (the recording's URI: the channel, 0 = by time) and ``t=<start> <end>`` in Unix seconds."""
+    start, end = span or (0, 0)
     return ("v=0\r\n"
             f"o={platform_id} 0 0 IN IP4 {host}\r\n"
             f"s={session}\r\n"
-            f"c=IN IP4 {host}\r\n"
-            "t=0 0\r\n"
+            + (f"u={uri}\r\n" if uri else "")
+            + f"c=IN IP4 {host}\r\n"
+            f"t={start} {end}\r\n"
             f"m=video {port} RTP/AVP 96 98 97\r\n"
             "a=recvonly\r\n"
             "a=rtpmap:96 PS/90000\r\n"
@@ -54,10 +59,10 @@ def sdp_offer(platform_id: str, host: str, port: int, ssrc: str, session: str = 
             f"y={ssrc}\r\n").encode()
 
 
-def sdp_answer(device_id: str, host: str, port: int, ssrc: str) -> bytes:
+def sdp_answer(device_id: str, host: str, port: int, ssrc: str, session: str = "Play") -> bytes:
     return ("v=0\r\n"
             f"o={device_id} 0 0 IN IP4 {host}\r\n"
-            "s=Play\r\n"
+            f"s={session}\r\n"
             f"c=IN IP4 {host}\r\n"
             "t=0 0\r\n"
             f"m=video {port} RTP/AVP 96\r\n"
@@ -75,10 +80,13 @@ class Sdp:
     session: str
     payloads: dict[int, str]
     direction: str
+    uri: str = ""  # u=: the recording asked for (playback)
+    span: tuple[int, int] = (0, 0)  # t=: start and end, Unix seconds (0 0: live)
 
 
 def parse_sdp(body: bytes) -> Sdp:
-    host, port, transport, ssrc, session, direction = "", 0, "", "", "", ""
+    host, port, transport, ssrc, session, direction, uri = "", 0, "", "", "", "", ""
+    span = (0, 0)
     payloads: dict[int, str] = {}
     for line in body.decode("utf-8", errors="replace").splitlines():
         k, _, v = line.strip().partition("=")
@@ -91,6 +99,12 @@ def parse_sdp(body: bytes) -> Sdp:
             ssrc = v.strip()
         elif k == "s":
             session = v.strip()
+        elif k == "u":
+            uri = v.strip()
+        elif k == "t":
+            bits = v.split()
+            if len(bits) == 2 and all(b.isdigit() for b in bits):
+                span = (int(bits[0]), int(bits[1]))
         elif k == "a" and v.startswith("rtpmap:"):
             pt, _, enc = v[7:].partition(" ")
             payloads[int(pt)] = enc.strip()
@@ -98,7 +112,7 @@ def parse_sdp(body: bytes) -> Sdp:
             direction = v
     if not host or not port:
         raise ValueError("SDP without a video address")
-    return Sdp(host, port, transport, ssrc, session, payloads, direction)
+    return Sdp(host, port, transport, ssrc, session, payloads, direction, uri, span)
 
 
 # -- the device side: a clip as PS, sent over RTP -----------------------------------------------
@@ -160,8 +174,9 @@ class RtpPsSender:
     """Sends PS packs to ``dest`` over RTP/UDP at their own pace (a device's live stream)."""
 
     def __init__(self, packs: list[tuple[float, bytes]], dest: tuple[str, int], ssrc: int, loop: bool = True,
-                 sock: socket.socket | None = None):
+                 sock: socket.socket | None = None, on_done: Callable[[], None] | None = None):
         self.packs, self.dest, self.ssrc, self.loop = packs, dest, ssrc, loop
+        self.on_done = on_done  # called when a stream that does not loop has sent its last pack
         self.sock = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sent = 0
         self._stop = threading.Event()
@@ -199,6 +214,8 @@ class RtpPsSender:
                         self.sent += 1
                 offset += (self.packs[-1][0] - first + 0.1) if self.packs else 0.0
                 if not self.loop:
+                    if self.on_done is not None:
+                        self.on_done()
                     return
         finally:
             sock.close()
@@ -224,6 +241,10 @@ class _Stream:
         with self._cv:
             self._closed = True
             self._cv.notify_all()
+
+    @property
+    def finished(self) -> bool:
+        return self._closed
 
     def read(self, n: int = -1) -> bytes:
         with self._cv:
@@ -256,6 +277,9 @@ class RtpPsReceiver:
         self.packets = 0
         self.lost = 0
         self.foreign = 0
+        # Also given the PS bytes, in order, as they are handed to FFmpeg (the live relay, relay.py); called
+        # on the receiving thread, so it must not block.
+        self.on_data: Callable[[bytes], None] | None = None
         self._stream = _Stream()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"gb28181-rtp-in-{self.port}", daemon=True)
@@ -295,7 +319,10 @@ class RtpPsReceiver:
                         nxt = min(pending, key=lambda s: (s - expect) & 0xFFFF)
                         self.lost += (nxt - expect) & 0xFFFF
                         expect = nxt
-                    self._stream.feed(pending.pop(expect))
+                    payload = pending.pop(expect)
+                    self._stream.feed(payload)
+                    if self.on_data is not None:
+                        self.on_data(payload)
                     expect = (expect + 1) & 0xFFFF
         finally:
             self._stream.finish()
@@ -321,6 +348,10 @@ class RtpPsReceiver:
                 yield Frame(None, t, time.time(), av_frame=frame)
         except av.error.EOFError:
             return
+        except av.error.FFmpegError:
+            if self._stream.finished:
+                return  # the stream was cut (closed, or nothing came for timeout_s) mid-picture: that is its end
+            raise
         finally:
             container.close()
 

@@ -3,9 +3,11 @@
 Devices (IPCs, NVRs, lower platforms) REGISTER to it with HTTP-digest (MD5) authentication; it
 tracks each one's registration, keepalives (MESSAGE Keepalive) and address, marks it offline when
 its keepalives stop or its registration runs out, and asks it for its channels (Catalog),
-DeviceInfo and DeviceStatus. Everything it learns is kept in memory (``Platform.devices``) and
-told to ``on_event`` as it happens (registered, moved, online, offline, unregistered,
-auth_failed, catalog).
+DeviceInfo, DeviceStatus and recordings (RecordInfo); it moves cameras (DeviceControl PTZCmd) and
+asks for live or recorded video (INVITE, s=Play or s=Playback). Everything it learns is kept in
+memory (``Platform.devices``) and told to ``on_event`` as it happens (registered, moved, online,
+offline, unregistered, auth_failed, catalog); a session the device ends (BYE, or MediaStatus 121 at
+the end of a played-back file) is told to ``on_session_end``.
 
 One transaction layer, by hand and small: a request we send is matched to its response by the
 Via branch, and retransmitted over UDP with RFC 3261's timer E doubling from 0.5 s until
@@ -26,13 +28,15 @@ from zoneinfo import ZoneInfo
 
 from aiosipua import SipRequest as Request, SipResponse as Response
 
-from vision.gb28181 import manscdp, sip
+from vision.gb28181 import manscdp, ptz, sip
 from vision.gb28181.manscdp import Channel
 from watchpost.config import Gb28181
 
 log = logging.getLogger(__name__)
 
 NONCE_TTL_S = 300.0  # a challenge's nonce must be answered within this long
+# Queries whose answer is a list a device may split over several MESSAGEs (same SN, up to SumNum items).
+LISTS = {"Catalog": manscdp.catalog_items, "RecordInfo": manscdp.record_items}
 
 
 @dataclass
@@ -76,6 +80,8 @@ class Session:
     remote: "object"  # media.Sdp: where the device sends from
     target: str  # the device's Contact: where in-dialog requests (BYE) go
     closed: bool = False
+    playback: bool = False
+    end_reason: str = ""  # why the device ended it: "device BYE", "end of file" (MediaStatus 121)
 
 
 class RequestTimeout(Exception):
@@ -96,8 +102,10 @@ class _Udp(asyncio.DatagramProtocol):
 
 class Platform:
     def __init__(self, cfg: Gb28181, on_event: Callable[[DeviceEvent], None] | None = None,
-                 clock: Callable[[], float] = time.time, timezone: str = "Asia/Shanghai"):
+                 clock: Callable[[], float] = time.time, timezone: str = "Asia/Shanghai",
+                 on_session_end: Callable[[Session], None] | None = None):
         self.cfg = cfg
+        self.on_session_end = on_session_end  # the device ended a session (BYE, or a playback's file ended)
         self.tz = ZoneInfo(timezone)  # of the Date in a 200 to REGISTER, from which devices set their clocks
         self.realm = cfg.realm
         self.clock = clock
@@ -198,10 +206,10 @@ class Platform:
                 self._on_message(msg, addr, transport)
             elif msg.method == "BYE":
                 session = self.sessions.pop(sip.need(msg, "Call-ID"), None)
+                self._send(sip.response_to(msg, 200 if session else 481, received=addr), addr, transport)
                 if session is not None:
                     session.closed = True
-                    log.info("GB28181 device %s ended live %s", session.device_id, session.channel_id)
-                self._send(sip.response_to(msg, 200 if session else 481, received=addr), addr, transport)
+                    self._session_ended(session, "device BYE")
             elif msg.method in ("OPTIONS",):
                 self._send(sip.response_to(msg, 200, received=addr, to_tag=self._tag), addr, transport)
             elif msg.method != "ACK":
@@ -313,6 +321,14 @@ class Platform:
             log.warning("GB28181: MESSAGE from %s without MANSCDP: %s", dev_id, exc)
             self._send(sip.response_to(req, 400, received=addr, to_tag=self._tag), addr, transport)
             return
+        session = self.sessions.get(req.get_header("Call-ID") or "")
+        if body.cmd == "MediaStatus" and session is not None:
+            # Sent with the session's Call-ID (an id we made), From the device or from the channel as in-dialog
+            # requests are: the Call-ID, not the From, says which session.
+            self._send(sip.response_to(req, 200, received=addr, to_tag=self._tag), addr, transport)
+            if body.text("NotifyType") == manscdp.MEDIA_FILE_END:
+                self._session_ended(session, "end of file")
+            return
         dev = self.devices.get(dev_id)
         if dev is None or not dev.registered:
             # Not registered (or its registration ran out): a device answered 403 registers again.
@@ -341,13 +357,23 @@ class Platform:
         cmd, done, items = pending
         if done.done():
             return
-        if cmd == "Catalog":
-            total, channels = manscdp.catalog_items(body)
-            items.extend(channels)
+        if cmd in LISTS:
+            total, found = LISTS[cmd](body)
+            items.extend(found)
             if len(items) >= total:
                 done.set_result(items)
         else:
             done.set_result(body)
+
+    def _session_ended(self, session: Session, reason: str) -> None:
+        session.end_reason = reason
+        log.info("GB28181 device %s ended %s %s: %s", session.device_id, "playback" if session.playback else "live",
+                 session.channel_id, reason)
+        if self.on_session_end is not None:
+            try:
+                self.on_session_end(session)
+            except Exception:  # a listener's failure must not take the registrar down
+                log.exception("GB28181 session listener failed")
 
     def _on_response(self, resp: Response) -> None:
         vias = resp.get_header_values("Via")
@@ -409,12 +435,22 @@ class Platform:
 
     # -- live video (INVITE / ACK / BYE) -------------------------------------------------------------
     async def invite(self, dev_id: str, channel_id: str, media_host: str, media_port: int,
-                     ssrc: str | None = None) -> "Session":
-        """Ask ``channel_id`` of a device for live video, PS over RTP/UDP to ``media_host:media_port``
-        (a port the caller has open: media.RtpPsReceiver). The session stays up until ``bye``."""
+                     ssrc: str | None = None, playback: tuple[datetime, datetime] | None = None) -> "Session":
+        """Ask ``channel_id`` of a device for live video, or with ``playback`` (start, end) for its recording
+        of that span, PS over RTP/UDP to ``media_host:media_port`` (a port the caller has open:
+        media.RtpPsReceiver). The session stays up until ``bye``; a playback's device says when its file
+        ends (MediaStatus 121, ``on_session_end``) and the caller then ends it."""
         from vision.gb28181 import media
 
-        ssrc = ssrc or media.new_ssrc(self.realm)
+        ssrc = ssrc or media.new_ssrc(self.realm, playback=playback is not None)
+        if playback is None:
+            offer = media.sdp_offer(self.cfg.platform_id, media_host, media_port, ssrc)
+        else:
+            start, end = (int(t.timestamp()) for t in playback)
+            if end <= start:
+                raise ValueError("a playback's end must come after its start")
+            offer = media.sdp_offer(self.cfg.platform_id, media_host, media_port, ssrc, session="Playback",
+                                    uri=f"{channel_id}:0", span=(start, end))
         call_id, from_tag = sip.new_call_id(self.host), sip.new_tag()
         self._cseq += 1
         cseq = self._cseq
@@ -423,7 +459,7 @@ class Platform:
             raise LookupError(f"device {dev_id} is not registered")
         target = f"sip:{channel_id}@{dev.addr[0]}:{dev.addr[1]}"
         resp = await self.send_request(
-            dev_id, "INVITE", media.sdp_offer(self.cfg.platform_id, media_host, media_port, ssrc), "APPLICATION/SDP",
+            dev_id, "INVITE", offer, "APPLICATION/SDP",
             {"Subject": f"{channel_id}:{ssrc},{self.cfg.platform_id}:0"}, target=target,
             to_uri=f"sip:{channel_id}@{self.realm}", call_id=call_id, from_tag=from_tag, cseq=cseq,
             contact=f"sip:{self.cfg.platform_id}@{self.host}:{self.port}")
@@ -434,14 +470,15 @@ class Platform:
         remote_target = sip.address_uri(contact) if contact else target
         answer = media.parse_sdp(resp.body)
         session = Session(dev_id, channel_id, call_id, from_tag, to_tag, cseq, answer.ssrc or ssrc, answer,
-                          remote_target)
+                          remote_target, playback=playback is not None)
         # The ACK of a 2xx is a transaction of its own (RFC 3261 §13.2.2.4): new branch, same CSeq number.
         ack = sip.request("ACK", remote_target, via_host=self.host, via_port=self.port, transport=dev.transport,
                           from_uri=self.uri, from_tag=from_tag, to_uri=f"sip:{channel_id}@{self.realm}", to_tag=to_tag,
                           call_id=call_id, cseq=cseq)
         self._send(ack, dev.addr, dev.transport)
         self.sessions[call_id] = session
-        log.info("GB28181 live %s/%s: ssrc %s, from %s:%d", dev_id, channel_id, session.ssrc, answer.host, answer.port)
+        log.info("GB28181 %s %s/%s: ssrc %s, from %s:%d", "playback" if playback else "live", dev_id, channel_id,
+                 session.ssrc, answer.host, answer.port)
         return session
 
     async def bye(self, session: "Session") -> None:
@@ -458,8 +495,11 @@ class Platform:
         except (RequestTimeout, LookupError) as exc:
             log.info("GB28181 BYE %s/%s: %s", session.device_id, session.channel_id, exc)
 
-    async def _query(self, dev_id: str, cmd: str):  # noqa: ANN202
-        sn, body = manscdp.query(cmd, dev_id)
+    async def _query(self, dev_id: str, cmd: str, body: bytes | None = None, sn: int | None = None):  # noqa: ANN202
+        """Send a Query (``body``, default the bare one about the device) and wait for its answer, gathered
+        over several MESSAGEs for the list queries."""
+        if body is None or sn is None:
+            sn, body = manscdp.query(cmd, dev_id)
         done = asyncio.get_running_loop().create_future()
         self._queries[sn] = (cmd, done, [])
         try:
@@ -469,7 +509,7 @@ class Platform:
             try:
                 return await asyncio.wait_for(done, self.cfg.request_timeout_s)
             except asyncio.TimeoutError:
-                if cmd == "Catalog" and self._queries[sn][2]:
+                if cmd in LISTS and self._queries[sn][2]:
                     return self._queries[sn][2]  # fewer items than SumNum said: keep what came
                 raise RequestTimeout(f"{cmd} query to {dev_id}: no answer in {self.cfg.request_timeout_s} s") from None
         finally:
@@ -492,6 +532,29 @@ class Platform:
     async def device_status(self, dev_id: str) -> dict[str, str]:
         """DeviceStatus (A.2.4.6 / A.2.6.6): Online, Status, Encode, Record, DeviceTime..."""
         return (await self._query(dev_id, "DeviceStatus")).fields()
+
+    async def record_info(self, dev_id: str, channel_id: str, start: datetime, end: datetime) -> list[manscdp.Record]:
+        """RecordInfo (A.2.4.5 / A.2.6.5): the recordings ``channel_id`` holds between ``start`` and ``end``
+        (aware times; devices keep local time, so they are asked in the platform's zone and their answers
+        read in it). Each record's start and end come back aware."""
+        if end <= start:
+            raise ValueError("a record query's end must come after its start")
+        local = [t.astimezone(self.tz).replace(tzinfo=None) for t in (start, end)]
+        sn = manscdp.next_sn()
+        records: list[manscdp.Record] = await self._query(dev_id, "RecordInfo", manscdp.record_query(
+            channel_id, sn, *local), sn)
+        for r in records:
+            r.start, r.end = r.start.replace(tzinfo=self.tz), r.end.replace(tzinfo=self.tz)
+        return sorted(records, key=lambda r: r.start)
+
+    async def ptz(self, dev_id: str, channel_id: str, cmd: ptz.Command) -> None:
+        """DeviceControl with a PTZCmd (A.2.3.1, A.3): move, zoom, focus, iris or presets of ``channel_id``. The
+        device answers the MESSAGE with 200 and acts; GB/T 28181-2016 has no other answer to PTZ. A move runs
+        until a stop (``ptz.Move()``)."""
+        body = manscdp.device_control(channel_id, manscdp.next_sn(), ptz.encode(cmd))
+        resp = await self.send_request(dev_id, "MESSAGE", body)
+        if resp.status_code != 200:
+            raise RequestTimeout(f"PTZ to {dev_id}/{channel_id}: {resp.status_code} {resp.reason_phrase}")
 
     async def _catalog_quietly(self, dev_id: str) -> None:
         try:

@@ -1,7 +1,9 @@
 """A simulated GB/T 28181 device (an IPC or a small NVR) for tests: a SIP user agent that registers to
-a platform (answering its digest challenge), sends keepalives, and answers Catalog, DeviceInfo and
-DeviceStatus queries, over UDP or TCP. It can stop its keepalives (a device that hangs) and move to
-another port (a device behind NAT, or re-plugged, registering again from a new address).
+a platform (answering its digest challenge), sends keepalives, and answers Catalog, DeviceInfo,
+DeviceStatus and RecordInfo queries, over UDP or TCP. It streams its clip as PS over RTP on a live
+INVITE, and the asked span of it on a Playback INVITE (then says MediaStatus 121, end of file); it
+keeps the PTZ commands it is sent, decoded. It can stop its keepalives (a device that hangs) and move
+to another port (a device behind NAT, or re-plugged, registering again from a new address).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from pathlib import Path
 
 from aiosipua import SipRequest as Request, SipResponse as Response
 
-from vision.gb28181 import manscdp, sip
-from vision.gb28181.manscdp import Channel
+from vision.gb28181 import manscdp, ptz, sip
+from vision.gb28181.manscdp import Channel, Record
 from vision.gb28181.media import RtpPsSender, Sdp, parse_sdp, ps_of_clip, sdp_answer
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ def default_channels(device_id: str, n: int = 2) -> list[Channel]:
 class SimDevice:
     def __init__(self, device_id: str, password: str, platform_addr: tuple[str, int], platform_id: str,
                  realm: str | None = None, channels: list[Channel] | None = None, transport: str = "udp",
-                 keepalive_s: float = 60.0, expires: int = 3600, host: str = "127.0.0.1", clip: Path | None = None):
+                 keepalive_s: float = 60.0, expires: int = 3600, host: str = "127.0.0.1", clip: Path | None = None,
+                 records: list[Record] | None = None):
         self.id = device_id
         self.password = password
         self.platform_addr = platform_addr
@@ -49,6 +52,9 @@ class SimDevice:
         self.sn = 0
         self.queries: list[str] = []  # CmdTypes asked of it
         self.clip = clip  # streamed as PS over RTP on INVITE
+        self.records = records or []  # what RecordInfo answers (device-local naive times); played back from clip
+        self.ptz: list[tuple[str, ptz.Command]] = []  # (channel, command) of each DeviceControl PTZCmd
+        self.playbacks: list[tuple[str, tuple[int, int]]] = []  # (channel, t= span) of each Playback INVITE
         self._packs: list | None = None
         self.streams: dict[str, RtpPsSender] = {}  # Call-ID -> sender (started on ACK)
         self._offers: dict[str, tuple[Sdp, int, socket.socket]] = {}  # Call-ID -> (offer, SSRC, socket) until ACK
@@ -138,6 +144,11 @@ class SimDevice:
         self.sn += 1
         return (await self._request("MESSAGE", manscdp.keepalive(self.id, self.sn))).status_code
 
+    async def _file_ended(self, call_id: str) -> None:
+        """A playback has sent its span: MediaStatus 121 with the session's Call-ID (the platform then sends BYE)."""
+        self.sn += 1
+        await self._request("MESSAGE", manscdp.media_status(self.id, self.sn), call_id=call_id)
+
     async def _keepalive_loop(self) -> None:
         while True:
             try:
@@ -212,11 +223,22 @@ class SimDevice:
         elif msg.method == "INVITE":
             self._spawn(self._on_invite(msg))
         elif msg.method == "ACK":
-            offer = self._offers.pop(sip.need(msg, "Call-ID"), None)
+            call_id = sip.need(msg, "Call-ID")
+            offer = self._offers.pop(call_id, None)
             if offer is not None and self._packs:
                 sdp, ssrc, sock = offer
-                self.streams[sip.need(msg, "Call-ID")] = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc,
-                                                                   sock=sock).start()
+                if sdp.session == "Playback":  # the asked span of the clip, once, then "end of file"
+                    first = self._packs[0][0]
+                    packs = [p for p in self._packs if p[0] - first <= sdp.span[1] - sdp.span[0]]
+                    loop = asyncio.get_running_loop()
+
+                    def ended() -> None:  # on the sender's thread
+                        loop.call_soon_threadsafe(lambda: self._spawn(self._file_ended(call_id)))
+
+                    sender = RtpPsSender(packs, (sdp.host, sdp.port), ssrc, loop=False, sock=sock, on_done=ended)
+                else:
+                    sender = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc, sock=sock)
+                self.streams[call_id] = sender.start()
         elif msg.method == "BYE":
             sender = self.streams.pop(sip.need(msg, "Call-ID"), None)
             if sender is not None:
@@ -239,10 +261,12 @@ class SimDevice:
             self._send(sip.response_to(req, 488, to_tag=self.tag))
             return
         ssrc = offer.ssrc or "0000000001"
+        if offer.session == "Playback":
+            self.playbacks.append((channel, offer.span))
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind((self.host, 0))
         self._offers[sip.need(req, "Call-ID")] = (offer, int(ssrc), sock)
-        answer = sdp_answer(channel, self.host, sock.getsockname()[1], ssrc)
+        answer = sdp_answer(channel, self.host, sock.getsockname()[1], ssrc, session=offer.session or "Play")
         self._send(sip.response_to(req, 200, to_tag=self.tag, body=answer,
                                    content_type="APPLICATION/SDP",
                                    extra={"Contact": f"<sip:{channel}@{self.host}:{self.port}>"}))
@@ -255,6 +279,12 @@ class SimDevice:
             return
         self._send(sip.response_to(req, 200, to_tag=self.tag))
         self.queries.append(q.cmd)
+        if q.kind == "Control" and q.cmd == "DeviceControl" and q.text("PTZCmd"):
+            try:
+                self.ptz.append((q.device_id, ptz.decode(q.text("PTZCmd"))))
+            except ValueError as exc:  # a real device ignores a command it cannot read; the 200 has gone
+                log.warning("sim device %s: %s", self.id, exc)
+            return
         if q.kind != "Query":
             return
         if q.cmd == "Catalog":
@@ -266,6 +296,14 @@ class SimDevice:
             self._spawn(self._request("MESSAGE", manscdp.build(
                 "Response", "DeviceInfo", q.sn, self.id, DeviceName="模拟设备 Sim device", Result="OK",
                 Manufacturer="Watchpost", Model="SimIPC", Firmware="1.0", Channel=len(self.channels))))
+        elif q.cmd == "RecordInfo":
+            start, end = manscdp.parse_time(q.text("StartTime")), manscdp.parse_time(q.text("EndTime"))
+            found = [r for r in self.records if r.device_id == q.device_id and start is not None and end is not None
+                     and r.start < end and r.end > start]
+            # One MESSAGE per record, as NVRs do with long lists: the platform must gather by SN.
+            for r in found or [None]:
+                self._spawn(self._request("MESSAGE", manscdp.record_response(
+                    q.device_id, q.sn, [r] if r else [], total=len(found), name="模拟通道 Sim channel")))
         elif q.cmd == "DeviceStatus":
             self._spawn(self._request("MESSAGE", manscdp.build(
                 "Response", "DeviceStatus", q.sn, self.id, Result="OK", Online="ONLINE", Status="OK",

@@ -1,12 +1,12 @@
 """Open a camera URL and yield decoded frames. PyAV (FFmpeg) for RTSP, HTTP/MJPEG and files;
-OpenCV for USB devices."""
+OpenCV for USB devices; for ``gb28181://`` the opener the worker's GB/T 28181 platform registers."""
 
 from __future__ import annotations
 
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -55,7 +55,24 @@ class SourceError(Exception):
     pass
 
 
+# Schemes served by a part of this process, not by FFmpeg: scheme -> opener(url, timeout_s) yielding frames.
+# The vision worker registers "gb28181" while its GB/T 28181 platform runs (vision/gb28181/worker_platform.py).
+Opener = Callable[[str, float], Iterator[Frame]]
+_OPENERS: dict[str, Opener] = {}
+
+
+def register_scheme(scheme: str, opener: Opener) -> None:
+    _OPENERS[scheme] = opener
+
+
+def unregister_scheme(scheme: str, opener: Opener) -> None:
+    if _OPENERS.get(scheme) is opener:
+        del _OPENERS[scheme]
+
+
 def kind_of(url: str) -> str:
+    if url.startswith("gb28181://"):
+        return "gb28181"
     if url.startswith(("rtsp://", "rtsps://")):
         return "rtsp"
     if url.startswith(("http://", "https://")):
@@ -77,6 +94,12 @@ def open_frames(url: str, *, rtsp_transport: str = "tcp", loop: bool = True, rea
                 timeout_s: float = 10.0) -> Iterator[Frame]:
     """Frames from ``url`` until it ends (files loop when ``loop``) or fails (raises SourceError)."""
     kind = kind_of(url)
+    if kind == "gb28181":
+        opener = _OPENERS.get(kind)
+        if opener is None:
+            raise SourceError(f"{url}: no GB/T 28181 platform runs in this process (vision.gb28181.enabled)")
+        yield from opener(url, timeout_s)
+        return
     if kind == "usb":
         yield from _usb_frames(int(url[4:] or 0))
         return

@@ -1,6 +1,7 @@
 /* System health (issue #26, NFR-10): the workers and their cameras (fps in/analysed, decode errors,
-   detection latency), spool and queue depths, the comms outbox, this service process, the media root,
-   and the open alarms the service raised about itself. From GET /api/system/health, refreshed every
+   detection latency), spool and queue depths, the comms outbox, this service process and its fellow
+   replicas (heartbeat age, which runs the background loops), the media root, and the open alarms the
+   service raised about itself. From GET /api/system/health, refreshed every
    10 s and whenever a system alarm arrives over the WebSocket. */
 (function () {
   "use strict";
@@ -17,7 +18,8 @@
       "health.fps_an": "分析帧率", "health.fps_cfg": "配置帧率", "health.errors": "解码错误",
       "health.latency": "检测耗时", "health.starved": "帧率不足", "health.ok": "正常",
       "health.alarms": "系统告警", "health.no_alarms": "无未关闭的系统告警", "health.seconds_ago": "秒前",
-      "health.last": "最近出现",
+      "health.last": "最近出现", "health.replicas": "指挥服务进程", "health.address": "地址",
+      "health.leader": "运行后台任务", "health.this": "本页所连",
     },
     en: {
       "health.title": "System health", "health.updated": "updated", "health.service": "Command service",
@@ -30,7 +32,8 @@
       "health.fps_an": "fps analysed", "health.fps_cfg": "fps set", "health.errors": "decode errors",
       "health.latency": "detect time", "health.starved": "starved", "health.ok": "ok",
       "health.alarms": "System alarms", "health.no_alarms": "No open system alarms", "health.seconds_ago": "s ago",
-      "health.last": "Last seen",
+      "health.last": "Last seen", "health.replicas": "Service processes", "health.address": "Address",
+      "health.leader": "runs the background loops", "health.this": "serving this page",
     },
   });
 
@@ -97,6 +100,22 @@
         el("tbody", {}, w.cameras.map(cameraRow)))));
   }
 
+  function replicas(list, lim) {
+    return el("section", { class: "panel", id: "health-replicas" },
+      el("h2", { text: WP.t("health.replicas") }),
+      el("div", { class: "hl-scroll" }, el("table", { class: "grid" },
+        el("thead", {}, el("tr", {}, ["health.address", "PID", "col.status", "health.seen"]
+          .map((k) => el("th", { text: k === "PID" ? k : WP.t(k) })))),
+        el("tbody", {}, list.map((r) => el("tr", { id: `replica-${r.replica_id}`, "data-state": r.silent ? "silent" : "ok" },
+          el("td", {}, r.address,
+            r.leader ? el("span", { class: "muted", text: ` · ${WP.t("health.leader")}` }) : null,
+            r.this ? el("span", { class: "muted", text: ` · ${WP.t("health.this")}` }) : null),
+          el("td", { class: "num", text: String(r.pid) }),
+          el("td", { class: r.silent ? "bad" : "ok", text: WP.t(r.silent ? "health.silent" : "health.ok") }),
+          el("td", { class: "num" + (r.age_s > lim.replica_silent_s ? " bad" : ""),
+            text: `${num(r.age_s, 0)} ${WP.t("health.seconds_ago")}` })))))));
+  }
+
   function alarms(list) {
     return el("section", { class: "panel", id: "health-alarms" },
       el("h2", { text: WP.t("health.alarms") }),
@@ -119,6 +138,7 @@
       overview(data),
       el("section", { class: "panel", id: "health-workers" }, el("h2", { text: WP.t("health.workers") }),
         data.workers.length ? data.workers.map(worker) : el("div", { class: "empty", text: WP.t("health.no_workers") })),
+      replicas(data.replicas || [], data.limits),
       alarms(data.alarms));
   }
 

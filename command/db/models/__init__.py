@@ -3,6 +3,7 @@
 from command.db.models import (  # noqa: F401
     alarms,
     audit,
+    cluster,
     drills,
     dss,
     duty,

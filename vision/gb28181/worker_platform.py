@@ -1,0 +1,284 @@
+"""The vision worker's GB/T 28181 platform (docs/gb28181.md): the registrar runs in an asyncio loop on a
+thread of its own; ``gb28181://<device id>/<channel id>`` cameras are read through it; the device events
+worth auditing go to the service through the worker's spool.
+
+- A camera reader opening ``gb28181://D/C`` waits (up to ``WAIT_FOR_DEVICE_S``) for device D to be
+  registered and keeping alive, opens an RTP port, INVITEs channel C and yields the decoded frames, as
+  an RTSP camera's reader does; when the reader lets go (it stops, or its camera is removed) the
+  stream is ended with BYE.
+- A stream ends, and the reader asks again after its back-off (a new INVITE), when no RTP comes for
+  ``stream_timeout_s``, when the device ends it (BYE), when the device registers from another address
+  (the old stream left with the old address), and when the device goes offline (keepalives stopped,
+  registration ran out). Then no frame comes until it is back: the worker's health loop raises
+  ``camera_offline`` after the camera's ``offline_after_s``, and ``camera_recovered`` once frames flow.
+- ``auth_failed``, ``registered``, ``moved`` and ``unregistered`` are spooled (kind ``device_event``,
+  ``POST /api/workers/device-events``) for the audit log, at most one per device a minute (``fold``).
+- With ``relay_port`` set, the PS bytes of every stream a reader holds are also re-served over HTTP for the
+  service's live view (``relay``): the reader's INVITE is the only one, however many watch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Coroutine, Iterator
+
+from vision.gb28181 import ptz
+from vision.gb28181.fold import Fold, Folded
+from vision.gb28181.media import RtpPsReceiver
+from vision.gb28181.platform import DeviceEvent, Platform, RequestTimeout, Session
+from vision.gb28181.relay import PsRelay
+from vision.ingest import sources
+from vision.ingest.sources import Frame, SourceError
+from vision.spool import Spool
+from watchpost.config import Camera, Config, gb28181_channel
+from watchpost.events import VideoDeviceEvent, WorkerCommand
+
+log = logging.getLogger(__name__)
+
+WAIT_FOR_DEVICE_S = 30.0  # a reader waits this long for its device before backing off and asking again
+AUDITED = ("auth_failed", "registered", "moved", "unregistered")
+ENDS_STREAMS = ("offline", "unregistered", "moved")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(eq=False)
+class _Live:
+    device_id: str
+    channel_id: str
+    receiver: RtpPsReceiver
+    session: Session | None = None
+    ended: str = ""  # why the platform ended it (device offline, moved, BYE)
+
+
+def _text(value: str, limit: int) -> str:
+    """A device's own words (a refused one may claim any id) made fit for the audit contract."""
+    return _UNPRINTABLE.sub("?", value)[:limit]
+
+
+class WorkerPlatform:
+    def __init__(self, config: Config, spool: Spool | None):
+        self.cfg = config.vision.gb28181
+        self.worker_id = config.vision.worker_id
+        self.spool = spool
+        self.fold = Fold()
+        self.platform = Platform(self.cfg, on_event=self._on_event, timezone=config.timezone,
+                                 on_session_end=self._on_session_end)
+        self.media_host = self.cfg.media_host or self.platform.host
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run_loop, name="gb28181", daemon=True)
+        self._cond = threading.Condition()
+        self._lives: set[_Live] = set()
+        self._byes: set[concurrent.futures.Future] = set()  # BYEs readers sent as they let go
+        self._next_port = 0
+        self._stopping = False
+        self._t_end: dict[str, float] = {}  # camera url -> stream time of the last frame it yielded
+        self.relay: PsRelay | None = None
+        if self.cfg.relay_port:
+            urls = {c.id: c.url for c in config.vision.cameras if gb28181_channel(c.url) is not None}
+            self.relay = PsRelay(self.cfg.relay_host, self.cfg.relay_port, self.cfg.relay_token, urls.get,
+                                 idle_s=self.cfg.stream_timeout_s)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def start(self) -> "WorkerPlatform":
+        """Listen for devices; RuntimeError naming the address when the SIP port cannot be had."""
+        if self.relay is not None:  # first: nothing else to undo when its port cannot be had
+            try:
+                self.relay.start()
+            except OSError as exc:
+                raise RuntimeError(f"vision.gb28181: the live relay cannot listen on {self.cfg.relay_host}:"
+                                   f"{self.cfg.relay_port} ({exc.strerror or exc})") from exc
+        self._thread.start()
+        try:
+            self.call(self.platform.start(), 10)
+        except OSError as exc:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+            if self.relay is not None:
+                self.relay.stop()
+            raise RuntimeError(f"vision.gb28181: cannot listen on {self.cfg.listen_host}:{self.cfg.port} "
+                               f"({exc.strerror or exc}); is another platform (or worker) using it?") from exc
+        asyncio.run_coroutine_threadsafe(self._flush_loop(), self._loop)
+        sources.register_scheme("gb28181", self.frames)
+        return self
+
+    def stop(self) -> None:
+        sources.unregister_scheme("gb28181", self.frames)
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+            lives, byes = list(self._lives), list(self._byes)
+        sessions = [lv.session for lv in lives if lv.session is not None]
+
+        async def bye_all() -> None:
+            await asyncio.gather(*(self.platform.bye(s) for s in sessions))
+
+        try:
+            self.call(bye_all(), self.cfg.request_timeout_s + 2)
+            concurrent.futures.wait(byes, self.cfg.request_timeout_s + 2)
+        except Exception:  # stopping anyway: a device that does not answer its BYE times its stream out
+            log.warning("GB28181: BYE on stop did not finish", exc_info=True)
+        for lv in lives:
+            lv.receiver.close()
+        if self.relay is not None:
+            self.relay.stop()
+        for folded in self.fold.drain():
+            self._spool(folded)
+        try:
+            self.call(self.platform.stop(), 5)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+
+    def call(self, coro: Coroutine[Any, Any, Any], timeout_s: float) -> Any:
+        """Run ``coro`` on the platform's loop from another thread and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout_s)
+
+    # -- camera sources --------------------------------------------------------------------------
+    def frames(self, url: str, timeout_s: float = 10.0) -> Iterator[Frame]:
+        """The frames of a ``gb28181://`` camera (the opener ``vision.ingest.sources`` calls); SourceError when
+        the device is not there, refuses, or the stream ends. ``timeout_s`` (FFmpeg's open timeout for other
+        schemes) is not used: ``stream_timeout_s`` bounds a silent stream."""
+        ids = gb28181_channel(url)
+        if ids is None:
+            raise SourceError(f"{url} is not a gb28181:// url")
+        dev_id, channel_id = ids
+        if not self._wait_online(dev_id, WAIT_FOR_DEVICE_S):
+            raise SourceError(f"GB/T 28181 device {dev_id} is not registered and online")
+        live = _Live(dev_id, channel_id, self._receiver())
+        with self._cond:
+            self._lives.add(live)
+        fan = self.relay.fanout(url) if self.relay is not None else None
+        if fan is not None:  # from the first RTP packet on, before the INVITE's answer is in
+            fan.attach()
+            live.receiver.on_data = fan.feed
+        try:
+            try:
+                # Timer B bounds an INVITE the device has acknowledged with a 1xx (platform.send_request).
+                live.session = self.call(self.platform.invite(dev_id, channel_id, self.media_host, live.receiver.port),
+                                         self.cfg.request_timeout_s + 33)
+            except (RequestTimeout, LookupError, TimeoutError) as exc:
+                raise SourceError(f"INVITE {dev_id}/{channel_id}: {exc}") from None
+            if live.ended:  # the device went away while it answered
+                raise SourceError(f"GB/T 28181 {dev_id}/{channel_id}: {live.ended}")
+            if live.session.ssrc.isdigit():
+                live.receiver.ssrc = int(live.session.ssrc)
+            try:
+                # A new INVITE's stream starts its clock anew (devices restart PS timestamps): carry on after the
+                # last stream's time, as a looped file does, so the rules' windows and cool-downs keep counting.
+                offset = None
+                for frame in live.receiver.frames():
+                    if offset is None:
+                        offset = self._t_end[url] + 0.1 - frame.t if url in self._t_end else 0.0
+                    frame.t += offset
+                    self._t_end[url] = frame.t
+                    yield frame
+            except Exception as exc:  # PyAV raises many kinds; each means this stream is done
+                raise SourceError(f"GB/T 28181 {dev_id}/{channel_id}: {exc}") from exc
+            raise SourceError(f"GB/T 28181 {dev_id}/{channel_id} stream ended: "
+                              f"{live.ended or f'no RTP for {self.cfg.stream_timeout_s:g} s'}")
+        finally:
+            with self._cond:
+                # The BYE is on its way before the stream leaves the table, so ``stop`` sees one or the other.
+                if live.session is not None and not live.session.closed and not self._stopping:
+                    bye = asyncio.run_coroutine_threadsafe(self.platform.bye(live.session), self._loop)
+                    self._byes.add(bye)
+                    bye.add_done_callback(self._byes.discard)
+                self._lives.discard(live)
+            live.receiver.close()
+            if fan is not None:
+                fan.detach()
+
+    def _wait_online(self, dev_id: str, timeout_s: float) -> bool:
+        def ready() -> bool:
+            dev = self.platform.devices.get(dev_id)
+            return self._stopping or (dev is not None and dev.registered and dev.online)
+
+        with self._cond:
+            return self._cond.wait_for(ready, timeout_s) and not self._stopping
+
+    def _receiver(self) -> RtpPsReceiver:
+        """An RTP port: any free one, or the next free one in rtp_port_min..rtp_port_max."""
+        host, timeout = self.cfg.listen_host, self.cfg.stream_timeout_s
+        lo, hi = self.cfg.rtp_port_min, self.cfg.rtp_port_max
+        if not lo:
+            return RtpPsReceiver(host, 0, timeout_s=timeout)
+        span = hi - lo + 1
+        with self._cond:
+            start, self._next_port = self._next_port, (self._next_port + 1) % span
+        for i in range(span):
+            try:
+                return RtpPsReceiver(host, lo + (start + i) % span, timeout_s=timeout)
+            except OSError:
+                continue
+        raise SourceError(f"no free RTP port in vision.gb28181.rtp_port_min..max ({lo}-{hi})")
+
+    # -- PTZ -----------------------------------------------------------------------------------
+    def ptz(self, device_id: str, channel_id: str, cmd: ptz.Command) -> None:
+        self.call(self.platform.ptz(device_id, channel_id, cmd), self.cfg.request_timeout_s + 1)
+
+    def run_ptz(self, cmd: WorkerCommand, cameras: dict[str, Camera]) -> bool:
+        """A console's PTZ for one of ``cameras`` (those this worker runs); False when it is not one of them
+        or not a GB/T 28181 channel (another worker's, or ONVIF's: not ours to move)."""
+        cam = cameras.get(cmd.camera_ids[0]) if cmd.camera_ids else None
+        ids = gb28181_channel(cam.url) if cam is not None else None
+        if ids is None or cmd.ptz is None:
+            return False
+        p = cmd.ptz
+        self.ptz(*ids, ptz.from_console(p.action, p.pan, p.tilt, p.zoom, p.preset))
+        log.info("GB28181 PTZ %s (%s/%s): %s", cam.id, *ids, p.model_dump(exclude_defaults=True))
+        return True
+
+    # -- what the platform tells (on its loop) -----------------------------------------------------
+    def _on_event(self, ev: DeviceEvent) -> None:
+        if ev.kind in ENDS_STREAMS:
+            for live in self._lives_of(ev.device_id):
+                self._end(live, f"device {ev.kind}" + (f" ({ev.detail})" if ev.detail else ""))
+        with self._cond:
+            self._cond.notify_all()  # readers waiting for this device
+        if ev.kind in AUDITED:
+            addr = f"{ev.addr[0]}:{ev.addr[1]}" if ev.addr else ""
+            folded = self.fold.offer(_text(ev.device_id, 100), ev.kind, addr, _text(ev.detail, 500), ev.at)
+            if folded is not None:
+                self._spool(folded)
+
+    def _on_session_end(self, session: Session) -> None:
+        for live in self._lives_of(session.device_id):
+            if live.session is session:
+                self._end(live, session.end_reason)
+
+    def _lives_of(self, dev_id: str) -> list[_Live]:
+        with self._cond:
+            return [lv for lv in self._lives if lv.device_id == dev_id]
+
+    def _end(self, live: _Live, why: str) -> None:
+        """End a stream from the platform's side; its reader sees the frames stop and asks again."""
+        live.ended = live.ended or why
+        if live.session is not None and not live.session.closed:
+            self._loop.create_task(self.platform.bye(live.session))
+        self._loop.run_in_executor(None, live.receiver.close)  # joins its thread: not on the loop
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for folded in self.fold.due(self.platform.clock()):
+                self._spool(folded)
+
+    def _spool(self, f: Folded) -> None:
+        if self.spool is None:
+            return
+        ev = VideoDeviceEvent(
+            event_id=f"{self.worker_id}:gb28181:{f.device_id}:{int(f.first_at * 1000)}:{f.kind}"[:200],
+            worker_id=self.worker_id, device_id=f.device_id, kind=f.kind, addr=f.addr, detail=f.detail,
+            first_at=datetime.fromtimestamp(f.first_at, timezone.utc),
+            last_at=datetime.fromtimestamp(f.last_at, timezone.utc), counts=f.counts)
+        self.spool.put("device_event", ev.model_dump(mode="json"))
