@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 _DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_\-]+)[\"'][^>]*\?>", re.I)
 _sn = itertools.count(1)
@@ -114,17 +115,23 @@ def _float(s: str | None) -> float | None:
         return None
 
 
+def _listed(msg: Manscdp, list_tag: str) -> tuple[int, list[Callable[[str], str]]]:
+    """(SumNum, one text reader per item of ``list_tag``) of a list answer (Catalog, RecordInfo)."""
+    lst = msg.root.find(list_tag)
+
+    def reader(item) -> Callable[[str], str]:  # noqa: ANN001
+        return lambda tag: (item.findtext(tag) or "").strip()
+
+    return int((msg.text("SumNum") or "0") or 0), [reader(item) for item in (lst if lst is not None else [])]
+
+
 def catalog_items(msg: Manscdp) -> tuple[int, list[Channel]]:
     """(SumNum, the channels in this message) of a Catalog response; a device may split its list
     over several MESSAGEs, each with the same SN."""
-    total = int((msg.text("SumNum") or "0") or 0)
+    total, items = _listed(msg, "DeviceList")
     out = []
-    dl = msg.root.find("DeviceList")
-    for item in (dl if dl is not None else []):
-        def t(tag: str) -> str:
-            return (item.findtext(tag) or "").strip()
-
-        ptz = (item.findtext("Info/PTZType") or item.findtext("PTZType") or "").strip()
+    for t in items:
+        ptz = t("Info/PTZType") or t("PTZType")
         out.append(Channel(device_id=t("DeviceID"), name=t("Name"), manufacturer=t("Manufacturer"), model=t("Model"),
                            parent_id=t("ParentID"), status=t("Status"), ptz_type=int(ptz) if ptz.isdigit() else None,
                            address=t("Address"), longitude=_float(t("Longitude")), latitude=_float(t("Latitude"))))
@@ -196,13 +203,9 @@ def record_query(channel_id: str, sn: int, start: datetime, end: datetime, type_
 def record_items(msg: Manscdp) -> tuple[int, list[Record]]:
     """(SumNum, the recordings in this message) of a RecordInfo response; like Catalog, one answer may
     come in several MESSAGEs with the same SN. Items without a readable start and end are skipped."""
-    total = int((msg.text("SumNum") or "0") or 0)
+    total, items = _listed(msg, "RecordList")
     out = []
-    rl = msg.root.find("RecordList")
-    for item in (rl if rl is not None else []):
-        def t(tag: str) -> str:
-            return (item.findtext(tag) or "").strip()
-
+    for t in items:
         start, end = parse_time(t("StartTime")), parse_time(t("EndTime"))
         if start is None or end is None:
             continue
