@@ -8,11 +8,11 @@ as an IP camera sends it: no B-frames, a keyframe every second.
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
-import time
 from pathlib import Path
 
-from watchpost.throwaway import free_port, wait_port
+from watchpost.throwaway import free_port, wait_port, wait_until
 
 
 def available() -> str | None:
@@ -46,8 +46,21 @@ class RtspServer:
             ["ffmpeg", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", str(self.h264), "-c", "copy",
              "-f", "rtsp", f"rtsp://127.0.0.1:{self.source_port}/{self.path}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        time.sleep(1.0)  # the relay knows the mount once the publisher's ANNOUNCE is in
+        # The relay knows the mount once the publisher's ANNOUNCE is in: on a busy box that took over the
+        # second that was once waited here, and the first viewer's DESCRIBE found nothing to play.
+        if not wait_until(self._mounted, 20, 0.1):
+            raise RuntimeError(f"the RTSP relay never offered {self.url}")
         return self
+
+    def _mounted(self) -> bool:
+        """DESCRIBE answers 200 for the mount (the relay answers 404 until the publisher has announced it)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.client_port), 1.0) as s:
+                s.settimeout(1.0)
+                s.sendall(f"DESCRIBE {self.url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n".encode())
+                return s.recv(64).split(b"\r\n", 1)[0].split(b" ")[1:2] == [b"200"]
+        except (OSError, IndexError):
+            return False
 
     def pause(self) -> None:
         """The camera goes dark (power or network lost): nothing answers on its address."""
