@@ -71,17 +71,22 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
 
         if config.live.keep_open:
             from command.live.sources import live_source
+            from watchpost.config import gb28181_channel
 
             for cam in config.vision.cameras:
-                if cam.enabled:
+                # In assigned mode a GB camera's relay is its worker's, known from its claims, which may
+                # not have come yet: it opens on call-up (or alarm) instead.
+                gb_assigned = config.vision.assignment.enabled and gb28181_channel(cam.url) is not None
+                if cam.enabled and not gb_assigned:
                     state.live.warm(live_source(cam, config.vision.gb28181), float("inf"))
         prewarm = None
         if config.live.prewarm_s > 0:
+            from command.api.live import source_for
             from command.live.prewarm import prewarm_alarm_cameras
 
             prewarm = asyncio.get_running_loop().create_task(prewarm_alarm_cameras(
                 state.push, state.live, lambda: state.config.vision.cameras, config.live.prewarm_s,
-                lambda: state.config.vision.gb28181), name="live-prewarm")
+                lambda: state.config.vision.gb28181, lambda cam: source_for(state, cam)), name="live-prewarm")
         leadership = beat = None
         if run_background:
             from command.services.replicas import ReplicaBeat

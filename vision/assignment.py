@@ -33,9 +33,12 @@ ROUTE = "/api/workers/assignment"
 class AssignmentFollower(threading.Thread):
     def __init__(self, worker_id: str, service_url: str, token: str, claim_s: float, lease_s: float,
                  running: Callable[[], list[str]], apply: Callable[[set[str]], None],
-                 on_superseded: Callable[[str], None]):
+                 on_superseded: Callable[[str], None], relay_url: str | None = None):
         super().__init__(name="assignment", daemon=True)
         self.worker_id = worker_id
+        # This worker's GB/T 28181 live relay, stated in every claim: the service reads the live view of
+        # the GB cameras this worker runs there (docs/gb28181.md, "Live view").
+        self.relay_url = relay_url
         self.url = service_url.rstrip("/") + ROUTE
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.claim_s = claim_s
@@ -51,7 +54,8 @@ class AssignmentFollower(threading.Thread):
 
     def claim_once(self, client: httpx.Client, leaving: bool = False) -> WorkerAssignment | None:
         """One claim; the answer, or None when it was refused or did not arrive (logged)."""
-        body = WorkerClaim(worker_id=self.worker_id, epoch=self.epoch, running=self.running(), leaving=leaving)
+        body = WorkerClaim(worker_id=self.worker_id, epoch=self.epoch, running=self.running(), leaving=leaving,
+                           relay_url=self.relay_url)
         r = client.post(self.url, json=body.model_dump(mode="json"), headers=self.headers, timeout=self.timeout_s)
         if r.status_code == 409:
             self.superseded = _detail(r)

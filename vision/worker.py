@@ -75,10 +75,11 @@ class Worker:
         self.follower: AssignmentFollower | None = None
         self.superseded: str | None = None
         if self.vc.assignment.enabled:
-            a = self.vc.assignment
+            a, gb = self.vc.assignment, self.vc.gb28181
             self.follower = AssignmentFollower(self.vc.worker_id, self.vc.service_url, self.vc.service_token,
                                                a.claim_s, a.lease_s, self._assigned_running,
-                                               self.apply_assignment, self._superseded)
+                                               self.apply_assignment, self._superseded,
+                                               relay_url=gb.relay_url if gb.enabled and gb.relay_url else None)
         self.stats = {c.id: {"detections": 0, "detect_s": 0.0, "alarms": 0} for c in self.cameras}
         self.monitor = WorkerMonitor(self)  # heartbeats to the service, /metrics (issue #26)
         # gb28181:// cameras are read through this worker's own GB/T 28181 platform (docs/gb28181.md).

@@ -277,14 +277,27 @@ class Gb28181(Strict):
     relay_port: int = Field(default=0, ge=0, le=65535, description="the worker re-serves each gb28181:// camera's "
                             "video at http://relay_host:relay_port/live/<camera>.ps for the console's live view; "
                             "0 = no relay (no live view of GB cameras)")
-    relay_host: str = Field(default="127.0.0.1", min_length=1, description="the worker's address as the service "
-                            "reaches it; the worker's relay listens on it")
+    relay_host: str = Field(default="127.0.0.1", min_length=1, description="the address the worker's relay listens "
+                            "on, and the service reaches it at unless relay_public_host is set")
+    relay_public_host: str = Field(default="", max_length=253, pattern=r"^[A-Za-z0-9.:-]*$",
+                                   description="the address the service reaches this worker's relay at, where that "
+                                   "is not relay_host (relay_host 0.0.0.0, NAT); a worker in assigned mode puts it "
+                                   "in its claim; empty = relay_host")
     relay_token: str = Field(default="", description="the relay's shared secret (at least 16 characters), sent by "
                              "the service as a bearer token; required with relay_port")
 
     @property
     def realm(self) -> str:
         return self.domain or self.platform_id[:10]
+
+    @property
+    def relay_url(self) -> str:
+        """Where the service reaches the relay (http://host:port); empty without a relay."""
+        if not self.relay_port:
+            return ""
+        host = self.relay_public_host or self.relay_host
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address
+        return f"http://{host}:{self.relay_port}"
 
     @field_validator("devices")
     @classmethod
@@ -317,7 +330,9 @@ class CameraAssignment(Strict):
     move to the others within lease_s + claim_s."""
 
     enabled: bool = Field(default=False, description="the service assigns this worker its cameras out of "
-                          "vision.cameras; false = it runs every enabled camera (or its --camera list)")
+                          "vision.cameras; false = it runs every enabled camera (or its --camera list). The "
+                          "service reads it too: its live view of a gb28181:// camera then uses the relay its "
+                          "worker claimed")
     claim_s: float = Field(default=4.0, gt=0, le=60, description="how often a worker renews its claim and "
                            "takes its current share (POST /api/workers/assignment)")
     lease_s: float = Field(default=12.0, gt=0, le=600, description="a worker that has not claimed for this long "
@@ -377,6 +392,24 @@ class Vision(Strict):
                 if self.assignment.enabled and not cam.worker:
                     raise ValueError(f"cameras.{i}.worker ({cam.id}): a gb28181:// camera must name its worker when "
                                      "the service assigns cameras: its device registers to that worker's platform")
+        return self
+
+    @model_validator(mode="after")
+    def _relay_reachable(self) -> "Vision":
+        # In assigned mode the worker's claim tells the service where its relay is (docs/gb28181.md, "Live
+        # view"); an address the claim cannot carry (a wildcard such as 0.0.0.0) would fail every claim.
+        from pydantic import TypeAdapter
+
+        from watchpost.events import RelayUrl
+
+        url = self.gb28181.relay_url
+        if self.assignment.enabled and self.gb28181.enabled and url:
+            try:
+                TypeAdapter(RelayUrl).validate_python(url)
+            except ValidationError as exc:
+                raise ValueError(f"vision.gb28181: the relay's address {url} cannot be stated in the worker's claim "
+                                 f"({exc.errors()[0]['msg']}); set relay_public_host to the address the service "
+                                 "reaches it at") from None
         return self
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from watchpost.fields import Instant, JsonObject, Real, Text
 
@@ -129,6 +129,21 @@ class WorkerHeartbeat(Contract):
 _ShortId = Annotated[Text, Field(min_length=1, max_length=100)]  # a camera or worker id
 
 
+def _relay_url(url: str) -> str:
+    # The service opens this url itself (docs/gb28181.md, "Live view"): a bare origin, nothing FFmpeg
+    # could read as another protocol or a path, and an address it can connect to.
+    port = int(url.rsplit(":", 1)[1])
+    if not 1 <= port <= 65535:
+        raise ValueError(f"relay_url port {port} is not 1-65535")
+    if url[len("http://"):].rsplit(":", 1)[0] in ("0.0.0.0", "[::]"):
+        raise ValueError("relay_url names no address the service can reach (0.0.0.0, ::)")
+    return url
+
+
+RelayUrl = Annotated[Text, Field(max_length=300, pattern=r"^http://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$"),
+                     AfterValidator(_relay_url)]
+
+
 class WorkerClaim(Contract):
     """A vision worker in assigned mode, every ``vision.assignment.claim_s``: "I am alive; which cameras
     are mine?" (``POST /api/workers/assignment``, issue #26)."""
@@ -138,6 +153,8 @@ class WorkerClaim(Contract):
                               "process; none on its first claim (it then takes the worker id over)")
     running: list[_ShortId] = Field(default_factory=list, max_length=1000, description="camera ids it runs now")
     leaving: bool = Field(default=False, description="it is stopping: its cameras go to the others now")
+    relay_url: RelayUrl | None = Field(default=None, description="where the service reaches this worker's "
+                                        "GB/T 28181 live relay (http://host:port); none without one")
 
 
 class WorkerAssignment(Contract):

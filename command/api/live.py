@@ -19,7 +19,7 @@ from command.domain.camera_rights import may_watch
 from command.domain.roles import OPERATORS, READERS, Role
 from command.errors import Conflict, Invalid, NotFound, Refused, Unavailable
 from command.live.hub import BadOffer, CameraSource
-from command.live.sources import live_source
+from command.live.sources import NotRelayed, live_source, worker_relay
 from command.services.auth import AuthError
 from command.state import ServiceState
 from watchpost.config import Camera, gb28181_channel
@@ -57,8 +57,21 @@ def camera_for(st: ServiceState, camera_id: str, user: User) -> Camera:
     return cam
 
 
-def _source(st: ServiceState, cam: Camera) -> CameraSource:
-    return live_source(cam, st.config.vision.gb28181)  # a GB camera: the worker's relay of it
+def source_for(st: ServiceState, cam: Camera) -> CameraSource:
+    """A GB camera: the relay of the worker reading it; in assigned mode the worker now running it, at
+    the address its claim stated (reads the leases: call it off the event loop). 503 naming why when
+    no worker can relay it."""
+    cfg = st.config.vision
+    if gb28181_channel(cam.url) is None or not cfg.assignment.enabled:
+        return live_source(cam, cfg.gb28181)
+    from command.services import assignment
+
+    with st.sessions() as db:
+        split, relays = assignment.relays(db, st.config, st.clock.now())
+    try:
+        return live_source(cam, cfg.gb28181, worker_relay(cam, split, relays))
+    except NotRelayed as exc:
+        raise Unavailable(str(exc)) from None
 
 
 @router.get("/api/live/cameras")
@@ -79,8 +92,9 @@ async def offer(camera_id: CameraId, body: Offer, st: ServiceState = Depends(get
     """WebRTC call-up: the browser's SDP offer in, the answer out (LAN only: no STUN/TURN). 503
     with the reason when the camera does not answer."""
     cam = camera_for(st, camera_id, user)
+    src = await run_in_threadpool(source_for, st, cam)
     try:
-        sdp = await st.live.answer(_source(st, cam), body.sdp)
+        sdp = await st.live.answer(src, body.sdp)
     except LookupError as exc:
         raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
     except BadOffer as exc:
@@ -96,13 +110,14 @@ async def mjpeg(camera_id: CameraId, request: Request, st: ServiceState = Depend
     account's token works as ``?token=``)."""
     cam = camera_for(st, camera_id, user)
     boundary = uuid.uuid4().hex
+    src = await run_in_threadpool(source_for, st, cam)
     try:
-        await st.live.opened(_source(st, cam))
+        await st.live.opened(src)
     except LookupError as exc:
         raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
 
     async def parts():  # noqa: ANN202
-        async for part in st.live.mjpeg(_source(st, cam), boundary):
+        async for part in st.live.mjpeg(src, boundary):
             if await request.is_disconnected():
                 return
             yield part

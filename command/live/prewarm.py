@@ -13,7 +13,8 @@ import asyncio
 import logging
 from typing import Callable
 
-from command.live.hub import LiveHub
+from command.errors import DomainError
+from command.live.hub import CameraSource, LiveHub
 from command.live.sources import live_source
 from command.push import Client, PushHub
 from watchpost.config import Camera, Gb28181, gb28181_channel
@@ -27,7 +28,10 @@ def alarm_camera(camera_id: str | None) -> str:
 
 
 async def prewarm_alarm_cameras(push: PushHub, hub: LiveHub, cameras: Callable[[], list[Camera]],
-                                hold_s: float, gb: Callable[[], Gb28181] = Gb28181) -> None:
+                                hold_s: float, gb: Callable[[], Gb28181] = Gb28181,
+                                source: Callable[[Camera], CameraSource] | None = None) -> None:
+    """``source``: where a camera opens (blocking: it may read the workers' leases, so it runs in a
+    thread); by default ``live_source`` with the config's relay."""
     await push.ensure_running()
     client = Client(frozenset({"alarm"}))
     push.add(client)
@@ -45,7 +49,12 @@ async def prewarm_alarm_cameras(push: PushHub, hub: LiveHub, cameras: Callable[[
             cam = next((c for c in cameras() if c.id == cam_id and c.enabled), None)
             # A GB camera opens through the worker's relay; without one there is nothing to warm.
             if cam is not None and (gb28181_channel(cam.url) is None or gb().relay_port):
-                hub.warm(live_source(cam, gb()), hold_s)
+                try:
+                    src = live_source(cam, gb()) if source is None else await asyncio.to_thread(source, cam)
+                except DomainError as exc:  # its worker is down: a viewer will be told why
+                    log.info("not warming camera %s: %s", cam.id, exc)
+                    continue
+                hub.warm(src, hold_s)
     except asyncio.CancelledError:
         raise
     finally:

@@ -55,9 +55,11 @@ def claim(db: Session, cfg: Config, c: WorkerClaim, now: datetime) -> WorkerAssi
             raise Superseded(f"worker id {c.worker_id} has been taken over by a newer process (epoch "
                              f"{row.epoch if row is not None else '?'}, this one holds {c.epoch}); this one must stop")
         if row is None:
-            db.add(WorkerLeaseRow(worker_id=c.worker_id, epoch=epoch, at=now, leaving=c.leaving, running=c.running))
+            db.add(WorkerLeaseRow(worker_id=c.worker_id, epoch=epoch, at=now, leaving=c.leaving, running=c.running,
+                                  relay_url=c.relay_url))
         else:
             row.epoch, row.at, row.leaving, row.running = epoch, now, c.leaving, list(c.running)
+            row.relay_url = c.relay_url
         try:
             db.commit()
             break
@@ -71,6 +73,13 @@ def claim(db: Session, cfg: Config, c: WorkerClaim, now: datetime) -> WorkerAssi
                             live_workers=sorted(split.by_worker), lease_s=cfg.vision.assignment.lease_s, at=now)
 
 
+def relays(db: Session, cfg: Config, now: datetime) -> tuple[shards.Shares, dict[str, str | None]]:
+    """The current split, and the relay each live worker stated in its last claim (for the live view)."""
+    split, rows = shares(db, cfg, now)
+    db.commit()  # end the read
+    return split, {r.worker_id: r.relay_url for r in rows if r.worker_id in split.by_worker}
+
+
 def overview(db: Session, cfg: Config, now: datetime) -> dict[str, Any]:
     """Every worker that ever claimed: live or not, its share, what it said it runs; the cameras no one runs."""
     split, rows = shares(db, cfg, now)
@@ -80,6 +89,6 @@ def overview(db: Session, cfg: Config, now: datetime) -> dict[str, Any]:
         "workers": [{"worker_id": r.worker_id, "epoch": r.epoch, "claimed_at": r.at.isoformat(),
                      "age_s": round(max((now - r.at).total_seconds(), 0.0), 1), "leaving": r.leaving,
                      "live": r.worker_id in split.by_worker, "cameras": split.by_worker.get(r.worker_id, []),
-                     "running": list(r.running or [])} for r in rows],
+                     "running": list(r.running or []), "relay_url": r.relay_url} for r in rows],
         "unassigned": split.unassigned,
     }

@@ -147,3 +147,47 @@ def test_a_claim_naming_a_bad_field_is_refused_with_422(api):
     assert r.status_code == 422 and "worker_id" in r.text
     r = api.claim("vision-a", 0)
     assert r.status_code == 422 and "epoch" in r.text
+
+
+def test_the_live_view_of_a_gb_camera_reads_the_relay_its_worker_claimed(db_url, make_config, tmp_path):
+    """A multi-host site: a GB camera's live view goes to the relay its worker stated in its claim, and while
+    that worker is down the live view answers 503 naming it instead of waiting on a relay nobody serves."""
+    from fastapi.testclient import TestClient
+
+    from command.api.live import source_for
+    from command.app import create_app
+    from command.services.auth import add_user, issue_token
+    from watchpost.clock import FakeClock
+    from watchpost.db import session_scope
+
+    dev, chan = "34020000001320000001", "34020000001310000001"
+    gb = {"enabled": True, "devices": [{"id": dev}], "relay_port": 8091, "relay_token": "relay-secret-" + "x" * 8}
+    cams = [{"id": "gb-tank", "url": f"gb28181://{dev}/{chan}", "worker": "vision-b"}]
+    cfg = make_config(db_url, vision={"media_root": str(tmp_path / "media"), "spool_path": str(tmp_path / "s.sqlite"),
+                                      "cameras": cams, "gb28181": gb, "assignment": {"enabled": True}})
+    clock = FakeClock(T0)
+    app = create_app(cfg, clock=clock, run_background=False)
+    st = app.state.wp
+    with session_scope(st.sessions) as db:
+        svc = issue_token(db, add_user(db, "vision", "Password-1-vision", "service"), "api", None)
+        viewer = issue_token(db, add_user(db, "viewer", "Password-1-viewer", "viewer"), "api", None)
+    with TestClient(app) as client:
+        def offer() -> tuple[int, str]:  # noqa: ANN202
+            r = client.post("/api/live/gb-tank/offer", json={"type": "offer", "sdp": "v=0"},
+                            headers={"Authorization": f"Bearer {viewer}"})
+            return r.status_code, r.json()["detail"]
+
+        assert offer() == (503, "camera gb-tank: its worker vision-b is not running")
+        for worker, relay in (("vision-a", "http://10.0.0.1:8091"), ("vision-b", "http://10.0.0.2:8092")):
+            r = client.post("/api/workers/assignment", headers={"Authorization": f"Bearer {svc}"},
+                            json={"worker_id": worker, "relay_url": relay})
+            assert r.status_code == 200
+        src = source_for(st, cfg.vision.cameras[0])
+        assert src.url == "http://10.0.0.2:8092/live/gb-tank.ps" and src.av_format == "mpeg"
+        view = client.get("/api/workers/assignment", headers={"Authorization": f"Bearer {viewer}"}).json()
+        assert {w["worker_id"]: w["relay_url"] for w in view["workers"]}["vision-b"] == "http://10.0.0.2:8092"
+        bad = client.post("/api/workers/assignment", headers={"Authorization": f"Bearer {svc}"},
+                          json={"worker_id": "vision-b", "epoch": 1, "relay_url": "http://0.0.0.0:8092"})
+        assert bad.status_code == 422 and "relay_url" in bad.text
+        clock.advance(13)  # vision-b's lease runs out
+        assert offer() == (503, "camera gb-tank: its worker vision-b is not running")

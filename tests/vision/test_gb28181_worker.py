@@ -308,6 +308,40 @@ def test_relay_keyframe_cache_and_refusals_are_pure():
     assert "relay_token must be set" in _errors({"vision": {"gb28181": _gb(relay_port=8554, relay_token="short")}})
 
 
+def test_a_gb_cameras_live_source_is_its_workers_relay():
+    """Pure: static mode reads the config's relay; assigned mode the relay the camera's worker claimed,
+    and a camera whose worker is down, or has no relay, is refused naming why (not a feed left waiting)."""
+    from command.domain.shards import Shares
+    from command.live.sources import NotRelayed, live_source, worker_relay
+    from watchpost.events import WorkerClaim
+
+    token = "relay-secret-" + "x" * 8
+    cam_b = {"id": "gb-b", "url": f"gb28181://{DEV}/{CHANNEL}", "worker": "vision-b"}
+    cfg = parse_config({"vision": {"gb28181": _gb(relay_port=8091, relay_token=token),
+                                   "cameras": [cam_b, {"id": "gate", "url": "rtsp://10.0.0.5/1"}]}}, environ={})
+    gb, cam, gate = cfg.vision.gb28181, cfg.vision.cameras[0], cfg.vision.cameras[1]
+    assert live_source(cam, gb).url == "http://127.0.0.1:8091/live/gb-b.ps"  # static: unchanged
+    assert live_source(gate, gb).url == "rtsp://10.0.0.5/1"
+    split = Shares({"vision-a": ["gate"], "vision-b": ["gb-b"]})
+    src = live_source(cam, gb, worker_relay(cam, split, {"vision-a": "http://10.0.0.1:8091",
+                                                         "vision-b": "http://[fd00::2]:8092"}))
+    assert src.url == "http://[fd00::2]:8092/live/gb-b.ps" and src.av_format == "mpeg"
+    assert token in src.headers and token not in src.url
+    with pytest.raises(NotRelayed, match="camera gb-b: its worker vision-b is not running"):
+        worker_relay(cam, Shares({"vision-a": ["gate"]}, ["gb-b"]), {"vision-a": "http://10.0.0.1:8091"})
+    with pytest.raises(NotRelayed, match="its worker vision-b states no live relay"):
+        worker_relay(cam, split, {"vision-b": None})
+    # What a worker states: its relay_public_host where it listens on every address, and nothing else.
+    wild = _gb(relay_port=8091, relay_token=token, relay_host="0.0.0.0")
+    assigned = {"assignment": {"enabled": True}, "cameras": [cam_b]}
+    assert "set relay_public_host" in _errors({"vision": {"gb28181": wild} | assigned})
+    ok = parse_config({"vision": {"gb28181": wild | {"relay_public_host": "10.0.0.2"}} | assigned}, environ={})
+    assert ok.vision.gb28181.relay_url == "http://10.0.0.2:8091"
+    for bad in ("http://0.0.0.0:8091", "http://h:0", "https://h:8091", "http://h:8091/x", "http://u@h:8091"):
+        with pytest.raises(ValueError):
+            WorkerClaim(worker_id="vision-b", relay_url=bad)
+
+
 @pytest.mark.slow
 def test_console_live_view_of_a_gb28181_camera_through_the_worker_relay(shared_dir, make_config, sqlite_url, tmp_path):
     """The service's live path (CameraFeed, WebRTC) reads a GB camera from the worker's relay of the stream its

@@ -23,6 +23,9 @@ class WorkerLeaseRow(Base):
     at: Mapped[datetime] = mapped_column()  # the last claim, the service's clock
     leaving: Mapped[bool] = mapped_column(default=False)
     running: Mapped[list[Any]] = mapped_column(JSON)  # camera ids it said it runs
+    # Its GB/T 28181 live relay (http://host:port) as its last claim stated it: the service reads a GB
+    # camera's live view there, since the camera's device streams only to this worker.
+    relay_url: Mapped[str | None] = mapped_column(String(300), default=None)
 
 
 class ServiceReplicaRow(Base):
