@@ -78,6 +78,7 @@ class _Figures(Collector):
         return []  # read at scrape time only (auto_describe would otherwise run collect() at registration)
 
     def collect(self) -> Iterator[Metric]:
+        from command.services import replicas as rp
         from command.services import system_health as sh
 
         state = self.metrics.state
@@ -88,6 +89,7 @@ class _Figures(Collector):
                 seen = sh.heartbeats(db)
                 outbox = sh.outbox_figures(db, now)
                 open_alarms = sh.count_open_system_alarms(db)
+                service_replicas = rp.replicas(db)
         except Exception:
             log.exception("metrics: the database did not answer")
             up = _gauge("watchpost_db_up", "1 when the database answered this scrape")
@@ -132,6 +134,21 @@ class _Figures(Collector):
             yield g
 
         yield from _worker_families(seen, now)
+        yield from _replica_families(service_replicas, now)
+
+
+def _replica_families(replicas: list, now: Any) -> Iterator[Metric]:
+    """Every service process's heartbeat as this one reads it: an outside Prometheus sees a replica go silent
+    even when the one that would raise the self-alarm is the one that died."""
+    age = _gauge("watchpost_replica_heartbeat_age_seconds", "seconds since the service process's last heartbeat",
+                 ["replica", "address"])
+    leader = _gauge("watchpost_replica_runs_loops", "1 for the service process running the background loops",
+                    ["replica", "address"])
+    for r in replicas:
+        labels = [r.replica_id, r.address]
+        age.add_metric(labels, max((now - r.at).total_seconds(), 0.0))
+        leader.add_metric(labels, 1 if r.leader else 0)
+    yield from (age, leader)
 
 
 def _worker_families(seen: list, now: Any) -> Iterator[Metric]:

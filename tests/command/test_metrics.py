@@ -75,6 +75,26 @@ def test_metrics_families_are_there_with_sane_values(service):
     assert 0 <= value(fams, "watchpost_worker_heartbeat_age_seconds", worker="vision-1") < 60
 
 
+def test_every_service_process_heartbeat_is_exported(service):
+    """An outside Prometheus sees a replica go silent even when the silent one is the one that would alarm."""
+    from datetime import timedelta
+
+    from command.services import replicas
+
+    st = service.app.state.wp
+    now = st.clock.now()
+    with st.sessions() as db:
+        replicas.record(db, "replica-gone", "cmd-2:8082", 4242, now - timedelta(hours=1), now - timedelta(seconds=95),
+                        leader=False)
+    fams = scrape(service)
+    assert 95 <= value(fams, "watchpost_replica_heartbeat_age_seconds", replica="replica-gone",
+                       address="cmd-2:8082") < 160
+    assert value(fams, "watchpost_replica_runs_loops", replica="replica-gone") == 0
+    # this process beats too, and runs the loops (the only one on this database)
+    own = [s for s in fams["watchpost_replica_runs_loops"].samples if s.labels["replica"] != "replica-gone"]
+    assert [s.value for s in own] == [1]
+
+
 def test_websocket_sessions_are_counted(service):
     with service.websocket_connect(f"/ws?token={service.tokens['viewer']}") as ws:
         while ws.receive_json().get("type") != "ready":
