@@ -13,6 +13,9 @@ def build_background(state: ServiceState) -> list[Background]:
     from command.push import PushRetention  # prunes old push events (issue #3 part B)
 
     loops.append(PushRetention(state))
+    from command.services.worker_commands import CommandRetention  # the worker-command queue, a week kept
+
+    loops.append(CommandRetention(state))
     from command.services.scheduler import build as build_scheduler  # persisted deadlines (issue #3 part A)
 
     loops.append(build_scheduler(state))
