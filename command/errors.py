@@ -75,6 +75,12 @@ class Unavailable(DomainError):
     status = 503
 
 
+class TimedOut(DomainError):
+    """Something the service asked (a vision worker) did not answer in time."""
+
+    status = 504
+
+
 class Refused(DomainError):
     """Something outside the service (a camera's PTZ) answered with a refusal."""
 

@@ -15,7 +15,7 @@ from typing import Callable
 import httpx
 
 from vision.spool import Spool
-from watchpost.events import WorkerCommand
+from watchpost.events import WorkerCommand, WorkerCommandResult
 
 log = logging.getLogger(__name__)
 CURSOR = "commands.after"
@@ -77,3 +77,21 @@ class CommandPoller(threading.Thread):
                     log.exception("worker commands: round failed; retrying in %.0f s", backoff)
                     self._halt.wait(backoff)
                     backoff = min(backoff * 2, self.max_backoff_s)
+
+
+def post_result(service_url: str, token: str, result: WorkerCommandResult, attempts: int = 3) -> bool:
+    """Hand a command's answer to the service (``POST /api/workers/command-results``), retrying briefly: someone
+    waits for it now, and after their wait it is worth nothing, so it is not spooled. True once stored."""
+    url = service_url.rstrip("/") + "/api/workers/command-results"
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    for i in range(attempts):
+        try:
+            r = httpx.post(url, json=result.model_dump(mode="json"), headers=headers, timeout=10)
+            if r.status_code < 500:
+                if r.status_code >= 400:
+                    log.warning("command result %s refused: %d %s", result.request_id, r.status_code, r.text[:300])
+                return r.status_code < 400
+        except httpx.HTTPError as exc:
+            log.info("command result %s not delivered (%s)", result.request_id, exc.__class__.__name__)
+        threading.Event().wait(0.5 * (i + 1))
+    return False

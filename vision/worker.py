@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from vision.assignment import AssignmentFollower
-from vision.commands import CommandPoller
+from vision.commands import CommandPoller, post_result
 from vision.evidence.clip import write_clip
 from vision.evidence.snapshot import sha256_file, write_snapshot
 from vision.ingest.reader import CameraReader, RingItem
@@ -356,6 +356,11 @@ class Worker:
         if cmd.command == "ptz":  # a GB/T 28181 camera moves through the platform it registered to
             if self.gb28181 is not None:
                 self.gb28181.run_ptz(cmd, {c.id: c for c in self.cameras})
+            return []
+        if cmd.command == "gb_record_query":  # the recordings its device keeps; someone waits for the answer
+            if self.gb28181 is not None:
+                self.gb28181.answer_record_query(cmd, {c.id: c for c in self.cameras}, lambda answer: post_result(
+                    self.vc.service_url, self.vc.service_token, answer))
             return []
         now = datetime.now(timezone.utc)
         p = linkage_plan(cmd, self.vc.linkage, set(self.readers), now, self.vc.evidence.pre_s,

@@ -181,9 +181,9 @@ class PtzRequest(Contract):
 
 class WorkerCommand(Contract):
     """Service -> worker: pin recordings, take snapshots (VID-9), play a drill's clip (DRL-3), move a
-    GB/T 28181 camera (VID-5)."""
+    GB/T 28181 camera or list the recordings its device holds (VID-5)."""
 
-    command: Literal["pin_recording", "snapshot", "reload_config", "play_clip", "ptz"]
+    command: Literal["pin_recording", "snapshot", "reload_config", "play_clip", "ptz", "gb_record_query"]
     camera_ids: list[str] = Field(default_factory=list)
     alarm_id: int | None = None
     start: datetime | None = None
@@ -202,6 +202,31 @@ class WorkerCommand(Contract):
     inject_id: str | None = Field(default=None, max_length=50)
     # ptz: what to do to camera_ids[0], a gb28181:// camera of the worker that runs it.
     ptz: PtzRequest | None = None
+    # gb_record_query: camera_ids[0]'s device recordings between start and end; the worker posts its
+    # WorkerCommandResult under this id, which the waiting API call looks for.
+    request_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class DeviceRecord(Contract):
+    """One recording a GB/T 28181 device (an IPC's card, an NVR) holds for a channel (RecordInfo)."""
+
+    start: Instant
+    end: Instant
+    name: Text = Field(default="", max_length=200)
+    file_path: Text = Field(default="", max_length=500)
+    type: Text = Field(default="", max_length=20, description="time | alarm | manual, as the device says")
+    file_size: int | None = Field(default=None, ge=0, le=2**53, description="bytes, as the device says")
+
+
+class WorkerCommandResult(Contract):
+    """Worker -> service: the answer to a command someone waits for (``gb_record_query``)."""
+
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    worker_id: Text = Field(min_length=1, max_length=100)
+    camera_id: Text = Field(min_length=1, max_length=100)
+    ok: bool
+    error: Text = Field(default="", max_length=500, description="why not, when not ok")
+    records: list[DeviceRecord] = Field(default_factory=list, max_length=10_000)
 
 
 class OutboxMessage(Contract):

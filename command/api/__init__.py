@@ -9,6 +9,7 @@ from command.api import (
     console,
     dispatch,
     drills,
+    device_records,
     dss,
     duty,
     incidents,
@@ -47,6 +48,7 @@ ROUTERS = [
     drills.router,
     dss.router,
     workers.router,
+    device_records.router,  # a GB/T 28181 device's own recordings, through its worker (VID-5)
     video_devices.router,  # GB/T 28181 device events for the audit log (issue #26)
     assignment.router,  # cameras shared out over the vision workers (issue #26)
     system.router,  # /metrics, worker heartbeats, system health (issue #26)

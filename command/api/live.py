@@ -82,6 +82,7 @@ def cameras(st: ServiceState = Depends(get_state), user: User = Depends(require(
         if c.enabled and may_watch(c, user.role):
             out.append({"id": c.id, "name": c.name or c.id, "site": c.site, "group": c.group or c.site or "",
                         "profile": c.profile, "ptz": c.ptz is not None or gb28181_channel(c.url) is not None,
+                        "gb28181": gb28181_channel(c.url) is not None,
                         "location": c.location.model_dump() if c.location else None} | {"live": st.live.status(c.id)})
     return out
 

@@ -3,7 +3,8 @@ control): the config that names one is checked; the worker's own platform INVITE
 frames go through detection, rules, evidence and recording like an RTSP camera's; a device whose
 keepalives stop raises camera_offline (and camera_recovered); refused registrations reach the
 service's audit log, folded to one entry per device a minute; the console's live view reads the camera
-through the worker's token-protected relay of the stream."""
+through the worker's token-protected relay of the stream; the recordings a device keeps are listed through
+the worker that runs its camera."""
 
 from __future__ import annotations
 
@@ -424,3 +425,102 @@ def test_console_live_view_of_a_gb28181_camera_through_the_worker_relay(shared_d
     finally:
         platform.stop()
         print("GB/T 28181 relay timings:", {k: round(v, 3) for k, v in timings.items()})
+
+
+def test_a_gb_cameras_device_recordings_are_listed_through_its_worker(sqlite_url, make_config, tmp_path, monkeypatch):
+    """VID-5 "playback, query": the console asks the service for the recordings a GB camera's device keeps; the
+    service queues the query for the worker, whose platform asks the device (RecordInfo) and posts the answer
+    back. Rights, a non-GB camera, a refused span, a worker that never answers (504)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from command.api import device_records as api
+    from command.throwaway import serve_in_thread
+    from vision.commands import CURSOR, CommandPoller
+    from vision.gb28181.manscdp import Record
+    from vision.gb28181.sim_device import SimDevice
+    from vision.gb28181.worker_platform import WorkerPlatform
+    from vision.worker import Worker
+
+    monkeypatch.setattr(api, "SLACK_S", 0.5)  # the 504 comes after 2 x request_timeout_s + this
+    sip_port = free_port()
+    cfg = make_config(sqlite_url, vision={
+        "media_root": str(tmp_path / "media"), "spool_path": str(tmp_path / "spool.sqlite"),
+        "gb28181": _gb(listen_host="127.0.0.1", port=sip_port, transports=["udp"], catalog_on_register=False,
+                       request_timeout_s=1),
+        "cameras": [{"id": "gb-tank", "url": f"gb28181://{DEV}/{CHANNEL}", "view_roles": ["duty_officer"]},
+                    {"id": "gb-far", "url": f"gb28181://{DEV}/{CHANNEL}", "worker": "vision-gone"},
+                    {"id": "rtsp-gate", "url": "rtsp://127.0.0.1:9/none"}]},
+        server={"long_poll_max_s": 1})  # the poller's open poll must not hold up the server's stop
+    server = serve_in_thread(cfg, {"vision-1": "service", "duty": "duty_officer", "viewer": "viewer"})
+    token = server.tokens["vision-1"]
+    cfg.vision.service_url, cfg.vision.service_token = server.url, token
+    # The worker's own command handling, without its readers and detectors: its platform started alone.
+    worker = Worker(cfg, detectors={"firesmoke": None, "person": None})  # never run: no reader starts
+    platform = worker.gb28181 = WorkerPlatform(cfg, spool=None).start()
+    poller = CommandPoller(worker.spool, server.url, token, "vision-1", worker.handle_command)
+    spool = worker.spool
+    day = datetime(2024, 5, 6)  # the device's local time (Asia/Shanghai)
+    records = [Record(CHANNEL, day.replace(hour=h), day.replace(hour=h, minute=10), name=f"rec{h}",
+                      file_path=f"/sd/rec{h}.mp4", file_size=1000 * h) for h in (8, 9, 13)]
+    tz = ZoneInfo("Asia/Shanghai")
+    span = {"start": datetime(2024, 5, 6, 8, 5, tzinfo=tz).isoformat(), "end": datetime(2024, 5, 6, 12, tzinfo=tz).isoformat()}
+
+    async def scenario():
+        dev = SimDevice(DEV, "dev-pw", ("127.0.0.1", sip_port), PLATFORM_ID, keepalive_s=0.5, records=records)
+        gone = False
+        await dev.start()
+        poller.start()
+        try:
+            assert await _until(lambda: _async(spool.get_meta(CURSOR) is not None), 5), "the poller never started"
+            async with httpx.AsyncClient(base_url=server.url, timeout=15) as api_:
+                duty = {"Authorization": f"Bearer {server.tokens['duty']}"}
+                t0 = time.monotonic()
+                r = await api_.get("/api/cameras/gb-tank/device-records", params=span, headers=duty)
+                took = time.monotonic() - t0
+                assert r.status_code == 200, r.text
+                body = r.json()
+                assert body["worker_id"] == "vision-1" and took < 2.0, (body, took)
+                assert [(x["name"], x["file_path"], x["file_size"]) for x in body["records"]] == [
+                    ("rec8", "/sd/rec8.mp4", 8000), ("rec9", "/sd/rec9.mp4", 9000)]
+                assert datetime.fromisoformat(body["records"][0]["start"]) == datetime(2024, 5, 6, 8, tzinfo=tz)
+                assert dev.queries.count("RecordInfo") == 1
+                # Rights: the camera's view_roles. Not a GB camera, a span refused: 422 with the reason.
+                viewer = {"Authorization": f"Bearer {server.tokens['viewer']}"}
+                assert (await api_.get("/api/cameras/gb-tank/device-records", params=span, headers=viewer)).status_code == 403
+                r = await api_.get("/api/cameras/rtsp-gate/device-records", params=span, headers=duty)
+                assert r.status_code == 422 and "not a GB/T 28181 channel" in r.json()["detail"]
+                for bad in ({"start": span["end"], "end": span["start"]},
+                            {"start": span["start"], "end": (datetime(2024, 5, 7, 9, tzinfo=tz)).isoformat()}):
+                    r = await api_.get("/api/cameras/gb-tank/device-records", params=bad, headers=duty)
+                    assert r.status_code == 422 and r.json()["detail"], r.text
+                assert (await api_.get("/api/cameras/gb-tank/device-records", params={"start": "soon", "end": span["end"]},
+                                       headers=duty)).status_code == 422
+                # The device gone: the worker answers at once with why (503), not at the time-out.
+                await dev.close()  # unregisters
+                gone = True
+                assert await _until(lambda: _async(not platform.platform.devices[DEV].registered), 3)
+                r = await api_.get("/api/cameras/gb-tank/device-records", params=span, headers=duty)
+                assert r.status_code == 503 and DEV in r.json()["detail"], r.text
+                # A camera whose worker is not running: nobody answers, 504 after the bounded wait.
+                t0 = time.monotonic()
+                r = await api_.get("/api/cameras/gb-far/device-records", params=span, headers=duty)
+                assert r.status_code == 504 and "vision-gone" in r.json()["detail"], r.text
+                assert 2.4 < time.monotonic() - t0 < 4.5
+                # Only the service posts answers; a resend is not stored twice.
+                answer = {"request_id": "x" * 12, "worker_id": "vision-1", "camera_id": "gb-tank", "ok": True}
+                svc = {"Authorization": f"Bearer {token}"}
+                assert (await api_.post("/api/workers/command-results", json=answer, headers=duty)).status_code == 403
+                assert (await api_.post("/api/workers/command-results", json=answer, headers=svc)).json() == {"stored": True}
+                assert (await api_.post("/api/workers/command-results", json=answer, headers=svc)).json() == {"stored": False}
+        finally:
+            if not gone:
+                await dev.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(scenario(), 40))
+    finally:
+        poller.stop()
+        platform.stop()
+        worker.spool.close()
+        server.stop()

@@ -15,6 +15,8 @@ worth auditing go to the service through the worker's spool.
   ``POST /api/workers/device-events``) for the audit log, at most one per device a minute (``fold``).
 - With ``relay_port`` set, the PS bytes of every stream a reader holds are also re-served over HTTP for the
   service's live view (``relay``): the reader's INVITE is the only one, however many watch.
+- A ``gb_record_query`` command asks a camera's device for its recordings (RecordInfo); the answer goes back
+  to the service at once (``vision.commands.post_result``), where an API call waits for it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Coroutine, Iterator
+from typing import Any, Callable, Coroutine, Iterator
 
 from vision.gb28181 import ptz
 from vision.gb28181.fold import Fold, Folded
@@ -37,13 +39,14 @@ from vision.ingest import sources
 from vision.ingest.sources import Frame, SourceError
 from vision.spool import Spool
 from watchpost.config import Camera, Config, gb28181_channel
-from watchpost.events import VideoDeviceEvent, WorkerCommand
+from watchpost.events import DeviceRecord, VideoDeviceEvent, WorkerCommand, WorkerCommandResult
 
 log = logging.getLogger(__name__)
 
 WAIT_FOR_DEVICE_S = 30.0  # a reader waits this long for its device before backing off and asking again
 AUDITED = ("auth_failed", "registered", "moved", "unregistered")
 ENDS_STREAMS = ("offline", "unregistered", "moved")
+MAX_RECORDS = 10_000  # WorkerCommandResult's cap: a day of an NVR's one-minute files is 1440
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -237,6 +240,47 @@ class WorkerPlatform:
         self.ptz(*ids, ptz.from_console(p.action, p.pan, p.tilt, p.zoom, p.preset))
         log.info("GB28181 PTZ %s (%s/%s): %s", cam.id, *ids, p.model_dump(exclude_defaults=True))
         return True
+
+    # -- the device's own recordings (RecordInfo) ----------------------------------------------------
+    def run_record_query(self, cmd: WorkerCommand, cameras: dict[str, Camera]) -> WorkerCommandResult | None:
+        """The recordings the device of one of ``cameras`` (those this worker runs) holds for the command's span,
+        as the answer to post; None when the camera is not ours or not a GB/T 28181 channel (another worker
+        answers). A device that does not answer is an answer too (``ok`` false, why), so the caller hears at
+        once rather than at its time-out."""
+        cam = cameras.get(cmd.camera_ids[0]) if cmd.camera_ids else None
+        ids = gb28181_channel(cam.url) if cam is not None else None
+        if ids is None or cmd.request_id is None or cmd.start is None or cmd.end is None:
+            return None
+        answer = WorkerCommandResult(request_id=cmd.request_id, worker_id=self.worker_id, camera_id=cam.id, ok=True)
+        try:
+            # The platform's query: its MESSAGE (request_timeout_s), then the answers (request_timeout_s again).
+            found = self.call(self.platform.record_info(*ids, cmd.start, cmd.end), 2 * self.cfg.request_timeout_s + 1)
+        except (RequestTimeout, LookupError, TimeoutError, ValueError) as exc:
+            answer.ok, answer.error = False, _text(f"{ids[0]}/{ids[1]}: {exc or exc.__class__.__name__}", 500)
+            return answer
+        # The device's own words, made fit for the contract (a size it got wrong is dropped, a list past the
+        # contract's cap cut) rather than losing the whole answer to one odd field.
+        answer.records = [DeviceRecord(start=r.start, end=r.end, name=_text(r.name, 200), file_path=_text(r.file_path, 500),
+                                       type=_text(r.type, 20),
+                                       file_size=r.file_size if r.file_size is not None and 0 <= r.file_size <= 2**53 else None)
+                          for r in found[:MAX_RECORDS]]
+        log.info("GB28181 records %s (%s/%s) %s..%s: %d", cam.id, *ids, cmd.start, cmd.end, len(found))
+        return answer
+
+    def answer_record_query(self, cmd: WorkerCommand, cameras: dict[str, Camera],
+                            post: Callable[[WorkerCommandResult], object]) -> None:
+        """``run_record_query`` on a thread of its own, its answer handed to ``post``: a slow device must not
+        hold up the commands queued behind it (a PTZ stop)."""
+        def work() -> None:
+            try:
+                answer = self.run_record_query(cmd, cameras)
+            except Exception:  # the caller times out with a 504; the log says why
+                log.exception("GB28181 record query %s failed", cmd.request_id)
+                return
+            if answer is not None:
+                post(answer)
+
+        threading.Thread(target=work, name=f"gb-records-{cmd.request_id}", daemon=True).start()
 
     # -- what the platform tells (on its loop) -----------------------------------------------------
     def _on_event(self, ev: DeviceEvent) -> None:

@@ -1,17 +1,23 @@
 /* Playback (VID-5 录像回放): a camera and a time range, its recorded segments on a timeline with
    the camera's alarms marked; click the timeline to seek, 1×/2×/4×, jump to an alarm's time, and
    download the range as one MP4. ?camera=ID&at=ISO opens an alarm's moment (from the alarm page).
-   Segments play one after another through /api/media, so seeking is the browser's own. */
+   Segments play one after another through /api/media, so seeking is the browser's own.
+   A GB/T 28181 camera also lists the recordings its own device (card, NVR) keeps for the range, asked
+   through the vision worker its device registered to (/api/cameras/ID/device-records; at most 24 h). */
 (function () {
   "use strict";
   const el = WP.el;
   WP.i18n.add({
     zh: { "pb.title": "录像回放", "pb.camera": "摄像机", "pb.from": "开始", "pb.to": "结束", "pb.query": "查询",
       "pb.speed": "倍速", "pb.download": "下载该时段", "pb.jump": "跳到报警时刻", "pb.none": "该时段无录像",
-      "pb.alarms": "该时段报警", "pb.segments": "录像段", "pb.evidence": "证据（已锁定）", "pb.live": "实时" },
+      "pb.alarms": "该时段报警", "pb.segments": "录像段", "pb.evidence": "证据（已锁定）", "pb.live": "实时",
+      "pb.device": "设备录像（摄像机/NVR 本地）", "pb.device.asking": "正在查询设备…", "pb.device.none": "设备在该时段无录像",
+      "pb.device.span": "设备录像一次最多查询 24 小时", "pb.device.note": "设备录像在此仅可查询，暂不能在控制台播放" },
     en: { "pb.title": "Playback", "pb.camera": "Camera", "pb.from": "From", "pb.to": "To", "pb.query": "Search",
       "pb.speed": "Speed", "pb.download": "Download this range", "pb.jump": "Jump to the alarm", "pb.none": "Nothing recorded in this range",
-      "pb.alarms": "Alarms in range", "pb.segments": "segments", "pb.evidence": "evidence (pinned)", "pb.live": "Live" },
+      "pb.alarms": "Alarms in range", "pb.segments": "segments", "pb.evidence": "evidence (pinned)", "pb.live": "Live",
+      "pb.device": "Recordings on the device (camera / NVR)", "pb.device.asking": "Asking the device…", "pb.device.none": "The device holds nothing in this range",
+      "pb.device.span": "A device's recordings are listed at most 24 h at a time", "pb.device.note": "Listed only: the console cannot play a device's recordings yet" },
   });
   const PRE_ROLL_MS = 5000;  // an alarm is easier to judge from a few seconds before it
   let cams = [], segs = [], alarms = [], cur = -1, speed = 1, from = 0, to = 0;
@@ -43,6 +49,35 @@
     video.removeAttribute("src");
     document.getElementById("pb-download").href = `/api/recordings/export?${q({ camera: camera(), ...range })}`;
     draw();
+    deviceRecords(camera(), range);  // not awaited: a slow device must not hold up Watchpost's own recordings
+  }
+
+  /* The recordings a GB camera's own device keeps (asked through its worker: seconds, or a 504 with why). */
+  const DEVICE_SPAN_MS = 24 * 3600 * 1000;
+  let deviceAsk = 0;
+  async function deviceRecords(cam, range) {
+    const box = document.getElementById("pb-device"), list = document.getElementById("pb-device-list");
+    const status = document.getElementById("pb-device-status");
+    const c = cams.find((x) => x.id === cam);
+    box.hidden = !(c && c.gb28181);
+    list.replaceChildren();
+    if (box.hidden) return;
+    if (to - from > DEVICE_SPAN_MS) { status.textContent = WP.t("pb.device.span"); return; }
+    const mine = ++deviceAsk;  // a newer search supersedes this one's answer
+    status.textContent = WP.t("pb.device.asking");
+    let got;
+    try {
+      got = await WP.api(`/api/cameras/${encodeURIComponent(cam)}/device-records?${new URLSearchParams(range)}`);
+    } catch (e) {
+      if (mine === deviceAsk) status.textContent = e.message;
+      return;
+    }
+    if (mine !== deviceAsk) return;
+    status.textContent = got.records.length ? `${got.records.length} · ${WP.t("pb.device.note")}` : WP.t("pb.device.none");
+    list.replaceChildren(...got.records.map((r) => el("li", { "data-device-record": r.name || r.start },
+      `${WP.fmtTime(r.start)} – ${WP.fmtTime(r.end)}`, " ",
+      el("span", { class: "muted", text: [r.type, r.name || r.file_path, r.file_size != null ? `${(r.file_size / 1048576).toFixed(1)} MB` : ""]
+        .filter(Boolean).join(" · ") }))));
   }
 
   const pct = (ms) => `${Math.max(0, Math.min(100, ((ms - from) / (to - from)) * 100))}%`;
@@ -114,7 +149,10 @@
         el("a", { href: `live.html?camera=${encodeURIComponent(want)}`, text: WP.t("pb.live") })),
       el("div", { class: "muted", id: "pb-summary" }),
       timeline, el("div", {}, clock), video,
-      el("h3", { text: WP.t("pb.alarms") }), el("ul", { id: "pb-alarms", class: "plain" })));
+      el("h3", { text: WP.t("pb.alarms") }), el("ul", { id: "pb-alarms", class: "plain" }),
+      el("div", { id: "pb-device", class: "pb-device", hidden: true },
+        el("h3", { "data-i18n": "pb.device", text: WP.t("pb.device") }), el("div", { class: "muted", id: "pb-device-status" }),
+        el("ul", { id: "pb-device-list", class: "plain" }))));
     setSpeed(1);
     await query();
     if (at) seek(at - PRE_ROLL_MS);

@@ -23,3 +23,17 @@ class WorkerCommandRow(Base):
     target: Mapped[str] = mapped_column(String(100), index=True)  # a worker id, or "all"
     body: Mapped[dict[str, Any]] = mapped_column(JSON)  # watchpost.events.WorkerCommand
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WorkerCommandResultRow(Base):
+    """A worker's answer to a command someone waits for (``gb_record_query``): written before the worker's
+    POST is acknowledged, read by the API call that queued the command (which may run on another replica);
+    kept a day (``command.services.worker_results``)."""
+
+    __tablename__ = "worker_command_results"
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    worker_id: Mapped[str] = mapped_column(String(100))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)  # watchpost.events.WorkerCommandResult
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,89 @@
+"""The recordings a GB/T 28181 camera's own device holds (VID-5 "playback, query"), asked through the vision
+worker whose platform the device registered to, and the workers' answers to such commands."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from fastapi import Depends, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from command.api.deps import get_db, get_state, require
+from command.api.live import WATCHERS, CameraId, camera_for
+from command.api.routing import api_router
+from command.db.models.users import User
+from command.domain.roles import Role
+from command.errors import ErrorAnswer, Invalid, TimedOut, Unavailable
+from command.services import device_records, worker_results
+from command.state import ServiceState
+from watchpost.events import DeviceRecord, WorkerCommandResult
+from watchpost.fields import Instant
+
+router = api_router(tags=["live"])
+POLL_EVERY_S = 0.25
+SLACK_S = 3.0  # the worker's long poll picks the command up within POLL_EVERY_S; the rest is its POST back
+
+
+class DeviceRecords(BaseModel):
+    camera_id: str
+    worker_id: str
+    records: list[DeviceRecord]
+
+
+class ResultStored(BaseModel):
+    stored: bool
+
+
+def wait_s(st: ServiceState) -> float:
+    """How long a query may take: RecordInfo is a MESSAGE the device acknowledges (up to request_timeout_s)
+    and then answers in MESSAGEs of its own (up to request_timeout_s again), plus the worker's round trips."""
+    return 2 * st.config.vision.gb28181.request_timeout_s + SLACK_S
+
+
+@router.get("/api/cameras/{camera_id}/device-records", response_model=DeviceRecords,
+            responses={504: {"model": ErrorAnswer, "description": "the worker running the camera did not answer"}})
+async def device_recordings(camera_id: CameraId, start: Instant, end: Instant, request: Request,
+                            st: ServiceState = Depends(get_state),
+                            user: User = Depends(require(*WATCHERS))) -> DeviceRecords:
+    """The recordings a GB/T 28181 camera's device (its card, its NVR) holds between ``start`` and ``end``
+    (at most 24 h), oldest first, asked of the worker whose platform the device registered to. 422 for a
+    camera that is not a GB/T 28181 channel or a span refused; 503 with the worker's reason when the device
+    does not answer; 504 when no worker answers in time."""
+    cam = camera_for(st, camera_id, user)
+    why = device_records.refusal(cam, start, end)
+    if why:
+        raise Invalid(why)
+
+    def ask() -> str:
+        with st.sessions() as db:
+            return device_records.ask(db, cam, start, end, st.clock.now())
+
+    def read(request_id: str) -> WorkerCommandResult | None:
+        with st.sessions() as db:
+            db.connection(execution_options={"readonly": True})
+            return worker_results.get(db, request_id)
+
+    request_id = await run_in_threadpool(ask)
+    budget = wait_s(st)
+    deadline = time.monotonic() + budget
+    while (result := await run_in_threadpool(read, request_id)) is None:
+        if time.monotonic() >= deadline:
+            raise TimedOut(f"no vision worker answered for camera {camera_id} in {budget:g} s (worker "
+                           f"{cam.worker or 'any'}: is it running, with vision.gb28181 enabled?)")
+        if await request.is_disconnected():
+            raise TimedOut("the caller left")
+        await asyncio.sleep(POLL_EVERY_S)
+    if not result.ok:
+        raise Unavailable(f"camera {camera_id}'s device: {result.error}")
+    return DeviceRecords(camera_id=camera_id, worker_id=result.worker_id, records=result.records)
+
+
+@router.post("/api/workers/command-results", status_code=201, response_model=ResultStored)
+def command_result(result: WorkerCommandResult, db: Session = Depends(get_db), st: ServiceState = Depends(get_state),
+                   _: User = Depends(require(Role.service, Role.admin))) -> ResultStored:
+    """A worker's answer to a command an API call waits for (``gb_record_query``), stored before the answer;
+    a resend (or a second worker's) is not stored again (``stored: false``)."""
+    return ResultStored(stored=worker_results.store(db, result, st.clock.now()))

@@ -1,0 +1,86 @@
+"""The playback page lists the recordings a GB/T 28181 camera's own device keeps (VID-5 "playback, query"), in
+Debian Chromium against the real service; a stand-in worker answers the service's ``gb_record_query`` command
+as the worker's platform would (the worker's side is tested in tests/vision/test_gb28181_worker.py)."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from command.throwaway import serve_in_thread
+from tests.console.browser import MARKS, launch, watch
+from tests.console.sign_in import log_in
+
+pytestmark = [*MARKS]
+DEV, CHANNEL = "34020000001320000001", "34020000001310000001"
+
+
+@pytest.fixture
+def live(sqlite_url, make_config):
+    cfg = make_config(sqlite_url, vision={
+        "gb28181": {"enabled": True, "devices": [{"id": DEV, "password": "dev-pw"}]},
+        "cameras": [{"id": "gb-tank", "name": "罐区 GB", "url": f"gb28181://{DEV}/{CHANNEL}"},
+                    {"id": "gate-1", "url": "rtsp://127.0.0.1:9/none"}]})
+    srv = serve_in_thread(cfg, {"duty": "duty_officer", "vision-1": "service"})
+    yield srv
+    srv.stop()
+
+
+def _stand_in_worker(url: str, token: str, stop: threading.Event) -> None:
+    """Answers each gb_record_query with two records, one with a long file path (it must wrap, not scroll)."""
+    hdr = {"Authorization": f"Bearer {token}"}
+    after = httpx.get(f"{url}/api/worker-commands", params={"worker": "vision-1"}, headers=hdr).json()["last_id"]
+    while not stop.is_set():
+        batch = httpx.get(f"{url}/api/worker-commands", params={"worker": "vision-1", "after": after, "wait_s": 1},
+                          headers=hdr, timeout=10).json()
+        for item in batch["commands"]:
+            cmd = item["command"]
+            if cmd["command"] == "gb_record_query":
+                records = [{"start": cmd["start"], "end": cmd["end"], "name": "rec-a", "type": "time", "file_size": 52428800},
+                           {"start": cmd["start"], "end": cmd["end"], "file_path": "/nvr/" + "very-long-folder-name/" * 12 + "b.mp4",
+                            "type": "alarm"}]
+                httpx.post(f"{url}/api/workers/command-results", headers=hdr, json={
+                    "request_id": cmd["request_id"], "worker_id": "vision-1", "camera_id": cmd["camera_ids"][0],
+                    "ok": True, "records": records})
+        after = batch["last_id"]
+
+
+def test_playback_page_lists_a_gb_cameras_device_recordings(live):
+    from playwright.sync_api import expect, sync_playwright
+
+    stop = threading.Event()
+    worker = threading.Thread(target=_stand_in_worker, args=(live.url, live.tokens["vision-1"], stop), daemon=True)
+    worker.start()
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            try:
+                page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+                log_in(page, live.url + "/console/playback.html?camera=gb-tank", "duty", "**/console/playback.html*")
+                problems = watch(page)
+                expect(page.locator("#pb-device h3")).to_have_text("设备录像（摄像机/NVR 本地）")
+                items = page.locator("#pb-device-list li")
+                expect(items).to_have_count(2, timeout=10_000)
+                expect(items.first).to_contain_text("50.0 MB")
+                expect(page.locator("#pb-device-status")).to_contain_text("暂不能在控制台播放")
+                # The long file path wraps inside the page: nothing of the list reaches past its edge.
+                assert page.evaluate("""() => [...document.querySelectorAll('#pb-device-list li')].every(
+                    (li) => li.getBoundingClientRect().right <= document.documentElement.clientWidth)""")
+                assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+                # An RTSP camera: its recordings are Watchpost's own; the device list is hidden.
+                page.select_option("#pb-camera", "gate-1")
+                page.click("#pb-query")
+                expect(page.locator("#pb-device")).to_be_hidden()
+                page.click("#lang")
+                page.select_option("#pb-camera", "gb-tank")
+                page.click("#pb-query")
+                expect(page.locator("#pb-device h3")).to_have_text("Recordings on the device (camera / NVR)")
+                expect(items).to_have_count(2, timeout=10_000)
+                assert problems == [], problems
+            finally:
+                browser.close()
+    finally:
+        stop.set()
+        worker.join(5)
