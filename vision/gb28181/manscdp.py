@@ -138,19 +138,30 @@ def catalog_items(msg: Manscdp) -> tuple[int, list[Channel]]:
     return total, out
 
 
-def catalog_response(device_id: str, sn: int, channels: list[Channel], total: int | None = None) -> bytes:
+def _list_response(cmd: str, sn: int, device_id: str, list_tag: str, rows: list[list[tuple[str, object]]],
+                   total: int | None, name: str | None = None) -> tuple[ET.Element, list[ET.Element]]:
+    """A list answer's head (CmdType, SN, DeviceID[, Name], SumNum) and one ``Item`` per row of (tag, value)."""
     root = ET.Element("Response")
-    for tag, value in (("CmdType", "Catalog"), ("SN", sn), ("DeviceID", device_id),
-                       ("SumNum", total if total is not None else len(channels))):
+    head = [("CmdType", cmd), ("SN", sn), ("DeviceID", device_id)] + ([("Name", name)] if name is not None else [])
+    for tag, value in head + [("SumNum", total if total is not None else len(rows))]:
         ET.SubElement(root, tag).text = str(value)
-    dl = ET.SubElement(root, "DeviceList", Num=str(len(channels)))
-    for ch in channels:
-        item = ET.SubElement(dl, "Item")
-        for tag, value in (("DeviceID", ch.device_id), ("Name", ch.name), ("Manufacturer", ch.manufacturer),
-                           ("Model", ch.model), ("Owner", "Owner"), ("CivilCode", ch.device_id[:6]),
-                           ("Address", ch.address), ("Parental", 0), ("ParentID", ch.parent_id or device_id),
-                           ("SafetyWay", 0), ("RegisterWay", 1), ("Secrecy", 0), ("Status", ch.status or "ON")):
+    lst = ET.SubElement(root, list_tag, Num=str(len(rows)))
+    items = []
+    for row in rows:
+        item = ET.SubElement(lst, "Item")
+        for tag, value in row:
             ET.SubElement(item, tag).text = str(value)
+        items.append(item)
+    return root, items
+
+
+def catalog_response(device_id: str, sn: int, channels: list[Channel], total: int | None = None) -> bytes:
+    rows = [[("DeviceID", ch.device_id), ("Name", ch.name), ("Manufacturer", ch.manufacturer), ("Model", ch.model),
+             ("Owner", "Owner"), ("CivilCode", ch.device_id[:6]), ("Address", ch.address), ("Parental", 0),
+             ("ParentID", ch.parent_id or device_id), ("SafetyWay", 0), ("RegisterWay", 1), ("Secrecy", 0),
+             ("Status", ch.status or "ON")] for ch in channels]
+    root, items = _list_response("Catalog", sn, device_id, "DeviceList", rows, total)
+    for ch, item in zip(channels, items):
         if ch.ptz_type is not None:
             ET.SubElement(ET.SubElement(item, "Info"), "PTZType").text = str(ch.ptz_type)
     return encode(root)
@@ -218,19 +229,11 @@ def record_items(msg: Manscdp) -> tuple[int, list[Record]]:
 
 def record_response(channel_id: str, sn: int, records: list[Record], total: int | None = None,
                     name: str = "") -> bytes:
-    root = ET.Element("Response")
-    for tag, value in (("CmdType", "RecordInfo"), ("SN", sn), ("DeviceID", channel_id), ("Name", name),
-                       ("SumNum", total if total is not None else len(records))):
-        ET.SubElement(root, tag).text = str(value)
-    rl = ET.SubElement(root, "RecordList", Num=str(len(records)))
-    for r in records:
-        item = ET.SubElement(rl, "Item")
-        for tag, value in (("DeviceID", r.device_id), ("Name", r.name), ("FilePath", r.file_path),
-                           ("Address", r.address), ("StartTime", r.start.strftime(TIME_FORMAT)),
-                           ("EndTime", r.end.strftime(TIME_FORMAT)), ("Secrecy", 0), ("Type", r.type),
-                           ("RecorderID", r.recorder_id), ("FileSize", r.file_size if r.file_size is not None else "")):
-            ET.SubElement(item, tag).text = str(value)
-    return encode(root)
+    rows = [[("DeviceID", r.device_id), ("Name", r.name), ("FilePath", r.file_path), ("Address", r.address),
+             ("StartTime", r.start.strftime(TIME_FORMAT)), ("EndTime", r.end.strftime(TIME_FORMAT)), ("Secrecy", 0),
+             ("Type", r.type), ("RecorderID", r.recorder_id),
+             ("FileSize", r.file_size if r.file_size is not None else "")] for r in records]
+    return encode(_list_response("RecordInfo", sn, channel_id, "RecordList", rows, total, name=name)[0])
 
 
 # -- MediaStatus (A.2.5.4: a playback or download reached the end of its file) -----------------------
