@@ -362,6 +362,11 @@ class Worker:
                 self.gb28181.answer_record_query(cmd, {c.id: c for c in self.cameras}, lambda answer: post_result(
                     self.vc.service_url, self.vc.service_token, answer))
             return []
+        if cmd.command == "gb_playback":  # its device plays a span back through this worker's relay
+            if self.gb28181 is not None:
+                self.gb28181.answer_playback(cmd, {c.id: c for c in self.cameras}, lambda answer: post_result(
+                    self.vc.service_url, self.vc.service_token, answer))
+            return []
         now = datetime.now(timezone.utc)
         p = linkage_plan(cmd, self.vc.linkage, set(self.readers), now, self.vc.evidence.pre_s,
                          self.vc.evidence.post_s)

@@ -183,7 +183,8 @@ class WorkerCommand(Contract):
     """Service -> worker: pin recordings, take snapshots (VID-9), play a drill's clip (DRL-3), move a
     GB/T 28181 camera or list the recordings its device holds (VID-5)."""
 
-    command: Literal["pin_recording", "snapshot", "reload_config", "play_clip", "ptz", "gb_record_query"]
+    command: Literal["pin_recording", "snapshot", "reload_config", "play_clip", "ptz", "gb_record_query",
+                     "gb_playback"]
     camera_ids: list[str] = Field(default_factory=list)
     alarm_id: int | None = None
     start: datetime | None = None
@@ -202,8 +203,9 @@ class WorkerCommand(Contract):
     inject_id: str | None = Field(default=None, max_length=50)
     # ptz: what to do to camera_ids[0], a gb28181:// camera of the worker that runs it.
     ptz: PtzRequest | None = None
-    # gb_record_query: camera_ids[0]'s device recordings between start and end; the worker posts its
-    # WorkerCommandResult under this id, which the waiting API call looks for.
+    # gb_record_query: camera_ids[0]'s device recordings between start and end; gb_playback: the device plays
+    # that span back to the worker's relay. The worker posts its WorkerCommandResult under this id, which the
+    # waiting API call looks for (and, for a playback, is the session's name on the relay).
     request_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
@@ -219,7 +221,7 @@ class DeviceRecord(Contract):
 
 
 class WorkerCommandResult(Contract):
-    """Worker -> service: the answer to a command someone waits for (``gb_record_query``)."""
+    """Worker -> service: the answer to a command someone waits for (``gb_record_query``, ``gb_playback``)."""
 
     request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     worker_id: Text = Field(min_length=1, max_length=100)
@@ -227,6 +229,8 @@ class WorkerCommandResult(Contract):
     ok: bool
     error: Text = Field(default="", max_length=500, description="why not, when not ok")
     records: list[DeviceRecord] = Field(default_factory=list, max_length=10_000)
+    relay_path: str | None = Field(default=None, max_length=100, pattern=r"^/playback/[A-Za-z0-9_-]{8,64}\.ps$",
+                                   description="gb_playback: where the worker's relay serves the session's PS")
 
 
 class OutboxMessage(Contract):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,7 @@ from command.domain.camera_rights import may_watch
 from command.domain.roles import OPERATORS, READERS, Role
 from command.errors import Conflict, Invalid, NotFound, Refused, Unavailable
 from command.live.hub import BadOffer, CameraSource
-from command.live.sources import NotRelayed, live_source, worker_relay
+from command.live.sources import NotRelayed, live_source, playback_source, worker_relay
 from command.services.auth import AuthError
 from command.state import ServiceState
 from watchpost.config import Camera, gb28181_channel
@@ -29,6 +29,8 @@ from watchpost.fields import Text
 router = api_router(tags=["live"])
 WATCHERS = (*READERS, Role.service)
 CameraId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+# A device playback's session (POST /api/cameras/{id}/device-playback), as the worker's relay names it.
+PlaybackSession = Annotated[str | None, Query(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class Offer(BaseModel):
@@ -88,19 +90,24 @@ def cameras(st: ServiceState = Depends(get_state), user: User = Depends(require(
 
 
 @router.post("/api/live/{camera_id}/offer")
-async def offer(camera_id: CameraId, body: Offer, st: ServiceState = Depends(get_state),
-                user: User = Depends(require(*WATCHERS))) -> dict:
+async def offer(camera_id: CameraId, body: Offer, playback: PlaybackSession = None,
+                st: ServiceState = Depends(get_state), user: User = Depends(require(*WATCHERS))) -> dict:
     """WebRTC call-up: the browser's SDP offer in, the answer out (LAN only: no STUN/TURN). 503
-    with the reason when the camera does not answer."""
+    with the reason when the camera does not answer. With ``playback``, a GB camera's device playback
+    session (``POST /api/cameras/{camera_id}/device-playback``) instead of its live view."""
     cam = camera_for(st, camera_id, user)
+    if playback is not None and gb28181_channel(cam.url) is None:
+        raise Invalid(f"camera {camera_id} is not a GB/T 28181 channel: it has no device playback")
     src = await run_in_threadpool(source_for, st, cam)
+    if playback is not None:
+        src = playback_source(src, playback)
     try:
         sdp = await st.live.answer(src, body.sdp)
     except LookupError as exc:
         raise Unavailable(f"camera {camera_id} is offline: {exc}") from None
     except BadOffer as exc:
         raise Invalid(str(exc)) from None
-    return {"type": "answer", "sdp": sdp, "status": st.live.status(camera_id)}
+    return {"type": "answer", "sdp": sdp, "status": st.live.status(src.camera_id)}
 
 
 @router.get("/api/live/{camera_id}.mjpeg", responses=file_answer(

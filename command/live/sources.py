@@ -49,3 +49,11 @@ def live_source(cam: Camera, gb: Gb28181, relay: str | None = None) -> CameraSou
     # The token goes in a header, not the url: urls end up in FFmpeg's messages and logs.
     return CameraSource(cam.id, relay_url(base, cam.id), cam.rtsp_transport, av_format="mpeg",
                         headers=f"Authorization: Bearer {gb.relay_token}\r\n")
+
+
+def playback_source(live: CameraSource, session: str) -> CameraSource:
+    """A device's recording played back through the same worker relay as the camera's live view
+    (``/playback/<session>.ps``), under a feed key of its own so it never shares the live feed."""
+    base = live.url.rsplit("/live/", 1)[0]
+    return CameraSource(f"{live.camera_id}@playback-{session}", f"{base}/playback/{session}.ps", live.rtsp_transport,
+                        av_format=live.av_format, headers=live.headers)

@@ -64,7 +64,8 @@ def test_playback_page_lists_a_gb_cameras_device_recordings(live):
                 items = page.locator("#pb-device-list li")
                 expect(items).to_have_count(2, timeout=10_000)
                 expect(items.first).to_contain_text("50.0 MB")
-                expect(page.locator("#pb-device-status")).to_contain_text("暂不能在控制台播放")
+                expect(page.locator("#pb-device-list [data-device-play]")).to_have_count(2)  # ▶ per record
+                expect(page.locator("#pb-device-status")).to_contain_text("点 ▶ 播放")
                 # The long file path wraps inside the page: nothing of the list reaches past its edge.
                 assert page.evaluate("""() => [...document.querySelectorAll('#pb-device-list li')].every(
                     (li) => li.getBoundingClientRect().right <= document.documentElement.clientWidth)""")

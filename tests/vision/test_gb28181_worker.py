@@ -9,6 +9,7 @@ the worker that runs its camera."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import httpx
@@ -516,6 +517,114 @@ def test_a_gb_cameras_device_recordings_are_listed_through_its_worker(sqlite_url
         finally:
             if not gone:
                 await dev.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(scenario(), 40))
+    finally:
+        poller.stop()
+        platform.stop()
+        worker.spool.close()
+        server.stop()
+
+
+@pytest.mark.slow
+def test_a_gb_devices_recording_plays_back_to_the_console_through_the_worker_relay(shared_dir, sqlite_url, make_config,
+                                                                                  tmp_path, monkeypatch):
+    """VID-5 playback: the console asks the service to play a span of the device's recordings; the worker INVITEs
+    Playback and passes the session's PS through its relay; the console's WebRTC call-up of that session (the
+    service's own feed, apart from the camera's live one) shows the recording's pictures; once nobody watches,
+    the worker ends the device's session (BYE)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+    from aiortc.mediastreams import MediaStreamError
+
+    from command.throwaway import serve_in_thread
+    from vision.commands import CURSOR, CommandPoller
+    from vision.gb28181 import worker_platform
+    from vision.gb28181.sim_device import SimDevice
+    from vision.gb28181.worker_platform import WorkerPlatform
+    from vision.worker import Worker
+
+    monkeypatch.setattr(worker_platform, "PLAYBACK_IDLE_S", 1.0)
+    sip_port, relay_port, relay_token = free_port(), free_port(), "relay-secret-" + "x" * 8
+    cfg = make_config(sqlite_url, vision={
+        "media_root": str(tmp_path / "media"), "spool_path": str(tmp_path / "spool.sqlite"),
+        "gb28181": _gb(listen_host="127.0.0.1", port=sip_port, transports=["udp"], catalog_on_register=False,
+                       request_timeout_s=1, stream_timeout_s=3, relay_port=relay_port, relay_token=relay_token),
+        "cameras": [{"id": "gb-tank", "url": f"gb28181://{DEV}/{CHANNEL}", "view_roles": ["duty_officer"]},
+                    {"id": "rtsp-gate", "url": "rtsp://127.0.0.1:9/none"}]},
+        server={"long_poll_max_s": 1}, live={"linger_s": 0.3})
+    server = serve_in_thread(cfg, {"vision-1": "service", "duty": "duty_officer", "viewer": "viewer"})
+    token = server.tokens["vision-1"]
+    cfg.vision.service_url, cfg.vision.service_token = server.url, token
+    worker = Worker(cfg, detectors={"firesmoke": None, "person": None})  # never run: no reader starts
+    platform = worker.gb28181 = WorkerPlatform(cfg, spool=None).start()
+    poller = CommandPoller(worker.spool, server.url, token, "vision-1", worker.handle_command)
+    tz = ZoneInfo("Asia/Shanghai")
+    span = {"start": datetime(2024, 5, 6, 8, tzinfo=tz).isoformat(), "end": datetime(2024, 5, 6, 8, 1, tzinfo=tz).isoformat()}
+
+    async def scenario():
+        dev = SimDevice(DEV, "dev-pw", ("127.0.0.1", sip_port), PLATFORM_ID, keepalive_s=0.5,
+                        clip=shared_dir / "data/clips/fire8_seq_fire2.mp4")  # 25 s: longer than the viewing
+        await dev.start()
+        poller.start()
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        try:
+            assert await _until(lambda: _async(worker.spool.get_meta(CURSOR) is not None), 5), "the poller never started"
+            async with httpx.AsyncClient(base_url=server.url, timeout=15) as api:
+                duty = {"Authorization": f"Bearer {server.tokens['duty']}"}
+                viewer = {"Authorization": f"Bearer {server.tokens['viewer']}"}
+                url = "/api/cameras/gb-tank/device-playback"
+                assert (await api.post(url, json=span, headers=viewer)).status_code == 403
+                r = await api.post("/api/cameras/rtsp-gate/device-playback", json=span, headers=duty)
+                assert r.status_code == 422 and "not a GB/T 28181 channel" in r.json()["detail"]
+                assert (await api.post(url, json={**span, "end": span["start"]}, headers=duty)).status_code == 422
+                r = await api.post(url, json=span, headers=duty)
+                assert r.status_code == 200, r.text
+                session = r.json()["session"]
+                assert r.json()["relay_path"] == f"/playback/{session}.ps" and r.json()["worker_id"] == "vision-1"
+                assert [s for _, s in dev.playbacks] == [(1714953600, 1714953660)] and len(dev.streams) == 1
+
+                # The console's call-up of the session (WebRTC through the service's hub), not of the live view.
+                frames: list = []
+                pc.addTransceiver("video", direction="recvonly")
+
+                @pc.on("track")
+                def on_track(track) -> None:  # noqa: ANN001
+                    async def read() -> None:
+                        with contextlib.suppress(MediaStreamError):  # the call ends
+                            while True:
+                                frames.append((await track.recv()).to_ndarray(format="gray"))
+
+                    asyncio.ensure_future(read())
+
+                await pc.setLocalDescription(await pc.createOffer())
+                offer = {"type": "offer", "sdp": pc.localDescription.sdp}
+                assert (await api.post("/api/live/rtsp-gate/offer", params={"playback": session}, json=offer,
+                                       headers=duty)).status_code == 422
+                assert (await api.post("/api/live/gb-tank/offer", params={"playback": "no/such"}, json=offer,
+                                       headers=duty)).status_code == 422
+                r = await api.post("/api/live/gb-tank/offer", params={"playback": session}, json=offer, headers=duty)
+                assert r.status_code == 200, r.text
+                assert r.json()["status"]["camera_id"] == f"gb-tank@playback-{session}"
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=r.json()["sdp"], type="answer"))
+                assert await _until(lambda: _async(len(frames) >= 5), 8), f"{len(frames)} frames from the playback"
+                assert max(float(f.mean()) for f in frames) > 30 and frames[0].shape == (608, 608)
+                live = (await api.get("/api/live/gb-tank/status", headers=duty)).json()
+                assert live["open"] is False, "the playback must not open (or be) the camera's live feed"
+                # The viewer leaves: the service's feed closes, the relay has no reader, the worker sends BYE.
+                await pc.close()
+                t0 = time.monotonic()
+                assert await _until(lambda: _async(not dev.streams), 6), "the device still plays back"
+                print(f"playback ended {time.monotonic() - t0:.1f} s after the viewer left")
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{relay_port}", timeout=5) as relay:
+                r = await relay.get(f"/playback/{session}.ps", headers={"Authorization": f"Bearer {relay_token}"})
+                assert r.status_code == 404
+        finally:
+            await pc.close()
+            await dev.close()
 
     try:
         asyncio.run(asyncio.wait_for(scenario(), 40))

@@ -265,7 +265,7 @@ class RtpPsReceiver:
     the next pack header). Packets from any other SSRC than the one negotiated are dropped."""
 
     def __init__(self, host: str = "0.0.0.0", port: int = 0, ssrc: int | None = None, reorder: int = 32,
-                 timeout_s: float = 10.0):
+                 timeout_s: float = 10.0, decode: bool = True):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.sock.bind((host, port))
@@ -280,6 +280,9 @@ class RtpPsReceiver:
         # Also given the PS bytes, in order, as they are handed to FFmpeg (the live relay, relay.py); called
         # on the receiving thread, so it must not block.
         self.on_data: Callable[[bytes], None] | None = None
+        # False: only ``on_data`` gets the bytes (a playback passed through the relay): nobody reads ``frames()``,
+        # and the buffer FFmpeg would read from would otherwise hold the whole file.
+        self.decode = decode
         self._stream = _Stream()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"gb28181-rtp-in-{self.port}", daemon=True)
@@ -320,12 +323,18 @@ class RtpPsReceiver:
                         self.lost += (nxt - expect) & 0xFFFF
                         expect = nxt
                     payload = pending.pop(expect)
-                    self._stream.feed(payload)
+                    if self.decode:
+                        self._stream.feed(payload)
                     if self.on_data is not None:
                         self.on_data(payload)
                     expect = (expect + 1) & 0xFFFF
         finally:
             self._stream.finish()
+
+    @property
+    def ended(self) -> bool:
+        """Its thread is done: closed, or nothing came for ``timeout_s``."""
+        return self._stream.finished
 
     def frames(self) -> Iterator:
         """Decoded frames (``vision.ingest.sources.Frame``) of the stream, as they come."""

@@ -11,6 +11,9 @@ since the last keyframe (``ps.KeyframeCache``), so its first picture is now, not
 The relay never INVITEs: a camera this worker is not reading right now answers 503, and the service's
 feed retries with its back-off. Across a re-INVITE (the device moved, went offline and came back) a
 viewer's connection stays open and the new stream's bytes follow the old one's.
+
+A device's recording played back (``gb_playback``) is served the same way at ``/playback/<session>.ps``: the
+worker INVITEs it for that session alone, and its response ends when the device's file ends.
 """
 
 from __future__ import annotations
@@ -92,6 +95,17 @@ class PsFanout:
         for v in viewers:
             v.cut = True
 
+    def end(self) -> None:
+        """No more bytes will come (a playback's file ended): each viewer gets what is queued, then its end."""
+        with self._lock:
+            viewers, self._viewers = self._viewers, []
+            self.streams = 0
+        for v in viewers:
+            try:
+                v.queue.put_nowait(None)
+            except queue.Full:
+                v.cut = True
+
 
 def authorized(header: str | None, token: str) -> bool | None:
     """None: no bearer token given (401); False: the wrong one (403); True: the relay's."""
@@ -110,6 +124,19 @@ def camera_of(path: str) -> str | None:
     return cam if cam and "/" not in cam else None
 
 
+def session_of(path: str) -> str | None:
+    """``/playback/<session>.ps`` -> the session; None for any other path."""
+    path = path.split("?", 1)[0]
+    if not (path.startswith("/playback/") and path.endswith(".ps")):
+        return None
+    name = path[len("/playback/"):-len(".ps")]
+    return name if name and "/" not in name else None
+
+
+def playback_path(session: str) -> str:
+    return f"/playback/{session}.ps"
+
+
 class PsRelay:
     """The relay's HTTP server and a fanout per ``gb28181://`` url. ``url_of`` maps a camera id to its url
     (None: not a camera of this config); ``idle_s`` ends a viewer's response when no stream feeds its
@@ -119,6 +146,7 @@ class PsRelay:
         self.host, self.port = host, port
         self.token, self.url_of, self.idle_s = token, url_of, idle_s
         self._fanouts: dict[str, PsFanout] = {}
+        self._playbacks: dict[str, PsFanout] = {}  # session -> its fanout, while the device plays it back
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -135,7 +163,7 @@ class PsRelay:
     def stop(self) -> None:
         self._stopping.set()
         with self._lock:
-            fans = list(self._fanouts.values())
+            fans = [*self._fanouts.values(), *self._playbacks.values()]
         for f in fans:
             f.close()
         if self._server is not None:
@@ -146,6 +174,23 @@ class PsRelay:
     def fanout(self, url: str) -> PsFanout:
         with self._lock:
             return self._fanouts.setdefault(url, PsFanout())
+
+    def add_playback(self, session: str) -> PsFanout:
+        fan = PsFanout()
+        fan.attach()
+        with self._lock:
+            self._playbacks[session] = fan
+        return fan
+
+    def end_playback(self, session: str) -> None:
+        with self._lock:
+            fan = self._playbacks.pop(session, None)
+        if fan is not None:
+            fan.end()
+
+    def playback(self, session: str) -> PsFanout | None:
+        with self._lock:
+            return self._playbacks.get(session)
 
     def streaming(self, url: str) -> PsFanout | None:
         with self._lock:
@@ -177,16 +222,23 @@ def _handler(relay: PsRelay) -> type[BaseHTTPRequestHandler]:
                          "no" if ok is None else "wrong")
                 return self._refuse(401 if ok is None else 403, "a bearer token is needed" if ok is None
                                     else "wrong token")
-            cam = camera_of(self.path)
-            url = relay.url_of(cam) if cam else None
-            if url is None:
-                return self._refuse(404, "not a gb28181:// camera")
-            fan = relay.streaming(url)
-            if fan is None:
-                return self._refuse(503, f"camera {cam}: this worker is not receiving its stream now")
+            if (session := session_of(self.path)) is not None:
+                fan = relay.playback(session)
+                if fan is None:  # never started here, or its file ended: asking again cannot help
+                    return self._refuse(404, "no such playback session (ended?)")
+                name = f"playback {session}"
+            else:
+                cam = camera_of(self.path)
+                url = relay.url_of(cam) if cam else None
+                if url is None:
+                    return self._refuse(404, "not a gb28181:// camera")
+                fan = relay.streaming(url)
+                if fan is None:
+                    return self._refuse(503, f"camera {cam}: this worker is not receiving its stream now")
+                name = f"camera {cam}"
             viewer = fan.join()
             if viewer is None:
-                return self._refuse(503, f"camera {cam}: too many viewers")
+                return self._refuse(503, f"{name}: too many viewers")
             try:
                 self.send_response(200)
                 self.send_header("Content-Type", "video/MP2P")

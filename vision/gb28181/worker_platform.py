@@ -17,6 +17,9 @@ worth auditing go to the service through the worker's spool.
   service's live view (``relay``): the reader's INVITE is the only one, however many watch.
 - A ``gb_record_query`` command asks a camera's device for its recordings (RecordInfo); the answer goes back
   to the service at once (``vision.commands.post_result``), where an API call waits for it.
+- A ``gb_playback`` command INVITEs the device to play a span of its recordings back; the session's PS is
+  passed through the relay at ``/playback/<request id>.ps`` (not decoded here) until the device's file ends,
+  or nobody has read it there for ``PLAYBACK_IDLE_S`` (then BYE).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import concurrent.futures
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Coroutine, Iterator
@@ -34,7 +38,7 @@ from vision.gb28181 import ptz
 from vision.gb28181.fold import Fold, Folded
 from vision.gb28181.media import RtpPsReceiver
 from vision.gb28181.platform import DeviceEvent, Platform, RequestTimeout, Session
-from vision.gb28181.relay import PsRelay
+from vision.gb28181.relay import PsRelay, playback_path
 from vision.ingest import sources
 from vision.ingest.sources import Frame, SourceError
 from vision.spool import Spool
@@ -47,6 +51,9 @@ WAIT_FOR_DEVICE_S = 30.0  # a reader waits this long for its device before backi
 AUDITED = ("auth_failed", "registered", "moved", "unregistered")
 ENDS_STREAMS = ("offline", "unregistered", "moved")
 MAX_RECORDS = 10_000  # WorkerCommandResult's cap: a day of an NVR's one-minute files is 1440
+# A playback nobody reads is ended: the device streams a file to us for as long as the session lasts.
+PLAYBACK_FIRST_READER_S = 15.0  # before the first reader: the API's answer, the console's call-up, the feed's open
+PLAYBACK_IDLE_S = 5.0  # after the last reader left (a console reconnecting comes back within this)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -190,16 +197,20 @@ class WorkerPlatform:
             raise SourceError(f"GB/T 28181 {dev_id}/{channel_id} stream ended: "
                               f"{live.ended or f'no RTP for {self.cfg.stream_timeout_s:g} s'}")
         finally:
-            with self._cond:
-                # The BYE is on its way before the stream leaves the table, so ``stop`` sees one or the other.
-                if live.session is not None and not live.session.closed and not self._stopping:
-                    bye = asyncio.run_coroutine_threadsafe(self.platform.bye(live.session), self._loop)
-                    self._byes.add(bye)
-                    bye.add_done_callback(self._byes.discard)
-                self._lives.discard(live)
-            live.receiver.close()
+            self._release(live)
             if fan is not None:
                 fan.detach()
+
+    def _release(self, live: _Live) -> None:
+        """A stream its holder lets go of: BYE (unless already ended) and its port closed."""
+        with self._cond:
+            # The BYE is on its way before the stream leaves the table, so ``stop`` sees one or the other.
+            if live.session is not None and not live.session.closed and not self._stopping:
+                bye = asyncio.run_coroutine_threadsafe(self.platform.bye(live.session), self._loop)
+                self._byes.add(bye)
+                bye.add_done_callback(self._byes.discard)
+            self._lives.discard(live)
+        live.receiver.close()
 
     def _wait_online(self, dev_id: str, timeout_s: float) -> bool:
         def ready() -> bool:
@@ -209,18 +220,18 @@ class WorkerPlatform:
         with self._cond:
             return self._cond.wait_for(ready, timeout_s) and not self._stopping
 
-    def _receiver(self) -> RtpPsReceiver:
+    def _receiver(self, decode: bool = True) -> RtpPsReceiver:
         """An RTP port: any free one, or the next free one in rtp_port_min..rtp_port_max."""
         host, timeout = self.cfg.listen_host, self.cfg.stream_timeout_s
         lo, hi = self.cfg.rtp_port_min, self.cfg.rtp_port_max
         if not lo:
-            return RtpPsReceiver(host, 0, timeout_s=timeout)
+            return RtpPsReceiver(host, 0, timeout_s=timeout, decode=decode)
         span = hi - lo + 1
         with self._cond:
             start, self._next_port = self._next_port, (self._next_port + 1) % span
         for i in range(span):
             try:
-                return RtpPsReceiver(host, lo + (start + i) % span, timeout_s=timeout)
+                return RtpPsReceiver(host, lo + (start + i) % span, timeout_s=timeout, decode=decode)
             except OSError:
                 continue
         raise SourceError(f"no free RTP port in vision.gb28181.rtp_port_min..max ({lo}-{hi})")
@@ -271,16 +282,89 @@ class WorkerPlatform:
                             post: Callable[[WorkerCommandResult], object]) -> None:
         """``run_record_query`` on a thread of its own, its answer handed to ``post``: a slow device must not
         hold up the commands queued behind it (a PTZ stop)."""
+        self._answer(self.run_record_query, cmd, cameras, post)
+
+    def answer_playback(self, cmd: WorkerCommand, cameras: dict[str, Camera],
+                        post: Callable[[WorkerCommandResult], object]) -> None:
+        """``run_playback`` on a thread of its own (as ``answer_record_query``)."""
+        self._answer(self.run_playback, cmd, cameras, post)
+
+    def _answer(self, run: Callable[[WorkerCommand, dict[str, Camera]], WorkerCommandResult | None],
+                cmd: WorkerCommand, cameras: dict[str, Camera], post: Callable[[WorkerCommandResult], object]) -> None:
         def work() -> None:
             try:
-                answer = self.run_record_query(cmd, cameras)
+                answer = run(cmd, cameras)
             except Exception:  # the caller times out with a 504; the log says why
-                log.exception("GB28181 record query %s failed", cmd.request_id)
+                log.exception("GB28181 %s %s failed", cmd.command, cmd.request_id)
                 return
             if answer is not None:
                 post(answer)
 
-        threading.Thread(target=work, name=f"gb-records-{cmd.request_id}", daemon=True).start()
+        threading.Thread(target=work, name=f"gb-{cmd.command}-{cmd.request_id}", daemon=True).start()
+
+    # -- the device's own recordings played back (INVITE s=Playback) --------------------------------------
+    def run_playback(self, cmd: WorkerCommand, cameras: dict[str, Camera]) -> WorkerCommandResult | None:
+        """INVITE the device of one of ``cameras`` to play the command's span back, its PS passed through the relay
+        at ``/playback/<request id>.ps``; the answer to post (``relay_path``, or ``ok`` false and why). None when
+        the camera is not ours (another worker answers)."""
+        cam = cameras.get(cmd.camera_ids[0]) if cmd.camera_ids else None
+        ids = gb28181_channel(cam.url) if cam is not None else None
+        if ids is None or cmd.request_id is None or cmd.start is None or cmd.end is None:
+            return None
+        answer = WorkerCommandResult(request_id=cmd.request_id, worker_id=self.worker_id, camera_id=cam.id, ok=False)
+        if self.relay is None:
+            answer.error = "this worker has no relay to play it through (vision.gb28181.relay_port is 0)"
+            return answer
+        name = cmd.request_id  # random, from the service: the session's name on the relay
+        try:
+            live = _Live(*ids, self._receiver(decode=False))
+        except SourceError as exc:  # no free RTP port: the caller hears why now, not at its time-out
+            answer.error = _text(str(exc), 500)
+            return answer
+        fan = self.relay.add_playback(name)
+        live.receiver.on_data = fan.feed  # from the first packet on: the start of the span is its first keyframe
+        with self._cond:
+            self._lives.add(live)  # so a device going offline, its BYE, its end of file and ``stop`` all end it
+        try:
+            live.session = self.call(self.platform.invite(*ids, self.media_host, live.receiver.port,
+                                                          playback=(cmd.start, cmd.end)), self.cfg.request_timeout_s + 33)
+            if live.ended:
+                raise LookupError(live.ended)
+        except (RequestTimeout, LookupError, TimeoutError, ValueError) as exc:
+            self._release(live)
+            self.relay.end_playback(name)
+            answer.error = _text(f"{ids[0]}/{ids[1]} playback: {exc or exc.__class__.__name__}", 500)
+            return answer
+        if live.session.ssrc.isdigit():
+            live.receiver.ssrc = int(live.session.ssrc)
+        threading.Thread(target=self._watch_playback, args=(live, name), name=f"gb-playback-{name}",
+                         daemon=True).start()
+        log.info("GB28181 playback %s (%s/%s) %s..%s at %s", cam.id, *ids, cmd.start, cmd.end, playback_path(name))
+        answer.ok, answer.relay_path = True, playback_path(name)
+        return answer
+
+    def _watch_playback(self, live: _Live, name: str) -> None:
+        """End the playback (BYE) once it ends by itself (the file, the device) or nobody reads it."""
+        assert self.relay is not None
+        fan = self.relay.playback(name)
+        last_read, read = time.monotonic(), False
+        why = ""
+        try:
+            while not self._stopping and fan is not None:
+                if live.ended or live.receiver.ended:
+                    why = live.ended or f"no RTP for {self.cfg.stream_timeout_s:g} s"
+                    break
+                now = time.monotonic()
+                if fan.viewers:
+                    last_read, read = now, True
+                elif now - last_read > (PLAYBACK_IDLE_S if read else PLAYBACK_FIRST_READER_S):
+                    why = "nobody reads it"
+                    break
+                time.sleep(0.25)
+        finally:
+            self.relay.end_playback(name)  # first: a reader coming now is told it ended, not left waiting
+            self._release(live)
+            log.info("GB28181 playback %s/%s ended: %s", live.device_id, live.channel_id, why or "stopping")
 
     # -- what the platform tells (on its loop) -----------------------------------------------------
     def _on_event(self, ev: DeviceEvent) -> None:

@@ -3,7 +3,8 @@
    download the range as one MP4. ?camera=ID&at=ISO opens an alarm's moment (from the alarm page).
    Segments play one after another through /api/media, so seeking is the browser's own.
    A GB/T 28181 camera also lists the recordings its own device (card, NVR) keeps for the range, asked
-   through the vision worker its device registered to (/api/cameras/ID/device-records; at most 24 h). */
+   through the vision worker its device registered to (/api/cameras/ID/device-records; at most 24 h); ▶ plays
+   one in a live tile (/api/cameras/ID/device-playback, then a WebRTC call-up of that session): no pause or seek. */
 (function () {
   "use strict";
   const el = WP.el;
@@ -12,12 +13,14 @@
       "pb.speed": "倍速", "pb.download": "下载该时段", "pb.jump": "跳到报警时刻", "pb.none": "该时段无录像",
       "pb.alarms": "该时段报警", "pb.segments": "录像段", "pb.evidence": "证据（已锁定）", "pb.live": "实时",
       "pb.device": "设备录像（摄像机/NVR 本地）", "pb.device.asking": "正在查询设备…", "pb.device.none": "设备在该时段无录像",
-      "pb.device.span": "设备录像一次最多查询 24 小时", "pb.device.note": "设备录像在此仅可查询，暂不能在控制台播放" },
+      "pb.device.span": "设备录像一次最多查询 24 小时", "pb.device.note": "点 ▶ 播放（不支持暂停/拖动）",
+      "pb.device.play": "播放设备录像", "pb.device.starting": "正在请设备回放…" },
     en: { "pb.title": "Playback", "pb.camera": "Camera", "pb.from": "From", "pb.to": "To", "pb.query": "Search",
       "pb.speed": "Speed", "pb.download": "Download this range", "pb.jump": "Jump to the alarm", "pb.none": "Nothing recorded in this range",
       "pb.alarms": "Alarms in range", "pb.segments": "segments", "pb.evidence": "evidence (pinned)", "pb.live": "Live",
       "pb.device": "Recordings on the device (camera / NVR)", "pb.device.asking": "Asking the device…", "pb.device.none": "The device holds nothing in this range",
-      "pb.device.span": "A device's recordings are listed at most 24 h at a time", "pb.device.note": "Listed only: the console cannot play a device's recordings yet" },
+      "pb.device.span": "A device's recordings are listed at most 24 h at a time", "pb.device.note": "▶ plays one (no pause or seek)",
+      "pb.device.play": "Play the device's recording", "pb.device.starting": "Asking the device to play it…" },
   });
   const PRE_ROLL_MS = 5000;  // an alarm is easier to judge from a few seconds before it
   let cams = [], segs = [], alarms = [], cur = -1, speed = 1, from = 0, to = 0;
@@ -46,6 +49,7 @@
       WP.api(`/api/alarms?${q({ camera_id: camera(), since: range.start, until: range.end, limit: 200 })}`).catch(() => []),
     ]);
     cur = -1;
+    stopDevicePlay();
     video.removeAttribute("src");
     document.getElementById("pb-download").href = `/api/recordings/export?${q({ camera: camera(), ...range })}`;
     draw();
@@ -75,9 +79,33 @@
     if (mine !== deviceAsk) return;
     status.textContent = got.records.length ? `${got.records.length} · ${WP.t("pb.device.note")}` : WP.t("pb.device.none");
     list.replaceChildren(...got.records.map((r) => el("li", { "data-device-record": r.name || r.start },
+      el("button", { class: "linkbtn", "data-device-play": r.name || r.start, title: WP.t("pb.device.play"), text: "▶",
+        onclick: () => devicePlay(cam, r).catch((e) => { status.textContent = e.message; }) }), " ",
       `${WP.fmtTime(r.start)} – ${WP.fmtTime(r.end)}`, " ",
       el("span", { class: "muted", text: [r.type, r.name || r.file_path, r.file_size != null ? `${(r.file_size / 1048576).toFixed(1)} MB` : ""]
         .filter(Boolean).join(" · ") }))));
+  }
+
+  /* Play a device's recording in a live tile where the page's player is (the device streams it to its worker;
+     the service shows it as it shows a live camera). A new one, or a new search, ends the one before. */
+  let deviceTile = null;
+  function stopDevicePlay() {
+    if (deviceTile) { deviceTile.stop(); deviceTile.remove(); deviceTile = null; }
+    video.hidden = false;
+  }
+  async function devicePlay(cam, r) {
+    stopDevicePlay();
+    const status = document.getElementById("pb-device-status");
+    status.textContent = WP.t("pb.device.starting");
+    const got = await WP.api(`/api/cameras/${encodeURIComponent(cam)}/device-playback`, { method: "POST",
+      body: { start: r.start, end: r.end } });
+    status.textContent = `${WP.fmtTime(r.start)} – ${WP.fmtTime(r.end)} · ${WP.t("pb.device.note")}`;
+    video.pause();
+    video.hidden = true;
+    deviceTile = WP.videoTile(cam, { label: `${cam} · ${WP.fmtTime(r.start)}`, playback: got.session });
+    deviceTile.id = "pb-device-player";
+    video.after(deviceTile);
+    deviceTile.start();
   }
 
   const pct = (ms) => `${Math.max(0, Math.min(100, ((ms - from) / (to - from)) * 100))}%`;

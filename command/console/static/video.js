@@ -2,6 +2,8 @@
    per camera. WP.videoTile(cameraId, {label}) returns an element with .start(), .stop() and
    .ready (a promise of the first decoded frame); the tile says why when there is no picture
    (offline camera, no right to watch) and reconnects by itself when the stream drops.
+   {playback: session} shows a GB device's recording played back (POST /api/cameras/ID/device-playback)
+   instead of the live view; it plays once: when it stops it says so rather than calling up again.
    Digital zoom: wheel to zoom, drag to pan, double-click to reset. */
 (function () {
   "use strict";
@@ -9,10 +11,11 @@
   WP.i18n.add({
     zh: { "video.connecting": "连接中…", "video.offline": "摄像机离线", "video.denied": "无权查看", "video.retry": "重连中…",
       "video.fullscreen": "全屏",
-      "video.stalled": "画面中断，重连中…", "video.nopicture": "摄像机无画面，重连中…" },
+      "video.stalled": "画面中断，重连中…", "video.nopicture": "摄像机无画面，重连中…", "video.ended": "回放已结束" },
     en: { "video.connecting": "Connecting…", "video.offline": "Camera offline", "video.denied": "Not allowed",
       "video.retry": "Reconnecting…", "video.fullscreen": "Full screen",
-      "video.stalled": "Picture stopped; reconnecting…", "video.nopicture": "No picture from the camera; reconnecting…" },
+      "video.stalled": "Picture stopped; reconnecting…", "video.nopicture": "No picture from the camera; reconnecting…",
+      "video.ended": "Playback ended" },
   });
 
   const STALL_MS = 5000, CONNECT_MS = 10000;  // no new picture for this long: say so, call up again
@@ -45,7 +48,8 @@
         // candidate of ours anyway (mDNS-hidden), it answers with its own and learns our address
         // from our checks (command/live/hub.py without_mdns).
         await pc.setLocalDescription(await pc.createOffer());
-        const ans = await WP.api(`/api/live/${encodeURIComponent(cameraId)}/offer`, { method: "POST",
+        const q = opts.playback ? `?playback=${encodeURIComponent(opts.playback)}` : "";
+        const ans = await WP.api(`/api/live/${encodeURIComponent(cameraId)}/offer${q}`, { method: "POST",
           body: { type: "offer", sdp: pc.localDescription.sdp } });
         await pc.setRemoteDescription({ type: "answer", sdp: ans.sdp });
         tile.dataset.passthrough = ans.status && ans.status.passthrough ? "1" : "0";
@@ -58,6 +62,8 @@
     }
     function retry() {
       if (pc) { try { pc.close(); } catch (e) { /* gone */ } pc = null; }
+      // A playback's session is gone once it stops (file end, or the worker ended it): asking again cannot help.
+      if (opts.playback && !stopped) { stopped = true; clearInterval(watchdog); say("offline", WP.t("video.ended")); return; }
       if (stopped || timer) return;
       timer = setTimeout(() => { timer = null; connect(); }, 3000);
       if (tile.dataset.state !== "offline") say("retry", WP.t("video.retry"));
