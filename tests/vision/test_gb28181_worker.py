@@ -428,6 +428,34 @@ def test_console_live_view_of_a_gb28181_camera_through_the_worker_relay(shared_d
         print("GB/T 28181 relay timings:", {k: round(v, 3) for k, v in timings.items()})
 
 
+class _CommandRig:
+    """A service and a worker's own command handling (its poller and GB/T 28181 platform) without its readers
+    and detectors: what the device-recording tests drive."""
+
+    def __init__(self, cfg):  # noqa: ANN001
+        from command.throwaway import serve_in_thread
+        from vision.commands import CommandPoller
+        from vision.gb28181.worker_platform import WorkerPlatform
+        from vision.worker import Worker
+
+        self.server = serve_in_thread(cfg, {"vision-1": "service", "duty": "duty_officer", "viewer": "viewer"})
+        self.token = self.server.tokens["vision-1"]
+        cfg.vision.service_url, cfg.vision.service_token = self.server.url, self.token
+        self.worker = Worker(cfg, detectors={"firesmoke": None, "person": None})  # never run: no reader starts
+        self.platform = self.worker.gb28181 = WorkerPlatform(cfg, spool=None).start()
+        self.poller = CommandPoller(self.worker.spool, self.server.url, self.token, "vision-1",
+                                    self.worker.handle_command)
+
+    def run(self, scenario, timeout_s: float = 40) -> None:  # noqa: ANN001
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), timeout_s))
+        finally:
+            self.poller.stop()
+            self.platform.stop()
+            self.worker.spool.close()
+            self.server.stop()
+
+
 def test_a_gb_cameras_device_recordings_are_listed_through_its_worker(sqlite_url, make_config, tmp_path, monkeypatch):
     """VID-5 "playback, query": the console asks the service for the recordings a GB camera's device keeps; the
     service queues the query for the worker, whose platform asks the device (RecordInfo) and posts the answer
@@ -436,12 +464,9 @@ def test_a_gb_cameras_device_recordings_are_listed_through_its_worker(sqlite_url
     from zoneinfo import ZoneInfo
 
     from command.api import device_records as api
-    from command.throwaway import serve_in_thread
-    from vision.commands import CURSOR, CommandPoller
+    from vision.commands import CURSOR
     from vision.gb28181.manscdp import Record
     from vision.gb28181.sim_device import SimDevice
-    from vision.gb28181.worker_platform import WorkerPlatform
-    from vision.worker import Worker
 
     monkeypatch.setattr(api, "SLACK_S", 0.5)  # the 504 comes after 2 x request_timeout_s + this
     sip_port = free_port()
@@ -453,13 +478,8 @@ def test_a_gb_cameras_device_recordings_are_listed_through_its_worker(sqlite_url
                     {"id": "gb-far", "url": f"gb28181://{DEV}/{CHANNEL}", "worker": "vision-gone"},
                     {"id": "rtsp-gate", "url": "rtsp://127.0.0.1:9/none"}]},
         server={"long_poll_max_s": 1})  # the poller's open poll must not hold up the server's stop
-    server = serve_in_thread(cfg, {"vision-1": "service", "duty": "duty_officer", "viewer": "viewer"})
-    token = server.tokens["vision-1"]
-    cfg.vision.service_url, cfg.vision.service_token = server.url, token
-    # The worker's own command handling, without its readers and detectors: its platform started alone.
-    worker = Worker(cfg, detectors={"firesmoke": None, "person": None})  # never run: no reader starts
-    platform = worker.gb28181 = WorkerPlatform(cfg, spool=None).start()
-    poller = CommandPoller(worker.spool, server.url, token, "vision-1", worker.handle_command)
+    rig = _CommandRig(cfg)
+    server, worker, poller, token = rig.server, rig.worker, rig.poller, rig.token
     spool = worker.spool
     day = datetime(2024, 5, 6)  # the device's local time (Asia/Shanghai)
     records = [Record(CHANNEL, day.replace(hour=h), day.replace(hour=h, minute=10), name=f"rec{h}",
@@ -500,7 +520,7 @@ def test_a_gb_cameras_device_recordings_are_listed_through_its_worker(sqlite_url
                 # The device gone: the worker answers at once with why (503), not at the time-out.
                 await dev.close()  # unregisters
                 gone = True
-                assert await _until(lambda: _async(not platform.platform.devices[DEV].registered), 3)
+                assert await _until(lambda: _async(not rig.platform.platform.devices[DEV].registered), 3)
                 r = await api_.get("/api/cameras/gb-tank/device-records", params=span, headers=duty)
                 assert r.status_code == 503 and DEV in r.json()["detail"], r.text
                 # A camera whose worker is not running: nobody answers, 504 after the bounded wait.
@@ -518,13 +538,7 @@ def test_a_gb_cameras_device_recordings_are_listed_through_its_worker(sqlite_url
             if not gone:
                 await dev.close()
 
-    try:
-        asyncio.run(asyncio.wait_for(scenario(), 40))
-    finally:
-        poller.stop()
-        platform.stop()
-        worker.spool.close()
-        server.stop()
+    rig.run(scenario)
 
 
 @pytest.mark.slow
@@ -540,12 +554,9 @@ def test_a_gb_devices_recording_plays_back_to_the_console_through_the_worker_rel
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
     from aiortc.mediastreams import MediaStreamError
 
-    from command.throwaway import serve_in_thread
-    from vision.commands import CURSOR, CommandPoller
+    from vision.commands import CURSOR
     from vision.gb28181 import worker_platform
     from vision.gb28181.sim_device import SimDevice
-    from vision.gb28181.worker_platform import WorkerPlatform
-    from vision.worker import Worker
 
     monkeypatch.setattr(worker_platform, "PLAYBACK_IDLE_S", 1.0)
     sip_port, relay_port, relay_token = free_port(), free_port(), "relay-secret-" + "x" * 8
@@ -556,12 +567,8 @@ def test_a_gb_devices_recording_plays_back_to_the_console_through_the_worker_rel
         "cameras": [{"id": "gb-tank", "url": f"gb28181://{DEV}/{CHANNEL}", "view_roles": ["duty_officer"]},
                     {"id": "rtsp-gate", "url": "rtsp://127.0.0.1:9/none"}]},
         server={"long_poll_max_s": 1}, live={"linger_s": 0.3})
-    server = serve_in_thread(cfg, {"vision-1": "service", "duty": "duty_officer", "viewer": "viewer"})
-    token = server.tokens["vision-1"]
-    cfg.vision.service_url, cfg.vision.service_token = server.url, token
-    worker = Worker(cfg, detectors={"firesmoke": None, "person": None})  # never run: no reader starts
-    platform = worker.gb28181 = WorkerPlatform(cfg, spool=None).start()
-    poller = CommandPoller(worker.spool, server.url, token, "vision-1", worker.handle_command)
+    rig = _CommandRig(cfg)
+    server, worker, poller = rig.server, rig.worker, rig.poller
     tz = ZoneInfo("Asia/Shanghai")
     span = {"start": datetime(2024, 5, 6, 8, tzinfo=tz).isoformat(), "end": datetime(2024, 5, 6, 8, 1, tzinfo=tz).isoformat()}
 
@@ -626,10 +633,4 @@ def test_a_gb_devices_recording_plays_back_to_the_console_through_the_worker_rel
             await pc.close()
             await dev.close()
 
-    try:
-        asyncio.run(asyncio.wait_for(scenario(), 40))
-    finally:
-        poller.stop()
-        platform.stop()
-        worker.spool.close()
-        server.stop()
+    rig.run(scenario)
