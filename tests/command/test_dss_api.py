@@ -316,7 +316,8 @@ def test_stale_station_reading_is_refused(dss, station):
     import command.services.weather_feed as wf
 
     f = wf.feed(c.app.state.wp)
-    f.latest = None
+    with f._lock:  # after a poll in flight (it may have read the old answer) has kept its reading
+        f.latest = None
     f.poll_once()  # the station loop's next tick (the service runs it in the background)
     r = c.post("/api/simulations", json={"incident_id": iid, "model": "gaussian_plume",
                                          "params": {"release_rate_kg_s": 1, "x_m": 500, "stability": "D"},
