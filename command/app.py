@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -29,11 +30,11 @@ from watchpost.clock import SYSTEM_CLOCK, Clock
 from watchpost.config import Config
 from watchpost.db import make_engine, make_sessionmaker
 
+log = logging.getLogger(__name__)
+
 
 def log_service() -> None:
     """The service's own INFO lines (loops, leadership, comms) beside uvicorn's."""
-    import logging
-
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     for chatty in ("httpx", "twilio.http_client"):  # a line per outgoing request (SMS gateway calls)
         logging.getLogger(chatty).setLevel(logging.WARNING)
@@ -70,7 +71,7 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
                 loop.stop()
 
         if config.live.keep_open:
-            from command.live.sources import live_source
+            from command.live.sources import NotRelayed, live_source
             from watchpost.config import gb28181_channel
 
             for cam in config.vision.cameras:
@@ -78,7 +79,10 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
                 # not have come yet: it opens on call-up (or alarm) instead.
                 gb_assigned = config.vision.assignment.enabled and gb28181_channel(cam.url) is not None
                 if cam.enabled and not gb_assigned:
-                    state.live.warm(live_source(cam, config.vision.gb28181), float("inf"))
+                    try:
+                        state.live.warm(live_source(cam, config.vision.gb28181), float("inf"))
+                    except NotRelayed as exc:  # a GB camera without the worker's relay has no live view to hold
+                        log.info("not holding camera %s open: %s", cam.id, exc)
         prewarm = None
         if config.live.prewarm_s > 0:
             from command.api.live import source_for
@@ -86,7 +90,7 @@ def create_app(config: Config, clock: Clock | None = None, bus: Bus | None = Non
 
             prewarm = asyncio.get_running_loop().create_task(prewarm_alarm_cameras(
                 state.push, state.live, lambda: state.config.vision.cameras, config.live.prewarm_s,
-                lambda: state.config.vision.gb28181, lambda cam: source_for(state, cam)), name="live-prewarm")
+                lambda cam: source_for(state, cam)), name="live-prewarm")
         leadership = beat = None
         if run_background:
             from command.services.replicas import ReplicaBeat

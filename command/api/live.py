@@ -19,7 +19,7 @@ from command.domain.camera_rights import may_watch
 from command.domain.roles import OPERATORS, READERS, Role
 from command.errors import Conflict, Invalid, NotFound, Refused, Unavailable
 from command.live.hub import BadOffer, CameraSource
-from command.live.sources import NotRelayed, live_source, playback_source, worker_relay
+from command.live.sources import NotRelayed, live_source, worker_relay
 from command.services.auth import AuthError
 from command.state import ServiceState
 from watchpost.config import Camera, gb28181_channel
@@ -59,19 +59,20 @@ def camera_for(st: ServiceState, camera_id: str, user: User) -> Camera:
     return cam
 
 
-def source_for(st: ServiceState, cam: Camera) -> CameraSource:
+def source_for(st: ServiceState, cam: Camera, playback: str | None = None) -> CameraSource:
     """A GB camera: the relay of the worker reading it; in assigned mode the worker now running it, at
     the address its claim stated (reads the leases: call it off the event loop). 503 naming why when
     no worker can relay it."""
     cfg = st.config.vision
-    if gb28181_channel(cam.url) is None or not cfg.assignment.enabled:
-        return live_source(cam, cfg.gb28181)
-    from command.services import assignment
-
-    with st.sessions() as db:
-        split, relays = assignment.relays(db, st.config, st.clock.now())
     try:
-        return live_source(cam, cfg.gb28181, worker_relay(cam, split, relays))
+        relay = None
+        if gb28181_channel(cam.url) is not None and cfg.assignment.enabled:
+            from command.services import assignment
+
+            with st.sessions() as db:
+                split, relays = assignment.relays(db, st.config, st.clock.now())
+            relay = worker_relay(cam, split, relays)
+        return live_source(cam, cfg.gb28181, relay, playback)
     except NotRelayed as exc:
         raise Unavailable(str(exc)) from None
 
@@ -98,9 +99,7 @@ async def offer(camera_id: CameraId, body: Offer, playback: PlaybackSession = No
     cam = camera_for(st, camera_id, user)
     if playback is not None and gb28181_channel(cam.url) is None:
         raise Invalid(f"camera {camera_id} is not a GB/T 28181 channel: it has no device playback")
-    src = await run_in_threadpool(source_for, st, cam)
-    if playback is not None:
-        src = playback_source(src, playback)
+    src = await run_in_threadpool(source_for, st, cam, playback)
     try:
         sdp = await st.live.answer(src, body.sdp)
     except LookupError as exc:

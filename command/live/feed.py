@@ -163,10 +163,6 @@ class CameraFeed:
     def _stream(self) -> None:
         import av
 
-        if self.url.startswith("gb28181://"):  # live.sources maps it to the worker's relay when there is one
-            raise LookupError("a GB/T 28181 channel reaches the service through the vision worker's relay: set "
-                              "vision.gb28181.relay_port and relay_token (docs/gb28181.md)")
-
         # FFmpeg probes a stream for up to 5 s before it says what it holds. A camera's SDP already
         # names the codec and carries its SPS (the size), and the relay needs nothing else, so an
         # RTSP camera is barely probed (measured: open 3.7 s -> 0.3 s, docs/benchmarks.md "Live

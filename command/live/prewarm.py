@@ -15,9 +15,8 @@ from typing import Callable
 
 from command.errors import DomainError
 from command.live.hub import CameraSource, LiveHub
-from command.live.sources import live_source
 from command.push import Client, PushHub
-from watchpost.config import Camera, Gb28181, gb28181_channel
+from watchpost.config import Camera
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +27,9 @@ def alarm_camera(camera_id: str | None) -> str:
 
 
 async def prewarm_alarm_cameras(push: PushHub, hub: LiveHub, cameras: Callable[[], list[Camera]],
-                                hold_s: float, gb: Callable[[], Gb28181] = Gb28181,
-                                source: Callable[[Camera], CameraSource] | None = None) -> None:
+                                hold_s: float, source: Callable[[Camera], CameraSource]) -> None:
     """``source``: where a camera opens (blocking: it may read the workers' leases, so it runs in a
-    thread); by default ``live_source`` with the config's relay."""
+    thread); a DomainError when nothing can open it now (a GB camera without a relay or its worker)."""
     await push.ensure_running()
     client = Client(frozenset({"alarm"}))
     push.add(client)
@@ -47,11 +45,10 @@ async def prewarm_alarm_cameras(push: PushHub, hub: LiveHub, cameras: Callable[[
                 continue
             cam_id = alarm_camera(ev.data.get("camera_id"))
             cam = next((c for c in cameras() if c.id == cam_id and c.enabled), None)
-            # A GB camera opens through the worker's relay; without one there is nothing to warm.
-            if cam is not None and (gb28181_channel(cam.url) is None or gb().relay_port):
+            if cam is not None:
                 try:
-                    src = live_source(cam, gb()) if source is None else await asyncio.to_thread(source, cam)
-                except DomainError as exc:  # its worker is down: a viewer will be told why
+                    src = await asyncio.to_thread(source, cam)
+                except DomainError as exc:  # a GB camera with no relay, or its worker down: a viewer is told why
                     log.info("not warming camera %s: %s", cam.id, exc)
                     continue
                 hub.warm(src, hold_s)

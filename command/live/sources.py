@@ -20,10 +20,6 @@ class NotRelayed(LookupError):
     """A GB camera no worker can relay now; the message says why (the live view answers it, 503)."""
 
 
-def relay_url(base: str, camera_id: str) -> str:
-    return f"{base}/live/{camera_id}.ps"
-
-
 def worker_relay(cam: Camera, split: Shares, relays: Mapping[str, str | None]) -> str:
     """Assigned mode: the relay (http://host:port) of the live worker that runs ``cam`` in ``split``,
     from ``relays`` (worker id -> the relay its claim stated). NotRelayed when there is none, rather
@@ -39,21 +35,19 @@ def worker_relay(cam: Camera, split: Shares, relays: Mapping[str, str | None]) -
     return url
 
 
-def live_source(cam: Camera, gb: Gb28181, relay: str | None = None) -> CameraSource:
-    """The camera as the live view opens it; a GB camera through ``relay`` (its worker's, assigned
-    mode) or else the config's. A GB camera without a relay keeps its gb28181:// url, which the feed
-    refuses with the reason (the tile shows it)."""
-    base = relay or gb.relay_url
-    if gb28181_channel(cam.url) is None or not base:
+def live_source(cam: Camera, gb: Gb28181, relay: str | None = None, playback: str | None = None) -> CameraSource:
+    """The camera as the live view opens it; a GB camera through ``relay`` (its worker's, assigned mode)
+    or else the config's, and with ``playback`` that relay's device playback session instead of the live
+    stream (a feed key of its own, so it never shares the live feed). NotRelayed for a GB camera with no
+    relay to read it through: the feed is never asked to open a url FFmpeg cannot."""
+    if gb28181_channel(cam.url) is None:
         return CameraSource(cam.id, cam.url, cam.rtsp_transport)
+    base = relay or gb.relay_url
+    if not base:
+        raise NotRelayed(f"camera {cam.id}: a GB/T 28181 channel reaches the service through the vision worker's "
+                         "relay: set vision.gb28181.relay_port and relay_token (docs/gb28181.md)")
+    key, path = (cam.id, f"live/{cam.id}") if playback is None else (f"{cam.id}@playback-{playback}",
+                                                                       f"playback/{playback}")
     # The token goes in a header, not the url: urls end up in FFmpeg's messages and logs.
-    return CameraSource(cam.id, relay_url(base, cam.id), cam.rtsp_transport, av_format="mpeg",
+    return CameraSource(key, f"{base}/{path}.ps", cam.rtsp_transport, av_format="mpeg",
                         headers=f"Authorization: Bearer {gb.relay_token}\r\n")
-
-
-def playback_source(live: CameraSource, session: str) -> CameraSource:
-    """A device's recording played back through the same worker relay as the camera's live view
-    (``/playback/<session>.ps``), under a feed key of its own so it never shares the live feed."""
-    base = live.url.rsplit("/live/", 1)[0]
-    return CameraSource(f"{live.camera_id}@playback-{session}", f"{base}/playback/{session}.ps", live.rtsp_transport,
-                        av_format=live.av_format, headers=live.headers)

@@ -324,6 +324,12 @@ def test_a_gb_cameras_live_source_is_its_workers_relay():
     gb, cam, gate = cfg.vision.gb28181, cfg.vision.cameras[0], cfg.vision.cameras[1]
     assert live_source(cam, gb).url == "http://127.0.0.1:8091/live/gb-b.ps"  # static: unchanged
     assert live_source(gate, gb).url == "rtsp://10.0.0.5/1"
+    played = live_source(cam, gb, playback="s" * 12)  # a device playback: the same relay, a feed key of its own
+    assert played.camera_id == "gb-b@playback-" + "s" * 12
+    assert played.url == "http://127.0.0.1:8091/playback/" + "s" * 12 + ".ps"
+    without = parse_config({"vision": {"gb28181": _gb(), "cameras": [cam_b]}}, environ={}).vision
+    with pytest.raises(NotRelayed, match="set vision.gb28181.relay_port"):  # refused here, not by a feed left waiting
+        live_source(without.cameras[0], without.gb28181)
     split = Shares({"vision-a": ["gate"], "vision-b": ["gb-b"]})
     src = live_source(cam, gb, worker_relay(cam, split, {"vision-a": "http://10.0.0.1:8091",
                                                          "vision-b": "http://[fd00::2]:8092"}))
