@@ -4,9 +4,6 @@ workers' answers to such commands."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
@@ -14,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from command.api.deps import get_db, get_state, require
 from command.api.live import WATCHERS, CameraId, camera_for
+from command.api.polling import poll
 from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import Role
@@ -75,11 +73,6 @@ async def device_recordings(camera_id: CameraId, start: Instant, end: Instant, r
         with st.sessions() as db:
             return device_records.ask(db, cam, start, end, st.clock.now())
 
-    def read(request_id: str) -> WorkerCommandResult | None:
-        with st.sessions() as db:
-            db.connection(execution_options={"readonly": True})
-            return worker_results.get(db, request_id)
-
     result = await _answer(st, request, await run_in_threadpool(ask), cam.worker, camera_id)
     return DeviceRecords(camera_id=camera_id, worker_id=result.worker_id, records=result.records)
 
@@ -119,14 +112,12 @@ async def _answer(st: ServiceState, request: Request, request_id: str, worker: s
             return worker_results.get(db, request_id)
 
     budget = wait_s(st)
-    deadline = time.monotonic() + budget
-    while (result := await run_in_threadpool(read)) is None:
-        if time.monotonic() >= deadline:
-            raise TimedOut(f"no vision worker answered for camera {camera_id} in {budget:g} s (worker "
-                           f"{worker or 'any'}: is it running, with vision.gb28181 enabled?)")
+    result = await poll(read, lambda r: r is not None, budget, request, POLL_EVERY_S)
+    if result is None:
         if await request.is_disconnected():
             raise TimedOut("the caller left")
-        await asyncio.sleep(POLL_EVERY_S)
+        raise TimedOut(f"no vision worker answered for camera {camera_id} in {budget:g} s (worker "
+                       f"{worker or 'any'}: is it running, with vision.gb28181 enabled?)")
     if not result.ok:
         raise Unavailable(f"camera {camera_id}'s device: {result.error}")
     return result

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from command.api.deps import require
+from command.api.polling import poll
 from command.api.routing import api_router
 from command.db.models.users import User
 from command.domain.roles import Role
@@ -49,9 +47,5 @@ async def fetch(request: Request, worker: Annotated[Text, Query(min_length=1, ma
             return CommandBatch(last_id=rows[-1][0] if rows else after_id,
                                 commands=[QueuedCommand(id=i, command=body) for i, body in rows])
 
-    deadline = time.monotonic() + min(wait_s, st.config.server.long_poll_max_s)
-    while True:
-        batch = await run_in_threadpool(read, after)
-        if batch.commands or after is None or time.monotonic() >= deadline or await request.is_disconnected():
-            return batch
-        await asyncio.sleep(POLL_EVERY_S)
+    return await poll(lambda: read(after), lambda batch: bool(batch.commands) or after is None,
+                      min(wait_s, st.config.server.long_poll_max_s), request, POLL_EVERY_S)
