@@ -31,7 +31,7 @@ from vision.record.stream_copy import StreamCopyRecorder
 from vision.record.sweeper import sweep
 from vision.spool import Spool, SpoolSender
 from watchpost.config import Camera, Config
-from watchpost.events import AlarmEvent, Box, EvidenceRef, Location, WorkerCommand
+from watchpost.events import GB28181_COMMANDS, AlarmEvent, Box, EvidenceRef, Location, WorkerCommand
 
 log = logging.getLogger(__name__)
 
@@ -353,18 +353,9 @@ class Worker:
         if cmd.command == "play_clip":
             self.play_clip(cmd)
             return []
-        if cmd.command == "ptz":  # a GB/T 28181 camera moves through the platform it registered to
+        if cmd.command in GB28181_COMMANDS:  # PTZ, record query, playback: the platform its device registered to
             if self.gb28181 is not None:
-                self.gb28181.run_ptz(cmd, {c.id: c for c in self.cameras})
-            return []
-        if cmd.command == "gb_record_query":  # the recordings its device keeps; someone waits for the answer
-            if self.gb28181 is not None:
-                self.gb28181.answer_record_query(cmd, {c.id: c for c in self.cameras}, lambda answer: post_result(
-                    self.vc.service_url, self.vc.service_token, answer))
-            return []
-        if cmd.command == "gb_playback":  # its device plays a span back through this worker's relay
-            if self.gb28181 is not None:
-                self.gb28181.answer_playback(cmd, {c.id: c for c in self.cameras}, lambda answer: post_result(
+                self.gb28181.handle(cmd, {c.id: c for c in self.cameras}, lambda answer: post_result(
                     self.vc.service_url, self.vc.service_token, answer))
             return []
         now = datetime.now(timezone.utc)

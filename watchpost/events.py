@@ -179,6 +179,10 @@ class PtzRequest(Contract):
     preset: int | None = Field(default=None, ge=1, le=255, description="preset: its number")
 
 
+# The worker commands a GB/T 28181 camera's worker passes to its platform (vision/gb28181/worker_platform.py).
+GB28181_COMMANDS = frozenset({"ptz", "gb_record_query", "gb_playback"})
+
+
 class WorkerCommand(Contract):
     """Service -> worker: pin recordings, take snapshots (VID-9), play a drill's clip (DRL-3), move a
     GB/T 28181 camera or list the recordings its device holds (VID-5)."""

@@ -240,6 +240,17 @@ class WorkerPlatform:
     def ptz(self, device_id: str, channel_id: str, cmd: ptz.Command) -> None:
         self.call(self.platform.ptz(device_id, channel_id, cmd), self.cfg.request_timeout_s + 1)
 
+    def handle(self, cmd: WorkerCommand, cameras: dict[str, Camera],
+               post: Callable[[WorkerCommandResult], object]) -> None:
+        """A worker command for a GB/T 28181 camera among ``cameras`` (those this worker runs): a PTZ move, or a
+        query or playback someone waits for, whose answer goes to ``post``."""
+        if cmd.command == "ptz":
+            self.run_ptz(cmd, cameras)
+        elif cmd.command == "gb_record_query":
+            self.answer_record_query(cmd, cameras, post)
+        elif cmd.command == "gb_playback":
+            self.answer_playback(cmd, cameras, post)
+
     def run_ptz(self, cmd: WorkerCommand, cameras: dict[str, Camera]) -> bool:
         """A console's PTZ for one of ``cameras`` (those this worker runs); False when it is not one of them
         or not a GB/T 28181 channel (another worker's, or ONVIF's: not ours to move)."""
