@@ -59,7 +59,11 @@
     const box = document.getElementById("ptz");
     const cam = camById(slots[selected]);
     if (!cam || !cam.ptz) { box.replaceChildren(); return; }
-    const send = (body) => WP.api(`/api/cameras/${encodeURIComponent(cam.id)}/ptz`, { method: "POST", body }).catch(WP.showError);
+    // One after another: a release's stop sent beside its press's move could reach the camera first and leave
+    // it turning. Each waits for the one before to be answered (the service answers once the camera has).
+    let queue = Promise.resolve();
+    const send = (body) => (queue = queue.then(() =>
+      WP.api(`/api/cameras/${encodeURIComponent(cam.id)}/ptz`, { method: "POST", body }).catch(WP.showError)));
     const hold = (label, move) => el("button", { class: "btn", "data-ptz": label, text: label,
       onmousedown: () => send(Object.assign({ action: "move" }, move)), onmouseup: () => send({ action: "stop" }),
       onmouseleave: (e) => { if (e.buttons) send({ action: "stop" }); } });
