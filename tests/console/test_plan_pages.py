@@ -163,6 +163,14 @@ def test_upload_review_publish_match_and_activate(live):
             first = page.locator("#tasks tr").first
             first.locator("select.task-status").select_option("accepted")
             first.locator("input.task-note").fill("已到场")
+            # Another officer's feedback on another task pushes a redraw mid-entry: what was picked
+            # and typed on this row survives it.
+            tasks = api.get(f"/api/incidents/{inc['id']}/tasks", headers=duty).json()
+            assert api.post(f"/api/tasks/{tasks[1]['id']}/feedback", headers=duty,
+                            json={"status": "accepted", "note": "收到"}).status_code == 200
+            expect(page.locator(f"#task-{tasks[1]['id']}")).to_have_attribute("data-status", "accepted")
+            expect(first.locator("select.task-status")).to_have_value("accepted")
+            expect(first.locator("input.task-note")).to_have_value("已到场")
             first.locator("button.task-send").click()
             first = page.locator("#tasks tr").first
             expect(first).to_have_attribute("data-status", "accepted")

@@ -142,6 +142,7 @@
       "plans.ok": "resources suffice", "task.pending": "pending", "task.accepted": "accepted", "task.in_progress": "in progress",
       "task.blocked": "blocked", "task.done": "done", "task.cancelled": "cancelled" },
   });
+  const openLogs = new Set();
   const canAct = () => WP.user && ["admin", "commander", "duty_officer"].includes(WP.user.role);
 
   function taskRow(t) {
@@ -158,24 +159,56 @@
       tools.append(status, note, el("button", { type: "button", class: "btn task-send", text: WP.t("plans.feedback"), onclick: async () => {
         try {
           await WP.api(`/api/tasks/${t.id}/feedback`, { method: "POST", body: { status: status.value || null, note: note.value } });
+          // Sent: not a draft to carry into the redraw, whichever row (this or a redrawn one) holds it now.
+          for (const row of [tools, document.getElementById(`task-${t.id}`)]) {
+            row?.querySelectorAll("select.task-status, input.task-note").forEach((i) => { i.value = ""; });
+          }
           await loadTasks();
         } catch (e) { WP.showError(e); }
       } }));
     }
+    const showLog = async () => {
+      const evs = await WP.api(`/api/tasks/${t.id}/events`).catch(WP.showError) || [];
+      events.replaceChildren(...evs.map((e) => el("li", {}, `${WP.fmtTime(e.at)} ${e.actor} ${e.status ? WP.t("task." + e.status, e.status) : e.kind} ${e.note || ""}`)));
+    };
     tools.append(el("button", { type: "button", class: "linkbtn task-log", text: WP.t("plans.events"), onclick: async () => {
       events.hidden = !events.hidden;
-      if (!events.hidden) {
-        const evs = await WP.api(`/api/tasks/${t.id}/events`).catch(WP.showError) || [];
-        events.replaceChildren(...evs.map((e) => el("li", {}, `${WP.fmtTime(e.at)} ${e.actor} ${e.status ? WP.t("task." + e.status, e.status) : e.kind} ${e.note || ""}`)));
-      }
+      if (events.hidden) openLogs.delete(t.id); else { openLogs.add(t.id); await showLog(); }
     } }), events);
+    // A log left open stays open, and current, through a redraw.
+    if (openLogs.has(t.id)) { events.hidden = false; showLog(); }
     return el("tr", { id: `task-${t.id}`, dataset: { status: t.status } }, ...cells, tools);
   }
 
+  // A push redraws the task table while an officer may be half-way through feedback on a row:
+  // what they picked and typed is carried into the redrawn row, and only the newest load draws
+  // (two loads started by close pushes can answer out of order).
+  let tasksLoad = 0;
+  function taskDrafts() {
+    const drafts = new Map();
+    for (const tr of document.querySelectorAll("#tasks tr")) {
+      const status = tr.querySelector("select.task-status"), note = tr.querySelector("input.task-note");
+      if ((status && status.value) || (note && note.value)) drafts.set(tr.id, { status: status ? status.value : "", note: note ? note.value : "" });
+    }
+    return drafts;
+  }
+  function keepDraft(tr, draft) {
+    const status = tr.querySelector("select.task-status"), note = tr.querySelector("input.task-note");
+    if (status && [...status.options].some((o) => o.value === draft.status)) status.value = draft.status;
+    if (note) note.value = draft.note;
+    return tr;
+  }
+
   async function loadTasks() {
+    const mine = ++tasksLoad;
     const [tasks, resv, acts] = await Promise.all([WP.api(`/api/incidents/${incidentId}/tasks`),
       WP.api(`/api/incidents/${incidentId}/reservations`), WP.api(`/api/incidents/${incidentId}/activations`)]);
-    document.getElementById("tasks").replaceChildren(...tasks.map(taskRow));
+    if (mine !== tasksLoad) return;
+    const drafts = taskDrafts();
+    document.getElementById("tasks").replaceChildren(...tasks.map((t) => {
+      const tr = taskRow(t), draft = drafts.get(tr.id);
+      return draft ? keepDraft(tr, draft) : tr;
+    }));
     document.getElementById("reservations").replaceChildren(...resv.map((r) => el("li", { id: `resv-${r.id}` },
       `${r.name} (${r.category}) × ${r.quantity}${r.unit || ""} — ${r.status} `,
       canAct() && r.status === "active" ? el("button", { type: "button", class: "linkbtn release", text: WP.t("plans.release"), onclick: async () => {
