@@ -174,6 +174,39 @@ def test_login_live_alarm_verify_incident_and_language(live):
             browser.close()
 
 
+def test_a_repeat_of_a_burning_fire_does_not_reset_the_clip_being_watched(live):
+    """ALM-4 / CMD-2: a fire refolds into its alarm every few seconds. Each push redraws the alarm page;
+    the clip the officer is watching stays the same element (a redraw used to replace it, reloading the
+    video from its start), and the repeat's new snapshot is added beside it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    api = httpx.Client(base_url=live.url, timeout=10)
+    cam = {"Authorization": f"Bearer {live.tokens['cam']}"}
+    snapshot(live.media_root, "snapshots/cam-7/21.jpg", "fire 0.9", 10)
+    snapshot(live.media_root, "snapshots/cam-7/22.jpg", "fire 0.9", 10)
+    first = alarm(21, evidence=[{"kind": "snapshot", "uri": "snapshots/cam-7/21.jpg", "media_type": "image/jpeg"},
+                                {"kind": "clip", "uri": "clips/cam-7/21.mp4", "media_type": "video/mp4"}])
+    r = api.post("/api/alarms", json=first, headers=cam)
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 860}, locale="zh-CN")
+            log_in(page, live.url + "/", "duty", "**/console/index.html")
+            page.goto(f"{live.url}/console/alarm.html?id={aid}")
+            expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)
+            expect(page.locator(".evidence figure")).to_have_count(2)
+            page.evaluate("window.__clip = document.querySelector('.evidence video')")
+            assert api.post("/api/alarms", json=alarm(22), headers=cam).status_code in (200, 201)
+            expect(page.locator(".evidence figure")).to_have_count(3, timeout=5_000)
+            expect(page.locator("dl.kv")).to_contain_text("2")
+            assert page.evaluate("document.querySelector('.evidence video') === window.__clip && window.__clip.isConnected")
+            assert page.locator(".evidence img").nth(1).get_attribute("src").endswith("/api/media/snapshots/cam-7/22.jpg")
+        finally:
+            browser.close()
+
+
 def test_every_page_renders_under_the_content_security_policy(live):
     """The CSP forbids inline script and style (GB/T 22239 review, issue #19): no page may need them.
     Chromium reports each refused script, style or connection on the console; none may appear."""

@@ -28,20 +28,35 @@
   }
   const playbackUrl = (a) => `playback.html?camera=${encodeURIComponent(liveCamera(a))}&at=${encodeURIComponent(a.occurred_at)}`;
 
+  // A burning fire refolds into its alarm every few seconds, each push redrawing the page. The
+  // evidence is drawn once and only added to (a repeat appends its new snapshot and clip), so the
+  // clip an officer is watching is not reset by the next push.
+  const head = el("div"), figures = el("div", { class: "figures" });
+  box.evidence.append(head, figures);
+  let shown = null;  // the evidence URIs drawn, in order; null = redraw all
+  function drawEvidence(a) {
+    const list = a.evidence || [], uris = list.map((e) => e.uri);
+    if (shown && shown.length && shown.every((u, i) => u === uris[i])) figures.append(...list.slice(shown.length).map(figure));
+    else figures.replaceChildren(...evidence(a));
+    shown = uris;
+  }
+
   function evidence(a) {
-    const items = (a.evidence || []).map((e) => {
-      const src = WP.mediaUrl(e.uri);
-      if (e.kind === "clip" || (e.media_type || "").startsWith("video/")) {
-        return el("figure", {}, el("video", { src, controls: true, preload: "metadata" }),
-          el("figcaption", { class: "muted", text: WP.t("alarm.clip") }));
-      }
-      if ((e.media_type || "image/").startsWith("image/") || e.kind === "snapshot") {
-        return el("figure", {}, el("a", { href: src, target: "_blank" }, el("img", { src, alt: e.kind })),
-          el("figcaption", { class: "muted", text: WP.t("alarm." + e.kind, e.kind) }));
-      }
-      return el("p", {}, el("a", { href: src, text: `${e.kind}: ${e.uri}` }));
-    });
+    const items = (a.evidence || []).map(figure);
     return items.length ? items : [el("p", { class: "muted", text: WP.t("alarm.noevidence") })];
+  }
+
+  function figure(e) {
+    const src = WP.mediaUrl(e.uri);
+    if (e.kind === "clip" || (e.media_type || "").startsWith("video/")) {
+      return el("figure", {}, el("video", { src, controls: true, preload: "metadata" }),
+        el("figcaption", { class: "muted", text: WP.t("alarm.clip") }));
+    }
+    if ((e.media_type || "image/").startsWith("image/") || e.kind === "snapshot") {
+      return el("figure", {}, el("a", { href: src, target: "_blank" }, el("img", { src, alt: e.kind })),
+        el("figcaption", { class: "muted", text: WP.t("alarm." + e.kind, e.kind) }));
+    }
+    return el("p", {}, el("a", { href: src, text: `${e.kind}: ${e.uri}` }));
   }
 
   function render() {
@@ -58,12 +73,12 @@
         el("div", { class: "row" }, box.evidence, box.live, box.facts));
     }
     const cam = liveCamera(a);
-    box.evidence.replaceChildren(
+    head.replaceChildren(
           el("h2", {}, WP.levelBadge(a.level), a.title || a.type, a.exercise ? el("span", { class: "badge exercise", text: WP.t("exercise") }) : null),
           cam ? el("p", { class: "actions" },
             el("button", { class: tile ? "btn" : "btn primary", id: "open-live", text: WP.t("alarm.live.open"), title: "L", onclick: openLive }),
-            el("a", { class: "btn", href: playbackUrl(a), text: WP.t("alarm.playback") })) : null,
-          ...evidence(a));
+            el("a", { class: "btn", href: playbackUrl(a), text: WP.t("alarm.playback") })) : null);
+    drawEvidence(a);
     box.facts.replaceChildren(
           el("h2", { text: WP.t("alarm.title") + " #" + a.id }),
           el("dl", { class: "kv" },
@@ -101,6 +116,6 @@
     render();
     if (WP.param("live") === "1") openLive();
     WP.live({ topics: ["alarm"], onEvent: (ev) => { if (ev.data && ev.data.id === id) { alarm = ev.data; render(); } } });
-    document.addEventListener("wp:lang", render);
+    document.addEventListener("wp:lang", () => { shown = null; render(); });  // captions in the new language
   }).catch(WP.showError);
 })();
