@@ -49,6 +49,63 @@
     return n;
   };
   WP.param = (name) => new URLSearchParams(location.search).get(name);
+
+  /* Pushes redraw regions an officer may be typing in (a half-written report, feedback on a task,
+     a dispatch note). WP.redraw(region, draw) runs draw() and carries what the officer typed or
+     picked into the redrawn fields, and the focus and caret, so neither the draft nor the next keys
+     are lost. A field is matched by its id, else by the nearest ancestor with an id and its place
+     among that ancestor's fields of the same kind. Only fields the officer touched are carried:
+     the rest show what the server sent; so is a field marked data-now, whose change acts at once
+     (a drill's speed) and is no draft. WP.forget(field) drops a sent draft, from that field and
+     from whichever redrawn field now holds it. */
+  const DRAFTABLE = ["input:not([type=file]):not([type=range]):not([type=hidden]):not([type=button]):not([type=submit])", "select", "textarea"]
+    .map((s) => s + ":not([data-now])").join(", ");
+  for (const kind of ["input", "change"]) {
+    document.addEventListener(kind, (e) => { if (e.target.matches && e.target.matches(DRAFTABLE)) e.target.dataset.touched = "1"; }, true);
+  }
+  function fieldKey(n) {
+    if (n.id) return "#" + n.id;
+    const owner = n.parentElement && n.parentElement.closest("[id]");
+    if (!owner) return null;
+    const sel = `${n.tagName.toLowerCase()}${[...n.classList].map((c) => "." + CSS.escape(c)).join("")}`;
+    return `#${owner.id} ${sel} ${[...owner.querySelectorAll(sel)].indexOf(n)}`;
+  }
+  const checkable = (n) => n.type === "checkbox" || n.type === "radio";
+  WP.redraw = function (region, draw) {
+    const drafts = new Map();
+    for (const n of region.querySelectorAll(DRAFTABLE)) {
+      const k = n.dataset.touched && fieldKey(n);
+      if (k) drafts.set(k, checkable(n) ? n.checked : n.value);
+    }
+    const active = region.contains(document.activeElement) && document.activeElement.matches(DRAFTABLE) ? document.activeElement : null;
+    const activeKey = active && fieldKey(active);
+    const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+    draw();
+    let again = null;
+    for (const n of region.querySelectorAll(DRAFTABLE)) {
+      const k = fieldKey(n);
+      if (k && drafts.has(k)) {
+        const v = drafts.get(k);
+        if (checkable(n)) n.checked = v;
+        else if (n.tagName !== "SELECT" || [...n.options].some((o) => o.value === v)) n.value = v;
+        n.dataset.touched = "1";
+      }
+      if (k && k === activeKey) again = n;
+    }
+    if (again) {
+      again.focus();
+      if (caret && typeof again.setSelectionRange === "function") { try { again.setSelectionRange(caret[0], caret[1]); } catch (_) { /* a number field has no caret */ } }
+    }
+  };
+  WP.forget = function (field) {
+    const k = fieldKey(field);
+    const now = k && [...document.querySelectorAll(DRAFTABLE)].find((x) => x !== field && fieldKey(x) === k);
+    for (const n of [field, now]) {
+      if (!n) continue;
+      if (checkable(n)) n.checked = n.defaultChecked; else n.value = n.tagName === "SELECT" ? (n.options[0] || {}).value || "" : n.defaultValue;
+      delete n.dataset.touched;
+    }
+  };
   /* Icons drawn as SVG (no icon font or emoji font on a kiosk; the CSP allows DOM-built SVG). */
   const ICONS = {
     bell: "M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6zm-2 15a2 2 0 0 0 4 0",

@@ -40,7 +40,6 @@
   WP.dispatchPanel = function (incidentId) {
     const canEdit = !!WP.user && OPERATORS.includes(WP.user.role);
     const names = new Map();  // resource id → resource (name, kind, unit)
-    const notes = {};  // feedback being typed per dispatch survives a refresh
     let candidates = [];
     const dispatchBody = el("tbody", { id: "dispatches" });
     const tripBody = el("tbody", { id: "trips" });
@@ -60,8 +59,9 @@
       showErr(null);
       btn.disabled = true;
       try {
-        await WP.api(`/api/dispatches/${d.id}/status`, { method: "POST", body: { status: to, note: (notes[d.id] || "").trim() } });
-        delete notes[d.id];
+        const note = document.getElementById(`dispatch-note-${d.id}`);
+        await WP.api(`/api/dispatches/${d.id}/status`, { method: "POST", body: { status: to, note: note ? note.value.trim() : "" } });
+        if (note) WP.forget(note);
         await loadDispatches();
       } catch (e) { btn.disabled = false; showErr(e); }
     }
@@ -69,14 +69,13 @@
     async function loadDispatches() {
       const list = await WP.api(`/api/incidents/${incidentId}/dispatches`);
       await Promise.all([...new Set(list.map((d) => d.resource_id))].map(resource));
-      dispatchBody.replaceChildren(...list.map((d) => {
+      // A push redraws the rows while feedback may be half typed: WP.redraw carries it over.
+      WP.redraw(dispatchBody, () => dispatchBody.replaceChildren(...list.map((d) => {
         const r = names.get(d.resource_id) || {};
         const next = WP.dispatchFlow[d.status] || [];
         let actions = null;
         if (canEdit && next.length) {
           const note = el("input", { class: "dispatch-note", id: `dispatch-note-${d.id}`, placeholder: WP.t("dsp.note") });
-          note.value = notes[d.id] || "";
-          note.addEventListener("input", () => { notes[d.id] = note.value; });
           actions = el("div", {}, note, el("div", { class: "actions" }, next.map((to) => el("button", {
             class: "btn", type: "button", "data-dispatch": d.id, "data-to": to, text: WP.t("dsp.to." + to, to),
             onclick: (e) => move(d, to, e.currentTarget) }))));
@@ -91,7 +90,7 @@
           el("td", {}, WP.statusBadge(d.status)),
           el("td", {}, el("ol", { class: "plain feedback" }, feedback)),
           el("td", {}, actions || el("span", { class: "muted", text: "—" })));
-      }));
+      })));
       dispatchEmpty.hidden = list.length > 0;
     }
 

@@ -26,7 +26,6 @@
   const id = Number(WP.param("id"));
   const ORGANIZER = ["drill_organizer", "admin"];
   let drill = null, timeline = [], step = 0, report = null, lastSync = Date.now(), inject = null;
-  const notes = {};  // what a seat is typing survives the redraws that pushes cause
   const live = () => drill && (drill.status === "running" || drill.status === "paused");
   const tt = (x) => (WP.lang === "en" && x.title_en) ? x.title_en : x.title;
   const secs = (s) => s === null || s === undefined ? "—" : `${Math.round(s)} s`;
@@ -45,7 +44,7 @@
     } });
     const controls = org && live() ? el("div", { class: "row" },
       drill.status === "running" ? ctl("pause", "drill.pause") : ctl("resume", "drill.resume"),
-      el("select", { id: "speed", onchange: async (e) => {
+      el("select", { id: "speed", "data-now": true, onchange: async (e) => {
         try { await WP.api(`/api/drills/${id}/control`, { method: "POST", body: { action: "speed", speed: Number(e.target.value) } }); await load(); }
         catch (err) { WP.showError(err); } } },
         [1, 2, 5, 10].map((s) => el("option", { value: s, text: `${s}×`, selected: s === drill.speed }))),
@@ -72,8 +71,7 @@
         el("strong", { text: WP.lang === "en" && e.data.title_en ? e.data.title_en : e.title }),
         e.data.text ? el("span", { text: ` — ${e.data.text}` }) : null))) : null,
       el("table", { class: "grid" }, el("tbody", {}, mine.map((t) => {
-        const note = el("input", { placeholder: WP.t("drill.note"), class: "task-note", id: `note-${t.id}`,
-          value: notes[t.id] || "", oninput: (e) => { notes[t.id] = e.target.value; } });
+        const note = el("input", { placeholder: WP.t("drill.note"), class: "task-note", id: `note-${t.id}` });
         const left = t.due_s - clockNow();
         return el("tr", { id: `task-${t.id}`, "data-status": t.status },
           el("td", { text: tt(t) }),
@@ -159,11 +157,9 @@
 
   function render() {
     if (!drill) return;
-    const focused = document.activeElement && document.activeElement.id;
-    const caret = focused ? document.activeElement.selectionStart : null;
-    document.getElementById("content").replaceChildren(header(), myTasks(), progress(), allTasks(), replay(), reportPanel());
-    const again = focused && document.getElementById(focused);
-    if (again && again.tagName === "INPUT") { again.focus(); if (caret !== null) again.setSelectionRange(caret, caret); }
+    // Pushes redraw the page while a seat types its note: the note and the focus survive.
+    const content = document.getElementById("content");
+    WP.redraw(content, () => content.replaceChildren(header(), myTasks(), progress(), allTasks(), replay(), reportPanel()));
   }
 
   async function loadReport() {

@@ -39,8 +39,6 @@
     return m;
   }
   const state = { week: monday(new Date()), shifts: [], now: [], saved: "" };
-  const notes = {};  // handover notes being typed survive the minute's refresh
-  const formDraft = {};
   let canEdit = false;
 
   async function load() {
@@ -57,21 +55,20 @@
 
   /* ---- on duty now, with the handover ---------------------------------------------------------- */
   async function handover(shift, btn) {
-    const note = (notes[shift.id] || "").trim();
+    const field = document.getElementById(`handover-note-${shift.id}`);
+    const note = field ? field.value.trim() : "";
     const box = document.querySelector(`.card[data-shift="${shift.id}"] .field-error`);
     if (!note) { if (box) box.textContent = WP.t("duty.need_note"); return; }
     btn.disabled = true;
     try {
       await WP.api(`/api/duty/shifts/${shift.id}/handover`, { method: "POST", body: { note } });
-      delete notes[shift.id];
+      WP.forget(field);
       await load();
     } catch (e) { btn.disabled = false; if (box) box.textContent = e.message; else WP.showError(e); }
   }
   function nowPanel() {
     const cards = state.now.map((s) => {
       const note = el("textarea", { id: `handover-note-${s.id}`, rows: 2, placeholder: WP.t("duty.handover.note") });
-      note.value = notes[s.id] || "";
-      note.addEventListener("input", () => { notes[s.id] = note.value; });
       return el("div", { class: "card", "data-shift": s.id, "data-person": s.person },
         el("div", { class: "role", text: s.role }),
         el("div", { class: "person", text: s.person }),
@@ -146,8 +143,7 @@
     if (!canEdit) return null;
     const roles = [...new Set(state.shifts.map((s) => s.role))];
     const fields = FIELDS.map(([name, type]) => {
-      const input = el("input", { id: "sf-" + name, name, type, list: name === "role" ? "sf-roles" : null, value: formDraft[name] || "" });
-      input.addEventListener("input", () => { formDraft[name] = input.value; });
+      const input = el("input", { id: "sf-" + name, name, type, list: name === "role" ? "sf-roles" : null });
       return el("div", { class: "field" }, el("label", { for: "sf-" + name, text: WP.t("duty.f." + name) }), input,
         el("div", { class: "field-error", "data-for": name }));
     });
@@ -179,7 +175,7 @@
     }
     try {
       const s = await WP.api("/api/duty/shifts", { method: "POST", body });
-      for (const k of Object.keys(formDraft)) delete formDraft[k];
+      for (const [name] of FIELDS) WP.forget(form.elements[name]);
       state.saved = fmt("duty.saved", { person: s.person });
       await load();
     } catch (e) {
@@ -190,13 +186,11 @@
   const typing = () => { const a = document.activeElement; return !!a && ["INPUT", "TEXTAREA", "SELECT"].includes(a.tagName); };
 
   function render() {
+    // The minute's refresh and pushes redraw the page: handover notes and a half-filled shift form survive.
     const content = document.getElementById("content");
-    const active = document.activeElement && document.activeElement.id && content.contains(document.activeElement) ? document.activeElement.id : null;
-    content.replaceChildren(nowPanel(), el("div", { class: "res-layout" },
+    WP.redraw(content, () => content.replaceChildren(nowPanel(), el("div", { class: "res-layout" },
       el("div", { class: "res-main" }, rosterPanel()),
-      el("aside", { class: "res-side" }, addPanel(), handoversPanel())));
-    const again = active && document.getElementById(active);
-    if (again) again.focus();
+      el("aside", { class: "res-side" }, addPanel(), handoversPanel()))));
   }
 
   WP.boot().then(async () => {

@@ -4,42 +4,39 @@
   const el = WP.el;
   const id = Number(WP.param("id"));
   let inc = null;
-  // What the officer has typed survives a re-render: every push about this incident (another
-  // officer's step, a report clock) redraws the page, and a half-written report must not vanish.
-  const draft = { note: "", body: "", to: "", rl: "" };
-  const keep = (node, key) => { node.value = draft[key] || node.value; node.addEventListener("input", () => { draft[key] = node.value; }); return node; };
 
   function transitions() {
     const allowed = ((WP.meta && WP.meta.incident_transitions) || {})[inc.status] || [];
     if (!allowed.length) return el("p", { class: "muted", text: WP.t("incident.none") });
-    const note = keep(el("textarea", { id: "note", rows: 2, style: "width:100%", placeholder: WP.t("incident.note") }), "note");
-    const rl = keep(el("select", { id: "response-level" }, ((WP.meta && WP.meta.response_levels) || []).map((l) => el("option", { value: l, text: l }))), "rl");
+    const note = el("textarea", { id: "note", rows: 2, style: "width:100%", placeholder: WP.t("incident.note") });
+    const rl = el("select", { id: "response-level" }, ((WP.meta && WP.meta.response_levels) || []).map((l) => el("option", { value: l, text: l })));
     return el("div", {},
       el("div", { class: "field" }, el("label", { text: WP.t("incident.note") }), note),
       allowed.includes("activated") ? el("div", { class: "field" }, el("label", { text: WP.t("incident.rl") }), rl) : null,
       el("div", { class: "actions" }, allowed.map((to) => el("button", { class: "btn", "data-to": to, text: WP.t("to." + to, to),
-        onclick: () => move(to, note.value, to === "activated" ? rl.value : null) }))));
+        onclick: () => move(to, note, to === "activated" ? rl.value : null) }))));
   }
 
   // 上报 / 续报 (CMD-2): the first report to the authority, then follow-ups on their clock.
   function reportForm() {
     if (["closed", "false_alarm", "cancelled"].includes(inc.status)) return null;
     const kind = inc.first_reported_at ? "followup" : "initial";
-    const body = keep(el("textarea", { id: "report-body", rows: 3, style: "width:100%", placeholder: WP.t("report.body") }), "body");
-    const to = keep(el("input", { id: "report-to", style: "width:100%", placeholder: WP.t("report.to") }), "to");
+    const body = el("textarea", { id: "report-body", rows: 3, style: "width:100%", placeholder: WP.t("report.body") });
+    const to = el("input", { id: "report-to", style: "width:100%", placeholder: WP.t("report.to") });
     return el("div", { style: "margin-top:1rem" },
       el("h2", { text: WP.t("report." + kind) }),
       el("div", { class: "field" }, body), el("div", { class: "field" }, to),
       el("div", { class: "actions" }, el("button", { class: "btn", id: "report-submit", "data-kind": kind,
-        text: WP.t("report.submit"), onclick: () => report(kind, body.value, to.value) })));
+        text: WP.t("report.submit"), onclick: () => report(kind, body, to.value) })));
   }
 
-  async function report(kind, body, toAuthority) {
+  async function report(kind, field, toAuthority) {
     WP.showError(null);
+    const body = field.value;
     if (!body.trim()) return;
     try {
       await WP.api(`/api/incidents/${id}/reports`, { method: "POST", body: { kind, body, to_authority: toAuthority } });
-      draft.body = "";  // sent; the recipient stays for the follow-ups
+      WP.forget(field);  // sent; the recipient stays for the follow-ups
       await load();
     } catch (e) { WP.showError(e); }
   }
@@ -52,12 +49,10 @@
       el("div", { class: "when", text: `${WP.fmtTime(t.at)} · ${t.actor || ""}` }),
       el("div", {}, t.to ? [t.from ? WP.statusBadge(t.from) : null, t.from ? " → " : null, WP.statusBadge(t.to)] : el("b", { text: t.kind })),
       t.note ? el("div", { class: "muted", text: t.note }) : null)));
-    // A push can redraw the page mid-keystroke: the field being typed in keeps its focus and caret, or the
-    // officer's next keys would go nowhere.
+    // Every push about this incident (another officer's step, a report clock) redraws the page: a
+    // half-written report or note, and the focus in it, survive.
     const content = document.getElementById("content");
-    const active = content.contains(document.activeElement) && document.activeElement.id ? document.activeElement : null;
-    const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
-    content.replaceChildren(el("div", { class: "row" },
+    WP.redraw(content, () => content.replaceChildren(el("div", { class: "row" },
       el("section", { class: "panel grow" },
         el("h2", {}, WP.levelBadge(inc.level), `#${inc.id} ${inc.title || inc.type}`, WP.statusBadge(inc.status),
           inc.exercise ? el("span", { class: "badge exercise", text: WP.t("exercise") }) : null,
@@ -71,21 +66,16 @@
           kv("incident.alarms", (inc.alarms || []).map((a) => el("a", { href: `alarm.html?id=${a.id}`, text: `#${a.id} ${a.title || a.type} ` })))),
         el("h2", { style: "margin-top:1rem", text: WP.t("incident.timeline") }), timeline),
       el("section", { class: "panel", style: "min-width:340px;max-width:420px" },
-        el("h2", { text: WP.t("incident.actions") }), transitions(), reportForm())));
-    const again = active && document.getElementById(active.id);
-    if (again) {
-      again.focus();
-      if (caret && typeof again.setSelectionRange === "function") again.setSelectionRange(caret[0], caret[1]);
-    }
+        el("h2", { text: WP.t("incident.actions") }), transitions(), reportForm()))));
   }
 
   async function load() { inc = await WP.api(`/api/incidents/${id}`); render(); }
 
-  async function move(to, note, responseLevel) {
+  async function move(to, noteField, responseLevel) {
     WP.showError(null);
-    const body = { to, note };
+    const body = { to, note: noteField.value };
     if (responseLevel) body.response_level = responseLevel;
-    try { inc = await WP.api(`/api/incidents/${id}/transitions`, { method: "POST", body }); draft.note = ""; render(); }
+    try { inc = await WP.api(`/api/incidents/${id}/transitions`, { method: "POST", body }); WP.forget(noteField); render(); }
     catch (e) { WP.showError(e); }
   }
 

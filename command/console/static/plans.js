@@ -159,10 +159,7 @@
       tools.append(status, note, el("button", { type: "button", class: "btn task-send", text: WP.t("plans.feedback"), onclick: async () => {
         try {
           await WP.api(`/api/tasks/${t.id}/feedback`, { method: "POST", body: { status: status.value || null, note: note.value } });
-          // Sent: not a draft to carry into the redraw, whichever row (this or a redrawn one) holds it now.
-          for (const row of [tools, document.getElementById(`task-${t.id}`)]) {
-            row?.querySelectorAll("select.task-status, input.task-note").forEach((i) => { i.value = ""; });
-          }
+          WP.forget(status); WP.forget(note);  // sent: no longer a draft
           await loadTasks();
         } catch (e) { WP.showError(e); }
       } }));
@@ -180,35 +177,16 @@
     return el("tr", { id: `task-${t.id}`, dataset: { status: t.status } }, ...cells, tools);
   }
 
-  // A push redraws the task table while an officer may be half-way through feedback on a row:
-  // what they picked and typed is carried into the redrawn row, and only the newest load draws
-  // (two loads started by close pushes can answer out of order).
+  // Close pushes start overlapping loads that can answer out of order: only the newest draws.
   let tasksLoad = 0;
-  function taskDrafts() {
-    const drafts = new Map();
-    for (const tr of document.querySelectorAll("#tasks tr")) {
-      const status = tr.querySelector("select.task-status"), note = tr.querySelector("input.task-note");
-      if ((status && status.value) || (note && note.value)) drafts.set(tr.id, { status: status ? status.value : "", note: note ? note.value : "" });
-    }
-    return drafts;
-  }
-  function keepDraft(tr, draft) {
-    const status = tr.querySelector("select.task-status"), note = tr.querySelector("input.task-note");
-    if (status && [...status.options].some((o) => o.value === draft.status)) status.value = draft.status;
-    if (note) note.value = draft.note;
-    return tr;
-  }
 
   async function loadTasks() {
     const mine = ++tasksLoad;
     const [tasks, resv, acts] = await Promise.all([WP.api(`/api/incidents/${incidentId}/tasks`),
       WP.api(`/api/incidents/${incidentId}/reservations`), WP.api(`/api/incidents/${incidentId}/activations`)]);
     if (mine !== tasksLoad) return;
-    const drafts = taskDrafts();
-    document.getElementById("tasks").replaceChildren(...tasks.map((t) => {
-      const tr = taskRow(t), draft = drafts.get(tr.id);
-      return draft ? keepDraft(tr, draft) : tr;
-    }));
+    const body = document.getElementById("tasks");
+    WP.redraw(body, () => body.replaceChildren(...tasks.map(taskRow)));  // feedback being typed survives the push
     document.getElementById("reservations").replaceChildren(...resv.map((r) => el("li", { id: `resv-${r.id}` },
       `${r.name} (${r.category}) × ${r.quantity}${r.unit || ""} — ${r.status} `,
       canAct() && r.status === "active" ? el("button", { type: "button", class: "linkbtn release", text: WP.t("plans.release"), onclick: async () => {
