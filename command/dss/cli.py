@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import typing
 
 import click
 from pydantic import BaseModel, ValidationError
@@ -28,13 +29,26 @@ def _describe(info) -> str:  # noqa: ANN001
     return "; ".join(p for p in parts if p)
 
 
+def _is_list(info) -> bool:  # noqa: ANN001
+    return typing.get_origin(info.annotation) is list
+
+
+def _help(info) -> str:  # noqa: ANN001
+    text = _describe(info)
+    if _is_list(info):
+        text += "; comma-separated (30,100) or a JSON list"
+    if not info.is_required():
+        text += f" (default {info.get_default(call_default_factory=True)!r})"
+    return text
+
+
 def _command(m: registry.Model) -> click.Command:
-    params = [click.Option([_option_name(name)], type=str, default=None, show_default=False,
-                           help=_describe(info) + ("" if info.is_required() else f" (default {info.default!r})"))
-              for name, info in m.inputs.model_fields.items()]
+    fields = m.inputs.model_fields
+    params = [click.Option([_option_name(name)], type=str, default=None, show_default=False, help=_help(info))
+              for name, info in fields.items()]
 
     def callback(**values: str | None) -> None:
-        raw = {k: _parse(v) for k, v in values.items() if v is not None}
+        raw = {k: _parse(v, _is_list(fields[k])) for k, v in values.items() if v is not None}
         try:
             out: BaseModel = m.run(m.inputs.model_validate(raw))
         except ValidationError as e:
@@ -50,12 +64,16 @@ def _command(m: registry.Model) -> click.Command:
     return click.Command(m.name, params=params, callback=callback, help=m.summary)
 
 
-def _parse(v: str):  # noqa: ANN202
-    """Numbers, booleans and JSON lists/objects as themselves; anything else as text."""
+def _parse(v: str, is_list: bool = False):  # noqa: ANN202
+    """Numbers, booleans and JSON lists/objects as themselves; anything else as text. A list input also
+    takes comma-separated values, as an evaluator types them."""
     try:
-        return json.loads(v)
+        got = json.loads(v)
     except ValueError:
-        return v
+        got = v
+    if is_list and not isinstance(got, list):
+        return [_parse(x.strip()) for x in v.split(",") if x.strip()]
+    return got
 
 
 class DssGroup(click.Group):

@@ -55,7 +55,7 @@ WIND_INPUTS: dict[str, dict[str, str]] = {
 }
 # Models that draw zones, and so need a release point.
 ZONE_MODELS = ("plume_footprint", "dense_gas_continuous", "dense_gas_instantaneous", "pool_fire", "bleve_fireball",
-               "tnt_explosion")
+               "tnt_explosion", "tno_multi_energy")
 
 
 class ManualWeather(BaseModel):
@@ -328,7 +328,7 @@ def zone_shapes(state: ServiceState, model: str, params: dict, result: dict, lon
     if model in ("pool_fire", "bleve_fireball"):
         return zones.ring_zones(result.get("level_distances_m") or {}, params.get("levels_kw_m2") or [], "thermal",
                                 lon, lat, cfg.fire_levels, cfg.default_level)
-    if model == "tnt_explosion":
+    if model in ("tnt_explosion", "tno_multi_energy"):
         return zones.ring_zones(result.get("level_distances_m") or {}, params.get("levels_kpa") or [],
                                 "overpressure", lon, lat, cfg.blast_levels, cfg.default_level)
     if model.startswith("dense_gas_"):

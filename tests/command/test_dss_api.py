@@ -362,6 +362,17 @@ def test_fire_and_explosion_zones_are_circles(dss):
     assert [z["counts"]["people"] for z in blast["zones"]] == [0, 1, 1, 1, 1]
     assert blast["zones"][1]["people"][0]["person_id"] == "near" and blast["zones"][4]["level"] == "warn"
 
+    # The TNO multi-energy blast of a 2094 m³ congested cloud, strength 7, zones the same way.
+    r = c.post("/api/simulations", json={"incident_id": iid, "model": "tno_multi_energy",
+                                         "params": {"cloud_volume_m3": 2094, "strength": 7}}, headers=c.as_role("commander"))
+    assert r.status_code == 201, r.text
+    me = r.json()
+    dist = me["result"]["level_distances_m"]
+    assert [z["threshold"]["value"] for z in me["zones"]] == [68.9, 20.7, 13.8, 6.9, 2.07]
+    assert [z["radius_m"] for z in me["zones"]] == [dist[k] for k in ("68.9", "20.7", "13.8", "6.9", "2.07")]
+    # 68.9 kPa reaches ~29 m: "near", 30 m away, is outside it and inside the 20.7 kPa ring.
+    assert 25 < dist["68.9"] < 30 and [z["counts"]["people"] for z in me["zones"]] == [0, 1, 1, 1, 1]
+
 
 def test_refusals(dss):
     c = dss

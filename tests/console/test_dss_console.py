@@ -93,9 +93,10 @@ def test_run_map_draft_approve_and_consult(park):
             expect(panel).to_have_attribute("data-ready", "1", timeout=10_000)
             # The models useful at an incident, the first (plume footprint) chosen; its inputs come from its schema.
             options = page.locator("#dss-model option")
-            expect(options).to_have_count(6)
+            expect(options).to_have_count(7)
             assert options.evaluate_all("os => os.map(o => o.value)") == [
-                "plume_footprint", "dense_gas_continuous", "dense_gas_instantaneous", "pool_fire", "bleve_fireball", "tnt_explosion"]
+                "plume_footprint", "dense_gas_continuous", "dense_gas_instantaneous", "pool_fire", "bleve_fireball", "tnt_explosion",
+                "tno_multi_energy"]
             rate = page.locator("#dss-in-release_rate_kg_s")
             expect(rate).to_have_attribute("type", "number")
             expect(rate).to_have_attribute("max", "10000")

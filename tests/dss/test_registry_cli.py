@@ -36,3 +36,18 @@ def test_cli_lists_runs_and_refuses():
     assert bad.exit_code == 2 and "--wind-speed" in bad.output and "1" in bad.output
     unknown = runner.invoke(main, ["dss", "no_such_model"])
     assert unknown.exit_code != 0
+
+
+def test_cli_takes_lists_as_an_evaluator_types_them():
+    # A list input comma-separated or as JSON gives the same figures (TNO multi-energy, DSS-2).
+    runner = CliRunner()
+    args = ["dss", "tno_multi_energy", "--cloud-volume-m3", "2094", "--strength", "7"]
+    comma = runner.invoke(main, [*args, "--distances-m", "30, 100"])
+    as_json = runner.invoke(main, [*args, "--distances-m", "[30, 100]"])
+    assert comma.exit_code == 0 and as_json.exit_code == 0, comma.output + as_json.output
+    assert json.loads(comma.output) == json.loads(as_json.output)
+    assert [p["distance_m"] for p in json.loads(comma.output)["points"]] == [30, 100]
+    shown = runner.invoke(main, ["dss", "tno_multi_energy", "--help"])
+    assert "PydanticUndefined" not in shown.output and "[68.9, 20.7" in shown.output
+    bad = runner.invoke(main, [*args, "--distances-m", "30,near"])
+    assert bad.exit_code == 2 and "--distances-m" in bad.output

@@ -33,7 +33,8 @@
       "dss.model.plume_footprint": "有毒气体扩散（高斯烟羽，影响范围）",
       "dss.model.dense_gas_continuous": "重气扩散（连续泄漏）", "dss.model.dense_gas_instantaneous": "重气扩散（瞬时泄漏）",
       "dss.model.pool_fire": "池火热辐射", "dss.model.bleve_fireball": "沸腾液体扩展蒸气爆炸（火球）",
-      "dss.model.tnt_explosion": "蒸气云爆炸（TNT当量）",
+      "dss.model.tnt_explosion": "蒸气云爆炸（TNT当量）", "dss.model.tno_multi_energy": "蒸气云爆炸（TNO多能法）",
+      "dss.p.cloud_volume_m3": "受限/拥塞区云团体积", "dss.p.strength": "爆炸强度等级（1–10）", "dss.p.ambient_pressure_pa": "大气压",
       "dss.p.lon": "泄漏点经度", "dss.p.lat": "泄漏点纬度", "dss.p.release_rate_kg_s": "泄漏速率", "dss.p.release_height_m": "泄漏高度", "dss.p.terrain": "地形",
       "dss.p.thresholds": "浓度阈值", "dss.p.molar_mass_g_mol": "摩尔质量", "dss.p.source_lon": "泄漏点经度",
       "dss.p.source_lat": "泄漏点纬度", "dss.p.grid_n": "网格点数", "dss.p.gas_density": "泄漏气体密度",
@@ -87,7 +88,8 @@
       "dss.model.plume_footprint": "Toxic gas plume footprint (Gaussian)",
       "dss.model.dense_gas_continuous": "Dense gas, continuous release", "dss.model.dense_gas_instantaneous": "Dense gas, instantaneous release",
       "dss.model.pool_fire": "Pool fire radiation", "dss.model.bleve_fireball": "BLEVE fireball",
-      "dss.model.tnt_explosion": "Vapour cloud explosion (TNT equivalence)",
+      "dss.model.tnt_explosion": "Vapour cloud explosion (TNT equivalence)", "dss.model.tno_multi_energy": "Vapour cloud explosion (TNO multi-energy)",
+      "dss.p.cloud_volume_m3": "Congested cloud volume", "dss.p.strength": "Blast strength (1–10)", "dss.p.ambient_pressure_pa": "Ambient pressure",
       "dss.p.lon": "Release point longitude", "dss.p.lat": "Release point latitude", "dss.p.release_rate_kg_s": "Release rate", "dss.p.release_height_m": "Release height", "dss.p.terrain": "Terrain",
       "dss.p.thresholds": "Concentration thresholds", "dss.p.molar_mass_g_mol": "Molar mass", "dss.p.source_lon": "Release longitude",
       "dss.p.source_lat": "Release latitude", "dss.p.grid_n": "Grid points", "dss.p.gas_density": "Gas density",
@@ -116,7 +118,8 @@
   });
 
   // The models useful at an incident, in the order a commander reaches for them.
-  const USEFUL = ["plume_footprint", "dense_gas_continuous", "dense_gas_instantaneous", "pool_fire", "bleve_fireball", "tnt_explosion"];
+  const USEFUL = ["plume_footprint", "dense_gas_continuous", "dense_gas_instantaneous", "pool_fire", "bleve_fireball", "tnt_explosion",
+    "tno_multi_energy"];
   // The inputs the weather fills, per model (the service's WIND_INPUTS, command/services/simulations.py):
   // with the weather block shown they are not asked for again (the service refuses a value given twice).
   const WEATHER_FILLS = {
