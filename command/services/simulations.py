@@ -32,6 +32,7 @@ from command.errors import Conflict, NotFound
 from command.services import audit, incidents, weather_feed, zones
 from command.state import ServiceState
 from watchpost import __version__
+from watchpost.config import Dss
 from watchpost.fields import Id, Instant, JsonObject, Text
 
 ModelName = Literal[tuple(registry.load_all())]  # type: ignore[valid-type]
@@ -53,9 +54,6 @@ WIND_INPUTS: dict[str, dict[str, str]] = {
     "bleve_fireball": {"ambient_k": "temperature_k"},
     "stability_class": {"wind_speed_10m": "wind_speed_m_s", "cloud_oktas": "cloud_oktas"},
 }
-# Models that draw zones, and so need a release point.
-ZONE_MODELS = ("plume_footprint", "dense_gas_continuous", "dense_gas_instantaneous", "pool_fire", "bleve_fireball",
-               "tnt_explosion", "tno_multi_energy")
 
 
 class ManualWeather(BaseModel):
@@ -318,26 +316,40 @@ def _finite(value: Any) -> bool:
     return True
 
 
+def _toxic(cfg: Dss, params: dict, result: dict, lon: float, lat: float) -> list[zones.ZoneShape]:
+    return zones.toxic_zones(result, params, cfg.toxic_levels, cfg.default_level)
+
+
+def _thermal(cfg: Dss, params: dict, result: dict, lon: float, lat: float) -> list[zones.ZoneShape]:
+    return zones.ring_zones(result.get("level_distances_m") or {}, params.get("levels_kw_m2") or [], "thermal",
+                            lon, lat, cfg.fire_levels, cfg.default_level)
+
+
+def _blast(cfg: Dss, params: dict, result: dict, lon: float, lat: float) -> list[zones.ZoneShape]:
+    return zones.ring_zones(result.get("level_distances_m") or {}, params.get("levels_kpa") or [],
+                            "overpressure", lon, lat, cfg.blast_levels, cfg.default_level)
+
+
+def _dense_gas(cfg: Dss, params: dict, result: dict, lon: float, lat: float) -> list[zones.ZoneShape]:
+    c = params["concentration"]
+    return [zones.distance_zone(f"{c * 100:g} vol%", result.get("distance"), lon, lat, cfg.dense_gas_level,
+                                {"value": c, "unit": "volume fraction"},
+                                "Britter-McQuaid gives the downwind distance only: the circle of that radius "
+                                "around the release covers any wind direction")]
+
+
+# The models that draw zones (and so need a release point), each with how its result becomes zones.
+ZONERS = {"plume_footprint": _toxic, "dense_gas_continuous": _dense_gas, "dense_gas_instantaneous": _dense_gas,
+          "pool_fire": _thermal, "bleve_fireball": _thermal, "tnt_explosion": _blast, "tno_multi_energy": _blast}
+ZONE_MODELS = tuple(ZONERS)
+
+
 def zone_shapes(state: ServiceState, model: str, params: dict, result: dict, lon: float | None,
                 lat: float | None) -> list[zones.ZoneShape]:
-    cfg = state.config.dss
-    if lon is None or lat is None:
+    zoner = ZONERS.get(model)
+    if zoner is None or lon is None or lat is None:
         return []
-    if model == "plume_footprint":
-        return zones.toxic_zones(result, params, cfg.toxic_levels, cfg.default_level)
-    if model in ("pool_fire", "bleve_fireball"):
-        return zones.ring_zones(result.get("level_distances_m") or {}, params.get("levels_kw_m2") or [], "thermal",
-                                lon, lat, cfg.fire_levels, cfg.default_level)
-    if model in ("tnt_explosion", "tno_multi_energy"):
-        return zones.ring_zones(result.get("level_distances_m") or {}, params.get("levels_kpa") or [],
-                                "overpressure", lon, lat, cfg.blast_levels, cfg.default_level)
-    if model.startswith("dense_gas_"):
-        c = params["concentration"]
-        return [zones.distance_zone(f"{c * 100:g} vol%", result.get("distance"), lon, lat, cfg.dense_gas_level,
-                                    {"value": c, "unit": "volume fraction"},
-                                    "Britter-McQuaid gives the downwind distance only: the circle of that radius "
-                                    "around the release covers any wind direction")]
-    return []
+    return zoner(state.config.dss, params, result, lon, lat)
 
 
 # --------------------------------------------------------------------------------------------- records
