@@ -242,6 +242,10 @@ class Gb28181Device(Strict):
     id: str = Field(pattern=r"^[0-9]{20}$", description="its 20-digit GB/T 28181 id (the SIP user it registers as)")
     password: str = Field(default="", description="its registration password; empty = gb28181.password")
     name: str = ""
+    media: Literal["udp", "tcp_passive", "tcp_active"] = Field(
+        default="udp", description="how its video comes: RTP over UDP; or over TCP (RFC 4571) with the worker "
+        "listening and the device connecting (tcp_passive: what most devices call 'TCP active'), or the worker "
+        "connecting to the port the device answers with (tcp_active)")
 
 
 class Gb28181(Strict):
@@ -269,8 +273,8 @@ class Gb28181(Strict):
     request_timeout_s: float = Field(default=5, gt=0, le=60, description="how long to wait for a device to answer")
     media_host: str = Field(default="", description="the address devices send video (RTP) to, put in each INVITE; "
                             "empty = public_host")
-    rtp_port_min: int = Field(default=0, ge=0, le=65535, description="the lowest UDP port a stream is received on; "
-                              "0 = any free port (set a range to open in a firewall)")
+    rtp_port_min: int = Field(default=0, ge=0, le=65535, description="the lowest port (UDP, or TCP for a tcp_passive "
+                              "device) a stream is received on; 0 = any free port (set a range to open in a firewall)")
     rtp_port_max: int = Field(default=0, ge=0, le=65535, description="the highest such port; 0 = any free port")
     stream_timeout_s: float = Field(default=10, gt=0, le=300, description="a stream with no RTP for this long "
                                     "has stopped: it is ended (BYE) and asked for again (INVITE)")

@@ -210,7 +210,10 @@ def test_re_registration_from_another_address_moves_the_device():
 
 
 @pytest.mark.slow
-def test_live_video_ps_over_rtp_decodes(shared_dir):
+@pytest.mark.parametrize("transport", ["udp", "tcp_passive", "tcp_active"])
+def test_live_video_ps_over_rtp_decodes(shared_dir, transport):
+    """VID-5: PS over RTP/UDP, and over TCP (RFC 4571 framing) with the platform listening (the device
+    connects) or connecting to the port the device answers with."""
     from vision.gb28181.media import RtpPsReceiver
 
     clip = shared_dir / "data/clips/fire8_seq_fire2.mp4"
@@ -219,13 +222,17 @@ def test_live_video_ps_over_rtp_decodes(shared_dir):
         cfg = _cfg(catalog_on_register=True)
         platform = await Platform(cfg).start()
         dev = _device(cfg, clip=clip)
-        receiver = RtpPsReceiver("127.0.0.1")
+        receiver = RtpPsReceiver("127.0.0.1", transport=transport)
         try:
             await dev.start()
             state = platform.devices[DEV]
             assert await _until(lambda: len(state.channels) == 2)
             channel = sorted(state.channels)[0]
-            session = await platform.invite(DEV, channel, "127.0.0.1", receiver.port)
+            session = await platform.invite(DEV, channel, "127.0.0.1", receiver.port, transport=transport)
+            assert session.remote.tcp == (transport != "udp")
+            assert session.remote.setup == {"udp": "", "tcp_passive": "active", "tcp_active": "passive"}[transport]
+            if transport == "tcp_active":
+                receiver.connect(session.remote.host, session.remote.port)
             receiver.ssrc = int(session.ssrc)
             loop = asyncio.get_running_loop()
 
@@ -243,6 +250,34 @@ def test_live_video_ps_over_rtp_decodes(shared_dir):
             assert dev.streams and receiver.packets > 0 and receiver.foreign == 0
             await platform.bye(session)
             assert await _until(lambda: not dev.streams), "device kept streaming after BYE"
+        finally:
+            receiver.close()
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())
+
+
+@pytest.mark.slow
+def test_a_device_that_answers_tcp_media_with_udp_is_hung_up_on(shared_dir):
+    """A device that cannot send over TCP answers the TCP offer with RTP/AVP: the stream would never reach
+    the port we listen on, so the platform ends the session (BYE) and says why."""
+    from vision.gb28181.media import RtpPsReceiver
+    from vision.gb28181.platform import RequestTimeout
+
+    async def scenario():
+        cfg = _cfg(catalog_on_register=True)
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, clip=shared_dir / "data/clips/fire8_seq_fire2.mp4", tcp_media=False)
+        receiver = RtpPsReceiver("127.0.0.1", transport="tcp_passive", timeout_s=2)
+        try:
+            await dev.start()
+            state = platform.devices[DEV]
+            assert await _until(lambda: len(state.channels) == 2)
+            with pytest.raises(RequestTimeout, match="tcp_passive media, the device answered RTP/AVP"):
+                await platform.invite(DEV, sorted(state.channels)[0], "127.0.0.1", receiver.port, transport="tcp_passive")
+            assert not platform.sessions
+            assert await _until(lambda: not dev.streams), "the device kept streaming: no BYE"
         finally:
             receiver.close()
             await dev.close()

@@ -56,6 +56,10 @@ def test_a_gb28181_camera_is_checked_in_the_config():
     assert "cameras.0.worker (gb-1)" in _errors(
         {"vision": {"gb28181": _gb(), "assignment": {"enabled": True}, "cameras": [cam]}})
     assert "rtp_port_min" in _errors({"vision": {"gb28181": _gb(rtp_port_min=30000)}})
+    # How a device's video comes: UDP, or TCP with either side listening; anything else named.
+    tcp = parse_config({"vision": {"gb28181": _gb(devices=[{"id": DEV, "media": "tcp_passive"}])}}, environ={})
+    assert tcp.vision.gb28181.devices[0].media == "tcp_passive"
+    assert "vision.gb28181.devices.0.media" in _errors({"vision": {"gb28181": _gb(devices=[{"id": DEV, "media": "tcp"}])}})
 
 
 def test_fold_sends_the_first_at_once_and_counts_the_rest_per_minute():
@@ -351,6 +355,54 @@ def test_a_gb_cameras_live_source_is_its_workers_relay():
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_a_worker_reads_devices_that_send_their_video_over_tcp(shared_dir, make_config, sqlite_url):
+    """VID-5, RTP over TCP (RFC 4571): one device connects to the worker's port (tcp_passive, in the
+    configured port range), the other is connected to at the port it answers with (tcp_active); the
+    worker's readers decode both, and letting go hangs up (BYE)."""
+    from vision.gb28181.sim_device import SimDevice
+    from vision.gb28181.worker_platform import WorkerPlatform
+
+    other = "34020000001320000003"
+    sip_port, rtp_lo = free_port(), free_port()
+    cfg = make_config(sqlite_url, vision={
+        "gb28181": _gb(listen_host="127.0.0.1", port=sip_port, transports=["udp"], catalog_on_register=False,
+                       request_timeout_s=2, stream_timeout_s=3, rtp_port_min=rtp_lo, rtp_port_max=rtp_lo,
+                       devices=[{"id": DEV, "password": "dev-pw", "media": "tcp_passive"},
+                                {"id": other, "password": "dev-pw", "media": "tcp_active"}]),
+        "cameras": [{"id": "gb-passive", "url": f"gb28181://{DEV}/{CHANNEL}"},
+                    {"id": "gb-active", "url": f"gb28181://{other}/{CHANNEL}"}]})
+    platform = WorkerPlatform(cfg, spool=None).start()
+
+    def take(url: str, n: int) -> list:
+        frames = platform.frames(url)
+        try:
+            return [f for f, _ in zip(frames, range(n))]
+        finally:
+            frames.close()  # the reader lets go: BYE
+
+    async def scenario():
+        clip = shared_dir / "data/clips/fire8_seq_fire2.mp4"
+        devs = [SimDevice(d, "dev-pw", ("127.0.0.1", sip_port), PLATFORM_ID, keepalive_s=0.5, clip=clip)
+                for d in (DEV, other)]
+        try:
+            for dev in devs:
+                await dev.start()
+            loop = asyncio.get_running_loop()
+            got = await asyncio.wait_for(asyncio.gather(
+                loop.run_in_executor(None, take, f"gb28181://{DEV}/{CHANNEL}", 10),
+                loop.run_in_executor(None, take, f"gb28181://{other}/{CHANNEL}", 10)), 60)
+            assert [len(g) for g in got] == [10, 10]
+            assert all(g[0].image.shape == (608, 608, 3) for g in got)
+            assert await _until(lambda: _async(not devs[0].streams and not devs[1].streams), 10), "no BYE after letting go"
+        finally:
+            for dev in devs:
+                await dev.close()
+            platform.stop()
+
+    asyncio.run(scenario())
+
+
 def test_console_live_view_of_a_gb28181_camera_through_the_worker_relay(shared_dir, make_config, sqlite_url, tmp_path):
     """The service's live path (CameraFeed, WebRTC) reads a GB camera from the worker's relay of the stream its
     reader holds: one INVITE however many watch; no token or the wrong one refused; call-up timed."""

@@ -1,4 +1,5 @@
-"""Live media of GB/T 28181: SDP offers and answers, MPEG-PS over RTP (UDP) in both directions.
+"""Live media of GB/T 28181: SDP offers and answers, MPEG-PS over RTP in both directions, over UDP or
+over TCP (RFC 4571: each RTP packet behind its 16-bit length; RFC 4145 ``a=setup`` says who connects).
 
 - ``sdp_offer`` / ``parse_sdp``: the platform's INVITE body and the device's answer (GB/T 28181-2016
   Annex F: ``s=Play``, ``a=rtpmap:96 PS/90000``, the SSRC on the ``y=`` line).
@@ -6,7 +7,10 @@
   no B-frames, FFmpeg's ``vob`` muxer), cut at its pack headers with each pack's SCR as its time.
 - ``RtpPsSender``: the device side, the packs paced at their SCR in RTP packets of at most 1400
   bytes, the marker set on a pack's last packet.
-- ``RtpPsReceiver``: the platform side, a UDP port that takes RTP (aiortc's RTP packet parser),
+- ``MediaTransport``: how a stream travels, from the platform's side: ``udp``; ``tcp_passive`` (the
+  platform listens and the device connects: what most NVRs call "TCP active"); ``tcp_active`` (the
+  platform connects to the port the device answers with).
+- ``RtpPsReceiver``: the platform side, a UDP or TCP port that takes RTP (aiortc's RTP packet parser),
   puts the packets back in sequence order and hands the PS byte stream to PyAV (FFmpeg's ``mpeg``
   demuxer), which yields decoded frames as ``vision.ingest.sources.Frame``.
 """
@@ -22,13 +26,14 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Literal
 
 from aiortc.rtp import RtpPacket
 
 log = logging.getLogger(__name__)
 
 PS_PAYLOAD_TYPE = 96
+MediaTransport = Literal["udp", "tcp_passive", "tcp_active"]
 MAX_PAYLOAD = 1400
 PACK_START = b"\x00\x00\x01\xba"
 
@@ -40,35 +45,45 @@ def new_ssrc(realm: str, playback: bool = False) -> str:
     return f"{1 if playback else 0}{realm[3:8]}{secrets.randbelow(10000):04d}"
 
 
+def _tcp_lines(setup: str) -> str:
+    return f"a=setup:{setup}\r\na=connection:new\r\n"
+
+
 def sdp_offer(platform_id: str, host: str, port: int, ssrc: str, session: str = "Play", uri: str = "",
-              span: tuple[int, int] | None = None) -> bytes:
+              span: tuple[int, int] | None = None, transport: MediaTransport = "udp") -> bytes:
     """The INVITE's body. Live: ``s=Play``, ``t=0 0``. Playback (Annex F): ``s=Playback``, ``u=<channel>:0``
-    (the recording's URI: the channel, 0 = by time) and ``t=<start> <end>`` in Unix seconds."""
+    (the recording's URI: the channel, 0 = by time) and ``t=<start> <end>`` in Unix seconds. Over TCP the
+    media line is ``TCP/RTP/AVP`` with ``a=setup:passive`` (we listen at ``port``) or ``a=setup:active`` (we
+    connect to the answer's port; ``port`` is then only a placeholder) and ``a=connection:new``."""
     start, end = span or (0, 0)
+    tcp = transport != "udp"
     return ("v=0\r\n"
             f"o={platform_id} 0 0 IN IP4 {host}\r\n"
             f"s={session}\r\n"
             + (f"u={uri}\r\n" if uri else "")
             + f"c=IN IP4 {host}\r\n"
             f"t={start} {end}\r\n"
-            f"m=video {port} RTP/AVP 96 98 97\r\n"
+            f"m=video {port} {'TCP/RTP/AVP' if tcp else 'RTP/AVP'} 96 98 97\r\n"
             "a=recvonly\r\n"
             "a=rtpmap:96 PS/90000\r\n"
             "a=rtpmap:98 H264/90000\r\n"
             "a=rtpmap:97 MPEG4/90000\r\n"
-            f"y={ssrc}\r\n").encode()
+            + (_tcp_lines("passive" if transport == "tcp_passive" else "active") if tcp else "")
+            + f"y={ssrc}\r\n").encode()
 
 
-def sdp_answer(device_id: str, host: str, port: int, ssrc: str, session: str = "Play") -> bytes:
+def sdp_answer(device_id: str, host: str, port: int, ssrc: str, session: str = "Play", setup: str = "") -> bytes:
+    """The device's answer; ``setup`` (``active``/``passive``) for a TCP stream, empty for UDP."""
     return ("v=0\r\n"
             f"o={device_id} 0 0 IN IP4 {host}\r\n"
             f"s={session}\r\n"
             f"c=IN IP4 {host}\r\n"
             "t=0 0\r\n"
-            f"m=video {port} RTP/AVP 96\r\n"
+            f"m=video {port} {'TCP/RTP/AVP' if setup else 'RTP/AVP'} 96\r\n"
             "a=sendonly\r\n"
             "a=rtpmap:96 PS/90000\r\n"
-            f"y={ssrc}\r\n").encode()
+            + (_tcp_lines(setup) if setup else "")
+            + f"y={ssrc}\r\n").encode()
 
 
 @dataclass
@@ -82,10 +97,15 @@ class Sdp:
     direction: str
     uri: str = ""  # u=: the recording asked for (playback)
     span: tuple[int, int] = (0, 0)  # t=: start and end, Unix seconds (0 0: live)
+    setup: str = ""  # a=setup: over TCP, active (this side connects) or passive (it listens)
+
+    @property
+    def tcp(self) -> bool:
+        return self.transport.upper().startswith("TCP")
 
 
 def parse_sdp(body: bytes) -> Sdp:
-    host, port, transport, ssrc, session, direction, uri = "", 0, "", "", "", "", ""
+    host, port, transport, ssrc, session, direction, uri, setup = "", 0, "", "", "", "", "", ""
     span = (0, 0)
     payloads: dict[int, str] = {}
     for line in body.decode("utf-8", errors="replace").splitlines():
@@ -110,9 +130,11 @@ def parse_sdp(body: bytes) -> Sdp:
             payloads[int(pt)] = enc.strip()
         elif k == "a" and v in ("sendonly", "recvonly", "sendrecv", "inactive"):
             direction = v
+        elif k == "a" and v.startswith("setup:"):
+            setup = v[6:].strip().lower()
     if not host or not port:
         raise ValueError("SDP without a video address")
-    return Sdp(host, port, transport, ssrc, session, payloads, direction, uri, span)
+    return Sdp(host, port, transport, ssrc, session, payloads, direction, uri, span, setup)
 
 
 # -- the device side: a clip as PS, sent over RTP -----------------------------------------------
@@ -171,13 +193,19 @@ def split_packs(ps: bytes) -> list[tuple[float, bytes]]:
 
 
 class RtpPsSender:
-    """Sends PS packs to ``dest`` over RTP/UDP at their own pace (a device's live stream)."""
+    """Sends PS packs to ``dest`` over RTP at their own pace (a device's live stream): as datagrams, or,
+    given a TCP ``sock``, each packet behind its 16-bit length (RFC 4571), after connecting to ``dest``
+    (``tcp_setup="active"``) or taking the platform's connection on the listening ``sock`` (``"passive"``)."""
 
     def __init__(self, packs: list[tuple[float, bytes]], dest: tuple[str, int], ssrc: int, loop: bool = True,
-                 sock: socket.socket | None = None, on_done: Callable[[], None] | None = None):
+                 sock: socket.socket | None = None, on_done: Callable[[], None] | None = None,
+                 tcp_setup: str = "", connect_timeout_s: float = 10.0):
         self.packs, self.dest, self.ssrc, self.loop = packs, dest, ssrc, loop
         self.on_done = on_done  # called when a stream that does not loop has sent its last pack
         self.sock = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.tcp = self.sock.type == socket.SOCK_STREAM
+        self.tcp_setup = tcp_setup
+        self.connect_timeout_s = connect_timeout_s
         self.sent = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"gb28181-rtp-{ssrc}", daemon=True)
@@ -188,8 +216,24 @@ class RtpPsSender:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.tcp:  # wakes a thread blocked in accept, connect or send
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if self._thread.is_alive():
             self._thread.join(5)
+
+    def _open_tcp(self) -> socket.socket:
+        self.sock.settimeout(self.connect_timeout_s)
+        if self.tcp_setup == "passive":
+            conn, _ = self.sock.accept()
+            self.sock.close()
+            self.sock = conn
+        else:
+            self.sock.connect(self.dest)
+        self.sock.settimeout(None)
+        return self.sock
 
     def _run(self) -> None:
         sock = self.sock
@@ -197,6 +241,8 @@ class RtpPsSender:
         ts0 = secrets.randbelow(1 << 31)
         offset = 0.0
         try:
+            if self.tcp:
+                sock = self._open_tcp()
             while not self._stop.is_set():
                 start = time.monotonic()
                 first = self.packs[0][0] if self.packs else 0.0
@@ -209,7 +255,11 @@ class RtpPsSender:
                     for k, chunk in enumerate(chunks):
                         pkt = RtpPacket(payload_type=PS_PAYLOAD_TYPE, marker=int(k == len(chunks) - 1),
                                         sequence_number=seq, timestamp=ts, ssrc=self.ssrc, payload=chunk)
-                        sock.sendto(pkt.serialize(), self.dest)
+                        data = pkt.serialize()
+                        if self.tcp:
+                            sock.sendall(len(data).to_bytes(2, "big") + data)
+                        else:
+                            sock.sendto(data, self.dest)
                         seq = (seq + 1) & 0xFFFF
                         self.sent += 1
                 offset += (self.packs[-1][0] - first + 0.1) if self.packs else 0.0
@@ -217,8 +267,10 @@ class RtpPsSender:
                     if self.on_done is not None:
                         self.on_done()
                     return
+        except OSError as exc:  # over TCP: the platform closed its end
+            log.info("GB28181 RTP sender %d: %s", self.ssrc, exc)
         finally:
-            sock.close()
+            self.sock.close()
 
 
 # -- the platform side: RTP in, frames out ------------------------------------------------------
@@ -258,19 +310,34 @@ class _Stream:
 
 
 class RtpPsReceiver:
-    """A UDP port (opened now; put it in the INVITE's SDP) that takes a device's PS-over-RTP stream.
+    """A port (opened now; put it in the INVITE's SDP) that takes a device's PS-over-RTP stream: a UDP port;
+    over TCP (``tcp_passive``) a port the device connects to; or (``tcp_active``) none, and ``connect``
+    once the device has answered with its own.
 
-    ``frames()`` yields decoded frames until ``close()`` or ``timeout_s`` without any packet. Packets
-    are reordered in a small window (``reorder`` packets); a lost one is skipped (FFmpeg resyncs on
-    the next pack header). Packets from any other SSRC than the one negotiated are dropped."""
+    ``frames()`` yields decoded frames until ``close()``, the device closing its TCP connection, or
+    ``timeout_s`` without any packet. Packets are reordered in a small window (``reorder`` packets); a lost
+    one is skipped (FFmpeg resyncs on the next pack header). Packets from any other SSRC than the one
+    negotiated are dropped."""
 
     def __init__(self, host: str = "0.0.0.0", port: int = 0, ssrc: int | None = None, reorder: int = 32,
-                 timeout_s: float = 10.0, decode: bool = True):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.sock.bind((host, port))
-        self.sock.settimeout(0.5)
-        self.port = self.sock.getsockname()[1]
+                 timeout_s: float = 10.0, decode: bool = True, transport: MediaTransport = "udp"):
+        self.transport = transport
+        self.sock: socket.socket | None = None
+        if transport == "udp":
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            self.sock.bind((host, port))
+        elif transport == "tcp_passive":
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((host, port))
+            self.sock.listen(1)
+        elif transport != "tcp_active":
+            raise ValueError(f"unknown media transport {transport!r}")
+        if self.sock is not None:
+            self.sock.settimeout(0.5)
+        # tcp_active: the offer's port is a placeholder (RFC 4145: 9, discard); we connect to the answer's.
+        self.port = self.sock.getsockname()[1] if self.sock is not None else 9
         self.ssrc = ssrc
         self.reorder = reorder
         self.timeout_s = timeout_s
@@ -283,26 +350,89 @@ class RtpPsReceiver:
         # False: only ``on_data`` gets the bytes (a playback passed through the relay): nobody reads ``frames()``,
         # and the buffer FFmpeg would read from would otherwise hold the whole file.
         self.decode = decode
+        self._conn: socket.socket | None = None
+        self._connected = threading.Event()
+        self._last = time.monotonic()
         self._stream = _Stream()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"gb28181-rtp-in-{self.port}", daemon=True)
         self._thread.start()
 
+    def connect(self, host: str, port: int, timeout_s: float = 5.0) -> None:
+        """``tcp_active``: connect to the port the device answered with, and read the stream from it."""
+        if self.transport != "tcp_active":
+            raise ValueError(f"connect is for tcp_active, not {self.transport}")
+        conn = socket.create_connection((host, port), timeout_s)
+        conn.settimeout(0.5)
+        self._conn = conn
+        self._connected.set()
+
+    def _idle(self) -> bool:
+        """Nothing for ``timeout_s``: the stream has stopped."""
+        if time.monotonic() - self._last > self.timeout_s:
+            log.info("GB28181 RTP %s port %d: nothing for %.0f s", self.transport, self.port, self.timeout_s)
+            return True
+        return False
+
+    def _datagrams(self) -> Iterator[bytes]:
+        assert self.sock is not None
+        while not self._stop.is_set():
+            try:
+                data, _ = self.sock.recvfrom(65536)
+            except socket.timeout:
+                if self._idle():
+                    return
+                continue
+            except OSError:
+                return
+            yield data
+
+    def _framed(self) -> Iterator[bytes]:
+        """RTP packets off a TCP connection, each behind its 16-bit length (RFC 4571)."""
+        while self._conn is None and not self._stop.is_set():
+            if self.transport == "tcp_passive":
+                assert self.sock is not None
+                try:
+                    conn, addr = self.sock.accept()
+                except socket.timeout:
+                    conn = None
+                except OSError:
+                    return
+                if conn is not None:
+                    conn.settimeout(0.5)
+                    self._conn = conn
+                    log.info("GB28181 RTP/TCP port %d: device connected from %s:%d", self.port, *addr)
+                    break
+            elif self._connected.wait(0.5):
+                break
+            if self._idle():
+                return
+        buf = bytearray()
+        while not self._stop.is_set() and self._conn is not None:
+            try:
+                chunk = self._conn.recv(65536)
+            except socket.timeout:
+                if self._idle():
+                    return
+                continue
+            except OSError:
+                return
+            if not chunk:
+                log.info("GB28181 RTP/TCP port %d: the device closed the connection", self.port)
+                return
+            buf += chunk
+            while len(buf) >= 2:
+                n = int.from_bytes(buf[:2], "big")
+                if len(buf) < 2 + n:
+                    break
+                yield bytes(buf[2:2 + n])
+                del buf[:2 + n]
+
     def _run(self) -> None:
         pending: dict[int, bytes] = {}
         expect: int | None = None
-        last = time.monotonic()
         try:
-            while not self._stop.is_set():
-                try:
-                    data, _ = self.sock.recvfrom(65536)
-                except socket.timeout:
-                    if time.monotonic() - last > self.timeout_s:
-                        log.info("GB28181 RTP port %d: nothing for %.0f s", self.port, self.timeout_s)
-                        return
-                    continue
-                except OSError:
-                    return
+            for data in (self._datagrams() if self.transport == "udp" else self._framed()):
                 try:
                     pkt = RtpPacket.parse(data)
                 except ValueError:
@@ -310,7 +440,7 @@ class RtpPsReceiver:
                 if self.ssrc is not None and pkt.ssrc != self.ssrc:
                     self.foreign += 1
                     continue
-                last = time.monotonic()
+                self._last = time.monotonic()
                 self.packets += 1
                 if expect is None:
                     expect = pkt.sequence_number
@@ -366,10 +496,12 @@ class RtpPsReceiver:
 
     def close(self) -> None:
         self._stop.set()
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        for sock in (self.sock, self._conn):
+            if sock is not None:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
         self._thread.join(2)
         self._stream.finish()
 

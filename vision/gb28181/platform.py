@@ -23,7 +23,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
 from aiosipua import SipRequest as Request, SipResponse as Response
@@ -31,6 +31,9 @@ from aiosipua import SipRequest as Request, SipResponse as Response
 from vision.gb28181 import manscdp, ptz, sip
 from vision.gb28181.manscdp import Channel
 from watchpost.config import Gb28181
+
+if TYPE_CHECKING:
+    from vision.gb28181.media import MediaTransport
 
 log = logging.getLogger(__name__)
 
@@ -435,22 +438,24 @@ class Platform:
 
     # -- live video (INVITE / ACK / BYE) -------------------------------------------------------------
     async def invite(self, dev_id: str, channel_id: str, media_host: str, media_port: int,
-                     ssrc: str | None = None, playback: tuple[datetime, datetime] | None = None) -> "Session":
+                     ssrc: str | None = None, playback: tuple[datetime, datetime] | None = None,
+                     transport: MediaTransport = "udp") -> "Session":
         """Ask ``channel_id`` of a device for live video, or with ``playback`` (start, end) for its recording
-        of that span, PS over RTP/UDP to ``media_host:media_port`` (a port the caller has open:
-        media.RtpPsReceiver). The session stays up until ``bye``; a playback's device says when its file
-        ends (MediaStatus 121, ``on_session_end``) and the caller then ends it."""
+        of that span, PS over RTP to ``media_host:media_port`` (a port the caller has open:
+        media.RtpPsReceiver), over UDP or TCP (``transport``; with ``tcp_active`` the caller connects to the
+        answer's address, ``session.answer``). The session stays up until ``bye``; a playback's device says
+        when its file ends (MediaStatus 121, ``on_session_end``) and the caller then ends it."""
         from vision.gb28181 import media
 
         ssrc = ssrc or media.new_ssrc(self.realm, playback=playback is not None)
         if playback is None:
-            offer = media.sdp_offer(self.cfg.platform_id, media_host, media_port, ssrc)
+            offer = media.sdp_offer(self.cfg.platform_id, media_host, media_port, ssrc, transport=transport)
         else:
             start, end = (int(t.timestamp()) for t in playback)
             if end <= start:
                 raise ValueError("a playback's end must come after its start")
             offer = media.sdp_offer(self.cfg.platform_id, media_host, media_port, ssrc, session="Playback",
-                                    uri=f"{channel_id}:0", span=(start, end))
+                                    uri=f"{channel_id}:0", span=(start, end), transport=transport)
         call_id, from_tag = sip.new_call_id(self.host), sip.new_tag()
         self._cseq += 1
         cseq = self._cseq
@@ -477,6 +482,10 @@ class Platform:
                           call_id=call_id, cseq=cseq)
         self._send(ack, dev.addr, dev.transport)
         self.sessions[call_id] = session
+        if answer.tcp != (transport != "udp"):  # the stream would never arrive where we wait for it
+            await self.bye(session)
+            raise RequestTimeout(f"INVITE {channel_id}: asked for {transport} media, the device answered "
+                                 f"{answer.transport or '?'}")
         log.info("GB28181 %s %s/%s: ssrc %s, from %s:%d", "playback" if playback else "live", dev_id, channel_id,
                  session.ssrc, answer.host, answer.port)
         return session

@@ -1,7 +1,7 @@
 """A simulated GB/T 28181 device (an IPC or a small NVR) for tests: a SIP user agent that registers to
 a platform (answering its digest challenge), sends keepalives, and answers Catalog, DeviceInfo,
-DeviceStatus and RecordInfo queries, over UDP or TCP. It streams its clip as PS over RTP on a live
-INVITE, and the asked span of it on a Playback INVITE (then says MediaStatus 121, end of file); it
+DeviceStatus and RecordInfo queries, over UDP or TCP. It streams its clip as PS over RTP (UDP, or TCP
+connecting or listening as the offer's a=setup asks) on a live INVITE, and the asked span of it on a Playback INVITE (then says MediaStatus 121, end of file); it
 keeps the PTZ commands it is sent, decoded. It can stop its keepalives (a device that hangs) and move
 to another port (a device behind NAT, or re-plugged, registering again from a new address).
 """
@@ -22,6 +22,14 @@ from vision.gb28181.media import RtpPsSender, Sdp, parse_sdp, ps_of_clip, sdp_an
 log = logging.getLogger(__name__)
 
 
+def _answer_setup(offer: Sdp) -> str:
+    """Our side of a TCP stream (RFC 4145): the platform listens (passive) → we connect (active), and the
+    other way round; empty for UDP or an offer without a usable a=setup."""
+    if not offer.tcp:
+        return ""
+    return {"passive": "active", "active": "passive", "actpass": "active"}.get(offer.setup, "")
+
+
 def default_channels(device_id: str, n: int = 2) -> list[Channel]:
     """``n`` camera channels under a device: ids share its first 10 digits, type 131 (camera)."""
     prefix = device_id[:10]
@@ -34,8 +42,9 @@ class SimDevice:
     def __init__(self, device_id: str, password: str, platform_addr: tuple[str, int], platform_id: str,
                  realm: str | None = None, channels: list[Channel] | None = None, transport: str = "udp",
                  keepalive_s: float = 60.0, expires: int = 3600, host: str = "127.0.0.1", clip: Path | None = None,
-                 records: list[Record] | None = None):
+                 records: list[Record] | None = None, tcp_media: bool = True):
         self.id = device_id
+        self.tcp_media = tcp_media  # False: an older device that answers any offer with RTP over UDP
         self.password = password
         self.platform_addr = platform_addr
         self.platform_id = platform_id
@@ -235,9 +244,10 @@ class SimDevice:
                     def ended() -> None:  # on the sender's thread
                         loop.call_soon_threadsafe(lambda: self._spawn(self._file_ended(call_id)))
 
-                    sender = RtpPsSender(packs, (sdp.host, sdp.port), ssrc, loop=False, sock=sock, on_done=ended)
+                    sender = RtpPsSender(packs, (sdp.host, sdp.port), ssrc, loop=False, sock=sock, on_done=ended,
+                                         tcp_setup=_answer_setup(sdp))
                 else:
-                    sender = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc, sock=sock)
+                    sender = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc, sock=sock, tcp_setup=_answer_setup(sdp))
                 self.streams[call_id] = sender.start()
         elif msg.method == "BYE":
             sender = self.streams.pop(sip.need(msg, "Call-ID"), None)
@@ -263,10 +273,23 @@ class SimDevice:
         ssrc = offer.ssrc or "0000000001"
         if offer.session == "Playback":
             self.playbacks.append((channel, offer.span))
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind((self.host, 0))
+        setup = _answer_setup(offer) if self.tcp_media else ""
+        if offer.tcp and not setup and self.tcp_media:
+            self._send(sip.response_to(req, 488, to_tag=self.tag))  # TCP without a usable a=setup
+            return
+        if setup == "passive":  # the platform connects: listen on a port of our own, named in the answer
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((self.host, 0))
+            sock.listen(1)
+            port = sock.getsockname()[1]
+        elif setup == "active":  # we connect to the platform's port (on ACK); RFC 4145: port 9 in the answer
+            sock, port = socket.socket(socket.AF_INET, socket.SOCK_STREAM), 9
+        else:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind((self.host, 0))
+            port = sock.getsockname()[1]
         self._offers[sip.need(req, "Call-ID")] = (offer, int(ssrc), sock)
-        answer = sdp_answer(channel, self.host, sock.getsockname()[1], ssrc, session=offer.session or "Play")
+        answer = sdp_answer(channel, self.host, port, ssrc, session=offer.session or "Play", setup=setup)
         self._send(sip.response_to(req, 200, to_tag=self.tag, body=answer,
                                    content_type="APPLICATION/SDP",
                                    extra={"Contact": f"<sip:{channel}@{self.host}:{self.port}>"}))

@@ -36,7 +36,7 @@ from typing import Any, Callable, Coroutine, Iterator
 
 from vision.gb28181 import ptz
 from vision.gb28181.fold import Fold, Folded
-from vision.gb28181.media import RtpPsReceiver
+from vision.gb28181.media import MediaTransport, RtpPsReceiver
 from vision.gb28181.platform import DeviceEvent, Platform, RequestTimeout, Session
 from vision.gb28181.relay import PsRelay, playback_path
 from vision.ingest import sources
@@ -164,7 +164,7 @@ class WorkerPlatform:
         dev_id, channel_id = ids
         if not self._wait_online(dev_id, WAIT_FOR_DEVICE_S):
             raise SourceError(f"GB/T 28181 device {dev_id} is not registered and online")
-        live = _Live(dev_id, channel_id, self._receiver())
+        live = _Live(dev_id, channel_id, self._receiver(transport=self._media(dev_id)))
         with self._cond:
             self._lives.add(live)
         fan = self.relay.fanout(url) if self.relay is not None else None
@@ -174,9 +174,8 @@ class WorkerPlatform:
         try:
             try:
                 # Timer B bounds an INVITE the device has acknowledged with a 1xx (platform.send_request).
-                live.session = self.call(self.platform.invite(dev_id, channel_id, self.media_host, live.receiver.port),
-                                         self.cfg.request_timeout_s + 33)
-            except (RequestTimeout, LookupError, TimeoutError) as exc:
+                self._invite(live)
+            except (RequestTimeout, LookupError, TimeoutError, OSError) as exc:
                 raise SourceError(f"INVITE {dev_id}/{channel_id}: {exc}") from None
             if live.ended:  # the device went away while it answered
                 raise SourceError(f"GB/T 28181 {dev_id}/{channel_id}: {live.ended}")
@@ -220,18 +219,32 @@ class WorkerPlatform:
         with self._cond:
             return self._cond.wait_for(ready, timeout_s) and not self._stopping
 
-    def _receiver(self, decode: bool = True) -> RtpPsReceiver:
-        """An RTP port: any free one, or the next free one in rtp_port_min..rtp_port_max."""
+    def _media(self, dev_id: str) -> MediaTransport:
+        """How a device's video comes (its ``media`` in the config; UDP for one admitted unlisted)."""
+        return next((d.media for d in self.cfg.devices if d.id == dev_id), "udp")
+
+    def _invite(self, live: _Live, playback: tuple[datetime, datetime] | None = None) -> None:
+        """INVITE the live's channel to its receiver's port; over tcp_active, then connect to the answer's."""
+        rx = live.receiver
+        # Timer B bounds an INVITE the device has acknowledged with a 1xx (platform.send_request).
+        live.session = self.call(self.platform.invite(live.device_id, live.channel_id, self.media_host, rx.port,
+                                                      playback=playback, transport=rx.transport),
+                                 self.cfg.request_timeout_s + 33)
+        if rx.transport == "tcp_active":
+            rx.connect(live.session.remote.host, live.session.remote.port, self.cfg.request_timeout_s)
+
+    def _receiver(self, decode: bool = True, transport: MediaTransport = "udp") -> RtpPsReceiver:
+        """An RTP port: any free one, or the next free one in rtp_port_min..rtp_port_max (tcp_active needs none)."""
         host, timeout = self.cfg.listen_host, self.cfg.stream_timeout_s
         lo, hi = self.cfg.rtp_port_min, self.cfg.rtp_port_max
-        if not lo:
-            return RtpPsReceiver(host, 0, timeout_s=timeout, decode=decode)
+        if not lo or transport == "tcp_active":
+            return RtpPsReceiver(host, 0, timeout_s=timeout, decode=decode, transport=transport)
         span = hi - lo + 1
         with self._cond:
             start, self._next_port = self._next_port, (self._next_port + 1) % span
         for i in range(span):
             try:
-                return RtpPsReceiver(host, lo + (start + i) % span, timeout_s=timeout, decode=decode)
+                return RtpPsReceiver(host, lo + (start + i) % span, timeout_s=timeout, decode=decode, transport=transport)
             except OSError:
                 continue
         raise SourceError(f"no free RTP port in vision.gb28181.rtp_port_min..max ({lo}-{hi})")
@@ -328,7 +341,7 @@ class WorkerPlatform:
             return answer
         name = cmd.request_id  # random, from the service: the session's name on the relay
         try:
-            live = _Live(*ids, self._receiver(decode=False))
+            live = _Live(*ids, self._receiver(decode=False, transport=self._media(ids[0])))
         except SourceError as exc:  # no free RTP port: the caller hears why now, not at its time-out
             answer.error = _text(str(exc), 500)
             return answer
@@ -337,11 +350,10 @@ class WorkerPlatform:
         with self._cond:
             self._lives.add(live)  # so a device going offline, its BYE, its end of file and ``stop`` all end it
         try:
-            live.session = self.call(self.platform.invite(*ids, self.media_host, live.receiver.port,
-                                                          playback=(cmd.start, cmd.end)), self.cfg.request_timeout_s + 33)
+            self._invite(live, playback=(cmd.start, cmd.end))
             if live.ended:
                 raise LookupError(live.ended)
-        except (RequestTimeout, LookupError, TimeoutError, ValueError) as exc:
+        except (RequestTimeout, LookupError, TimeoutError, ValueError, OSError) as exc:
             self._release(live)
             self.relay.end_playback(name)
             answer.error = _text(f"{ids[0]}/{ids[1]} playback: {exc or exc.__class__.__name__}", 500)

@@ -607,7 +607,9 @@
     }
 
     /* ---- the response draft (DRL-5) ------------------------------------------------------------------ */
-    let drafts = [], draft = null, work = null, dirty = false, stale = false;
+    // saved: the version this page last saved, shown until the next edit; kept here because the push of that
+    // very save redraws the draft, and a message written into the old drawing would vanish with it.
+    let drafts = [], draft = null, work = null, dirty = false, stale = false, saved = null;
     const draftErr = el("div", { class: "err", id: "draft-err" });
     async function draftFrom(sim, btn) {
       btn.disabled = true;
@@ -630,7 +632,12 @@
     const editable = (d) => ({ id: d.id, version: d.version, zones: clone((d.body || {}).zones || []),
       resources: clone((d.body || {}).resources || []), warnings: clone((d.body || {}).warnings || []), note: d.note || (d.body || {}).note || "",
       changed: new Set() });
-    const touch = (part) => { dirty = true; if (work) work.changed.add(part); const u = draftBox.querySelector("#draft-unsaved"); if (u) u.hidden = false; };
+    const touch = (part) => {
+      dirty = true; saved = null;
+      if (work) work.changed.add(part);
+      const u = draftBox.querySelector("#draft-unsaved"); if (u) u.hidden = false;
+      const s = draftBox.querySelector("#draft-saved"); if (s) s.textContent = "";
+    };
 
     function renderDraft() {
       const head = el("h2", {}, el("span", { text: T("drf.title") }));
@@ -712,7 +719,8 @@
         el("div", { class: "field" }, el("label", { for: "draft-note", text: T("drf.note") }), note,
           el("div", { class: "dss-ferr err", "data-err": "note" })),
         el("div", { class: "actions" }, buttons, el("span", { class: "muted", id: "draft-unsaved", hidden: !dirty, text: T("drf.unsaved") }),
-          el("span", { class: "muted", id: "draft-saved" }))].filter(Boolean));
+          el("span", { class: "muted", id: "draft-saved",
+            text: saved && draft && saved.id === draft.id ? `✓ ${T("drf.saved")} (${T("drf.version")} ${saved.version})` : "" }))].filter(Boolean));
     }
     async function save() {
       clearErrors(draftBox, draftErr);
@@ -724,8 +732,8 @@
       try {
         draft = await WP.api(`/api/response-drafts/${draft.id}`, { method: "PATCH", body });
         work = editable(draft); dirty = false; stale = false;
+        saved = { id: draft.id, version: draft.version };
         await loadDrafts(draft.id);
-        const s = draftBox.querySelector("#draft-saved"); if (s) s.textContent = `✓ ${T("drf.saved")} (${T("drf.version")} ${draft.version})`;
         return true;
       } catch (e) {
         if (e.status === 422 || e.status === 400) showFieldErrors(draftBox, e, draftErr);
