@@ -133,7 +133,8 @@
     const org = ORGANIZER.includes(WP.user.role);
     const d = report.draft;
     const areas = d.sections.map((s, i) => el("div", {}, el("h3", { text: s.title }),
-      el("textarea", { "data-section": s.key, rows: Math.max(3, s.paragraphs.length + 1), disabled: !org,
+      // data-now: what is typed goes into the draft object at once, and the redraw draws from that
+      el("textarea", { "data-section": s.key, "data-now": true, rows: Math.max(3, s.paragraphs.length + 1), disabled: !org,
         oninput: (e) => { d.sections[i].paragraphs = e.target.value.split("\n").filter((x) => x.trim()); } }, s.paragraphs.join("\n"))));
     const plan = el("table", { class: "grid", id: "improvement" },
       el("tbody", {}, d.improvement_plan.map((p) => el("tr", {}, el("td", { text: p.issue }), el("td", { text: p.action }),
