@@ -55,8 +55,9 @@
      picked into the redrawn fields, and the focus and caret, so neither the draft nor the next keys
      are lost. A field is matched by its id, else by the nearest ancestor with an id and its place
      among that ancestor's fields of the same kind. Only fields the officer touched are carried:
-     the rest show what the server sent; so is a field marked data-now, whose change acts at once
-     (a drill's speed) and is no draft. WP.forget(field) drops a sent draft, from that field and
+     the rest show what the server sent; so does a field marked data-now, whose change acts at once
+     (a drill's speed) or goes straight into the page's own model (a drill report's text), though it
+     keeps its focus. WP.forget(field) drops a sent draft, from that field and
      from whichever redrawn field now holds it. */
   const DRAFTABLE = ["input:not([type=file]):not([type=range]):not([type=hidden]):not([type=button]):not([type=submit])", "select", "textarea"]
     .map((s) => s + ":not([data-now])").join(", ");
@@ -77,14 +78,15 @@
       const k = n.dataset.touched && fieldKey(n);
       if (k) drafts.set(k, checkable(n) ? n.checked : n.value);
     }
-    const active = region.contains(document.activeElement) && document.activeElement.matches(DRAFTABLE) ? document.activeElement : null;
+    const active = region.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")
+      ? document.activeElement : null;
     const activeKey = active && fieldKey(active);
     const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     draw();
     let again = null;
-    for (const n of region.querySelectorAll(DRAFTABLE)) {
+    for (const n of region.querySelectorAll("input, select, textarea")) {
       const k = fieldKey(n);
-      if (k && drafts.has(k)) {
+      if (k && drafts.has(k) && n.matches(DRAFTABLE)) {
         const v = drafts.get(k);
         if (checkable(n)) n.checked = v;
         else if (n.tagName !== "SELECT" || [...n.options].some((o) => o.value === v)) n.value = v;
