@@ -524,3 +524,79 @@ def test_playback_streams_the_recorded_span_then_ends(shared_dir):
             await platform.stop()
 
     run(scenario())
+
+
+def test_mansrtsp_bodies_round_trip_and_refuse_what_they_cannot_say():
+    from vision.gb28181 import mansrtsp
+
+    assert mansrtsp.request("pause", 3) == b"PAUSE MANSRTSP/1.0\r\nCSeq: 3\r\nPauseTime: now\r\n"
+    assert mansrtsp.request("play", 4) == b"PLAY MANSRTSP/1.0\r\nCSeq: 4\r\nRange: npt=now-\r\n"
+    assert mansrtsp.request("seek", 5, seek_s=90) == b"PLAY MANSRTSP/1.0\r\nCSeq: 5\r\nRange: npt=90-\r\n"
+    assert mansrtsp.request("scale", 6, scale=2) == b"PLAY MANSRTSP/1.0\r\nCSeq: 6\r\nScale: 2\r\n"
+    for action, kw in (("pause", {}), ("play", {}), ("seek", {"seek_s": 12.5}), ("scale", {"scale": 0.5})):
+        ctl = mansrtsp.parse(mansrtsp.request(action, 7, **kw))
+        assert (ctl.action, ctl.cseq, ctl.npt, ctl.scale) == (action, 7, kw.get("seek_s"), kw.get("scale"))
+    for bad in ({"action": "scale", "scale": 16}, {"action": "scale"}, {"action": "seek", "seek_s": -1},
+                {"action": "seek"}, {"action": "stop"}):
+        with pytest.raises(ValueError):
+            mansrtsp.request(bad.pop("action"), 1, **bad)
+    for body in (b"", b"TEARDOWN MANSRTSP/1.0\r\nCSeq: 1\r\n", b"PLAY HTTP/1.1\r\n", b"PLAY MANSRTSP/1.0\r\nScale: fast\r\n",
+                 b"PLAY MANSRTSP/1.0\r\nRange: clock=20240101T000000Z-\r\n"):
+        with pytest.raises(ValueError):
+            mansrtsp.parse(body)
+    # A device's own spelling: RTSP/1.0 as the version (2014-era), headers in any case.
+    assert mansrtsp.parse(b"play RTSP/1.0\r\ncseq: 2\r\nrange: npt=30-\r\n").npt == 30
+
+
+@pytest.mark.slow
+def test_playback_pauses_resumes_seeks_and_changes_speed(shared_dir):
+    """VID-5 playback control (Annex B): INFO with MANSRTSP. Paused, the device sends nothing; resumed, it goes
+    on; at 4x it sends about four times as fast; a seek is read as the seconds asked."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from vision.gb28181.media import RtpPsReceiver
+
+    async def scenario():
+        cfg = _cfg(catalog_on_register=False)
+        platform = await Platform(cfg).start()
+        dev = _device(cfg, clip=shared_dir / "data/clips/fire8_seq_fire2.mp4")
+        channel = dev.channels[0].device_id
+        dev.records = _records(channel)
+        receiver = RtpPsReceiver("127.0.0.1", timeout_s=10, decode=False)
+        tz = ZoneInfo("Asia/Shanghai")
+        start = datetime(2024, 5, 6, 8, 0, 0, tzinfo=tz)
+        try:
+            await dev.start(keepalives=False)
+            session = await platform.invite(DEV, channel, "127.0.0.1", receiver.port,
+                                            playback=(start, start.replace(second=25)))
+
+            async def rate(seconds: float) -> float:
+                before = receiver.packets
+                await asyncio.sleep(seconds)
+                return (receiver.packets - before) / seconds
+
+            assert await _until(lambda: receiver.packets > 0, 5)
+            normal = await rate(1.5)
+            await platform.playback_control(session, "pause")
+            await asyncio.sleep(0.3)  # what was in flight
+            assert await rate(1.0) == 0, "the device kept sending while paused"
+            await platform.playback_control(session, "play")
+            assert await rate(1.0) > 0
+            await platform.playback_control(session, "scale", scale=4)
+            fast = await rate(1.5)
+            assert fast > 2.5 * normal, (normal, fast)
+            await platform.playback_control(session, "seek", seek_s=2)
+            assert await rate(0.5) > 0
+            assert [(c.action, c.scale, c.npt) for c in dev.controls] == [
+                ("pause", None, None), ("play", None, None), ("scale", 4.0, None), ("seek", None, 2.0)]
+            assert [c.cseq for c in dev.controls] == [1, 2, 3, 4]
+            await platform.bye(session)
+            with pytest.raises(ValueError):  # the session is over
+                await platform.playback_control(session, "pause")
+        finally:
+            receiver.close()
+            await dev.close()
+            await platform.stop()
+
+    run(scenario())

@@ -208,7 +208,39 @@ class RtpPsSender:
         self.connect_timeout_s = connect_timeout_s
         self.sent = 0
         self._stop = threading.Event()
+        # Playback control (a device playing a recording back: MANSRTSP pause, resume, seek, scale).
+        self._ctl = threading.Condition()
+        self._paused = False
+        self._scale = 1.0
+        self._seek_to: float | None = None
+        self._reanchor = False
         self._thread = threading.Thread(target=self._run, name=f"gb28181-rtp-{ssrc}", daemon=True)
+
+    def pause(self) -> None:
+        with self._ctl:
+            self._paused = True
+            self._ctl.notify_all()
+
+    def resume(self) -> None:
+        with self._ctl:
+            self._paused, self._reanchor = False, True
+            self._ctl.notify_all()
+
+    def set_scale(self, scale: float) -> None:
+        """Send ``scale`` times faster (or slower) than the recording's own pace."""
+        with self._ctl:
+            self._scale, self._reanchor = scale, True
+            self._ctl.notify_all()
+
+    def seek(self, media_s: float) -> None:
+        """Go on from ``media_s`` seconds into the packs (and play, if paused)."""
+        with self._ctl:
+            self._seek_to, self._paused = max(0.0, media_s), False
+            self._ctl.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
 
     def start(self) -> "RtpPsSender":
         self._thread.start()
@@ -235,6 +267,29 @@ class RtpPsSender:
         self.sock.settimeout(None)
         return self.sock
 
+    def _next(self, i: int, first: float, anchor: list[float]) -> int | None:
+        """Wait until pack ``i`` is due, honouring the controls; the index to send now (a seek moves it), or
+        None when stopped. ``anchor`` is (wall time, media time) the pace counts from."""
+        while not self._stop.is_set():
+            with self._ctl:
+                if self._paused:
+                    self._ctl.wait(0.2)
+                    continue
+                if self._seek_to is not None:
+                    target, self._seek_to = self._seek_to, None
+                    i = next((k for k, (scr, _) in enumerate(self.packs) if scr - first >= target), len(self.packs))
+                    self._reanchor = True
+                if i >= len(self.packs):
+                    return i
+                media = self.packs[i][0] - first
+                if self._reanchor:
+                    anchor[0], anchor[1], self._reanchor = time.monotonic(), media, False
+                wait = anchor[0] + (media - anchor[1]) / self._scale - time.monotonic()
+                if wait <= 0:
+                    return i
+                self._ctl.wait(min(wait, 0.2))
+        return None
+
     def _run(self) -> None:
         sock = self.sock
         seq = secrets.randbelow(65536)
@@ -244,12 +299,18 @@ class RtpPsSender:
             if self.tcp:
                 sock = self._open_tcp()
             while not self._stop.is_set():
-                start = time.monotonic()
                 first = self.packs[0][0] if self.packs else 0.0
-                for scr, pack in self.packs:
-                    due = start + (scr - first)
-                    if (wait := due - time.monotonic()) > 0 and self._stop.wait(wait):
+                anchor = [time.monotonic(), 0.0]
+                i = 0
+                while True:
+                    got = self._next(i, first, anchor)
+                    if got is None:
                         return
+                    if got >= len(self.packs):
+                        break
+                    i = got
+                    scr, pack = self.packs[i]
+                    i += 1
                     ts = (ts0 + int((offset + scr - first) * 90000)) & 0xFFFFFFFF
                     chunks = [pack[i:i + MAX_PAYLOAD] for i in range(0, len(pack), MAX_PAYLOAD)]
                     for k, chunk in enumerate(chunks):

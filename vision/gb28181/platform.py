@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from aiosipua import SipRequest as Request, SipResponse as Response
 
-from vision.gb28181 import manscdp, ptz, sip
+from vision.gb28181 import manscdp, mansrtsp, ptz, sip
 from vision.gb28181.manscdp import Channel
 from watchpost.config import Gb28181
 
@@ -85,6 +85,7 @@ class Session:
     closed: bool = False
     playback: bool = False
     end_reason: str = ""  # why the device ended it: "device BYE", "end of file" (MediaStatus 121)
+    info_cseq: int = 0  # the MANSRTSP CSeq of its playback controls
 
 
 class RequestTimeout(Exception):
@@ -503,6 +504,22 @@ class Platform:
                                     from_tag=session.from_tag, to_tag=session.to_tag, cseq=session.cseq + 1)
         except (RequestTimeout, LookupError) as exc:
             log.info("GB28181 BYE %s/%s: %s", session.device_id, session.channel_id, exc)
+
+    async def playback_control(self, session: "Session", action: mansrtsp.Action, scale: float | None = None,
+                               seek_s: float | None = None) -> None:
+        """Pause, resume, seek or change the speed of a playback session: an in-dialog INFO carrying MANSRTSP
+        (Annex B). RequestTimeout when the device refuses or does not answer; ValueError for a bad control."""
+        if session.closed or not session.playback:
+            raise ValueError("not a playback session that is still up")
+        session.cseq += 1  # in-dialog requests number on from the INVITE's CSeq
+        session.info_cseq += 1
+        body = mansrtsp.request(action, session.info_cseq, scale=scale, seek_s=seek_s)
+        resp = await self.send_request(session.device_id, "INFO", body, mansrtsp.CONTENT_TYPE, target=session.target,
+                                       to_uri=f"sip:{session.channel_id}@{self.realm}", call_id=session.call_id,
+                                       from_tag=session.from_tag, to_tag=session.to_tag, cseq=session.cseq)
+        if not 200 <= resp.status_code < 300:
+            raise RequestTimeout(f"{action} on {session.device_id}/{session.channel_id}: {resp.status_code} "
+                                 f"{resp.reason_phrase}")
 
     async def _query(self, dev_id: str, cmd: str, body: bytes | None = None, sn: int | None = None):  # noqa: ANN202
         """Send a Query (``body``, default the bare one about the device) and wait for its answer, gathered

@@ -2,7 +2,8 @@
 a platform (answering its digest challenge), sends keepalives, and answers Catalog, DeviceInfo,
 DeviceStatus and RecordInfo queries, over UDP or TCP. It streams its clip as PS over RTP (UDP, or TCP
 connecting or listening as the offer's a=setup asks) on a live INVITE, and the asked span of it on a Playback INVITE (then says MediaStatus 121, end of file); it
-keeps the PTZ commands it is sent, decoded. It can stop its keepalives (a device that hangs) and move
+keeps the PTZ commands it is sent, decoded, and honours playback control (MANSRTSP over INFO: pause,
+resume, seek, scale). It can stop its keepalives (a device that hangs) and move
 to another port (a device behind NAT, or re-plugged, registering again from a new address).
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from aiosipua import SipRequest as Request, SipResponse as Response
 
-from vision.gb28181 import manscdp, ptz, sip
+from vision.gb28181 import manscdp, mansrtsp, ptz, sip
 from vision.gb28181.manscdp import Channel, Record
 from vision.gb28181.media import RtpPsSender, Sdp, parse_sdp, ps_of_clip, sdp_answer
 
@@ -64,6 +65,7 @@ class SimDevice:
         self.records = records or []  # what RecordInfo answers (device-local naive times); played back from clip
         self.ptz: list[tuple[str, ptz.Command]] = []  # (channel, command) of each DeviceControl PTZCmd
         self.playbacks: list[tuple[str, tuple[int, int]]] = []  # (channel, t= span) of each Playback INVITE
+        self.controls: list[mansrtsp.Control] = []  # the playback controls it was sent (INFO), as it read them
         self._packs: list | None = None
         self.streams: dict[str, RtpPsSender] = {}  # Call-ID -> sender (started on ACK)
         self._offers: dict[str, tuple[Sdp, int, socket.socket]] = {}  # Call-ID -> (offer, SSRC, socket) until ACK
@@ -249,6 +251,8 @@ class SimDevice:
                 else:
                     sender = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc, sock=sock, tcp_setup=_answer_setup(sdp))
                 self.streams[call_id] = sender.start()
+        elif msg.method == "INFO":
+            self._on_info(msg)
         elif msg.method == "BYE":
             sender = self.streams.pop(sip.need(msg, "Call-ID"), None)
             if sender is not None:
@@ -256,6 +260,28 @@ class SimDevice:
             self._send(sip.response_to(msg, 200 if sender else 481))
         else:
             self._send(sip.response_to(msg, 405, to_tag=self.tag))
+
+    def _on_info(self, req: Request) -> None:
+        """Playback control (MANSRTSP, Annex B) of a stream it sends: pause, resume, seek, scale."""
+        sender = self.streams.get(sip.need(req, "Call-ID"))
+        if sender is None:
+            self._send(sip.response_to(req, 481, to_tag=self.tag))
+            return
+        try:
+            ctl = mansrtsp.parse(req.body)
+        except ValueError:
+            self._send(sip.response_to(req, 400, to_tag=self.tag))
+            return
+        self.controls.append(ctl)
+        if ctl.action == "pause":
+            sender.pause()
+        elif ctl.action == "play":
+            sender.resume()
+        elif ctl.action == "seek":
+            sender.seek(ctl.npt or 0.0)
+        elif ctl.action == "scale":
+            sender.set_scale(ctl.scale or 1.0)
+        self._send(sip.response_to(req, 200, to_tag=self.tag))
 
     async def _on_invite(self, req: Request) -> None:
         self._send(sip.response_to(req, 100))
