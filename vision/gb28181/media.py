@@ -435,11 +435,11 @@ class RtpPsReceiver:
             return True
         return False
 
-    def _datagrams(self) -> Iterator[bytes]:
-        assert self.sock is not None
+    def _reads(self, read: Callable[[], bytes]) -> Iterator[bytes]:
+        """What ``read`` returns, until closed, a socket error, or ``timeout_s`` of nothing."""
         while not self._stop.is_set():
             try:
-                data, _ = self.sock.recvfrom(65536)
+                data = read()
             except socket.timeout:
                 if self._idle():
                     return
@@ -447,6 +447,11 @@ class RtpPsReceiver:
             except OSError:
                 return
             yield data
+
+    def _datagrams(self) -> Iterator[bytes]:
+        sock = self.sock
+        assert sock is not None
+        return self._reads(lambda: sock.recvfrom(65536)[0])
 
     def _framed(self) -> Iterator[bytes]:
         """RTP packets off a TCP connection, each behind its 16-bit length (RFC 4571)."""
@@ -468,16 +473,11 @@ class RtpPsReceiver:
                 break
             if self._idle():
                 return
+        conn = self._conn
+        if conn is None:
+            return
         buf = bytearray()
-        while not self._stop.is_set() and self._conn is not None:
-            try:
-                chunk = self._conn.recv(65536)
-            except socket.timeout:
-                if self._idle():
-                    return
-                continue
-            except OSError:
-                return
+        for chunk in self._reads(lambda: conn.recv(65536)):
             if not chunk:
                 log.info("GB28181 RTP/TCP port %d: the device closed the connection", self.port)
                 return
