@@ -84,8 +84,8 @@ async def device_playback(camera_id: CameraId, body: PlaybackSpan, request: Requ
                           user: User = Depends(require(*WATCHERS))) -> DevicePlayback:
     """Have a GB/T 28181 camera's device play ``start``..``end`` of its recordings back, through the worker whose
     platform it registered to; the session to show with ``POST /api/live/{camera_id}/offer?playback=<session>``.
-    The worker ends it when the file ends or nobody has watched it for a few seconds. No pause, seek or speed.
-    Refusals and answers as ``device-records``."""
+    The worker ends it when the file ends or nobody has watched it for a few seconds; the console pauses and
+    seeks by asking again from that point (a new session). Refusals and answers as ``device-records``."""
     cam = camera_for(st, camera_id, user)
     why = device_records.refusal(cam, body.start, body.end)
     if why:

@@ -5,6 +5,7 @@ as the worker's platform would (the worker's side is tested in tests/vision/test
 from __future__ import annotations
 
 import threading
+import time
 
 import httpx
 import pytest
@@ -28,8 +29,9 @@ def live(sqlite_url, make_config):
     srv.stop()
 
 
-def _stand_in_worker(url: str, token: str, stop: threading.Event) -> None:
-    """Answers each gb_record_query with two records, one with a long file path (it must wrap, not scroll)."""
+def _stand_in_worker(url: str, token: str, stop: threading.Event, playbacks: list | None = None) -> None:
+    """Answers each gb_record_query with two records, one with a long file path (it must wrap, not scroll), and
+    each gb_playback with a session (kept in ``playbacks`` as (start, end); nothing is streamed)."""
     hdr = {"Authorization": f"Bearer {token}"}
     after = httpx.get(f"{url}/api/worker-commands", params={"worker": "vision-1"}, headers=hdr).json()["last_id"]
     while not stop.is_set():
@@ -44,6 +46,11 @@ def _stand_in_worker(url: str, token: str, stop: threading.Event) -> None:
                 httpx.post(f"{url}/api/workers/command-results", headers=hdr, json={
                     "request_id": cmd["request_id"], "worker_id": "vision-1", "camera_id": cmd["camera_ids"][0],
                     "ok": True, "records": records})
+            elif cmd["command"] == "gb_playback" and playbacks is not None:
+                playbacks.append((cmd["start"], cmd["end"]))
+                httpx.post(f"{url}/api/workers/command-results", headers=hdr, json={
+                    "request_id": cmd["request_id"], "worker_id": "vision-1", "camera_id": cmd["camera_ids"][0],
+                    "ok": True, "relay_path": f"/playback/{cmd['request_id']}.ps"})
         after = batch["last_id"]
 
 
@@ -80,6 +87,55 @@ def test_playback_page_lists_a_gb_cameras_device_recordings(live):
                 expect(page.locator("#pb-device h3")).to_have_text("Recordings on the device (camera / NVR)")
                 expect(items).to_have_count(2, timeout=10_000)
                 assert problems == [], problems
+            finally:
+                browser.close()
+    finally:
+        stop.set()
+        worker.join(5)
+
+
+def test_device_playback_pauses_and_seeks_by_asking_again_from_that_point(live):
+    """VID-5 playback control as the console does it: ▶ asks the device for the record from its start; dragging
+    the position asks again from there; pause ends the session and resume asks for the rest from where it
+    stopped (what the device streams is not checked here: tests/vision/test_gb28181_worker.py)."""
+    from datetime import datetime
+
+    from playwright.sync_api import expect, sync_playwright
+
+    stop, playbacks = threading.Event(), []
+    worker = threading.Thread(target=_stand_in_worker, args=(live.url, live.tokens["vision-1"], stop, playbacks),
+                              daemon=True)
+    worker.start()
+    at = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()  # noqa: E731
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            try:
+                page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="en-US")
+                log_in(page, live.url + "/console/playback.html?camera=gb-tank", "duty", "**/console/playback.html*")
+                expect(page.locator("#pb-device-list li")).to_have_count(2, timeout=10_000)
+                page.locator("#pb-device-list [data-device-play]").first.click()
+                expect(page.locator("#pb-device-player")).to_be_visible(timeout=10_000)
+                expect(page.locator("#pb-device-pause")).to_be_visible()
+                assert len(playbacks) == 1
+                rec_start, rec_end = playbacks[0]
+                # Dragged to 2 min in: the device is asked for the record from there to its end.
+                page.evaluate("""() => { const s = document.getElementById('pb-device-seek');
+                    s.value = 120; s.dispatchEvent(new Event('change')); }""")
+                deadline = time.monotonic() + 10
+                while len(playbacks) < 2 and time.monotonic() < deadline:
+                    page.wait_for_timeout(100)
+                assert at(playbacks[1][0]) - at(rec_start) == 120 and playbacks[1][1] == rec_end
+                # Paused: the tile goes, the position stays; resumed from there (give or take the seconds it ran).
+                page.wait_for_timeout(1500)
+                page.click("#pb-device-pause")
+                expect(page.locator("#pb-device-player")).to_have_count(0)
+                expect(page.locator("#pb-device-resume")).to_be_visible()
+                page.wait_for_timeout(1500)  # paused time does not count
+                page.click("#pb-device-resume")
+                expect(page.locator("#pb-device-pause")).to_be_visible(timeout=10_000)
+                assert len(playbacks) == 3
+                assert 121 <= at(playbacks[2][0]) - at(rec_start) <= 124, playbacks
             finally:
                 browser.close()
     finally:

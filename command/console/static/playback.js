@@ -4,7 +4,9 @@
    Segments play one after another through /api/media, so seeking is the browser's own.
    A GB/T 28181 camera also lists the recordings its own device (card, NVR) keeps for the range, asked
    through the vision worker its device registered to (/api/cameras/ID/device-records; at most 24 h); ▶ plays
-   one in a live tile (/api/cameras/ID/device-playback, then a WebRTC call-up of that session): no pause or seek. */
+   one in a live tile (/api/cameras/ID/device-playback, then a WebRTC call-up of that session). Pausing, and
+   dragging the position slider, ask the device to play again from that point (a new session): the device's
+   own pause and seek (MANSRTSP) would stall or rewind the live path the tile rides on (docs/gb28181.md). */
 (function () {
   "use strict";
   const el = WP.el;
@@ -13,13 +15,15 @@
       "pb.speed": "倍速", "pb.download": "下载该时段", "pb.jump": "跳到报警时刻", "pb.none": "该时段无录像",
       "pb.alarms": "该时段报警", "pb.segments": "录像段", "pb.evidence": "证据（已锁定）", "pb.live": "实时",
       "pb.device": "设备录像（摄像机/NVR 本地）", "pb.device.asking": "正在查询设备…", "pb.device.none": "设备在该时段无录像",
-      "pb.device.span": "设备录像一次最多查询 24 小时", "pb.device.note": "点 ▶ 播放（不支持暂停/拖动）",
+      "pb.device.span": "设备录像一次最多查询 24 小时", "pb.device.note": "点 ▶ 播放；暂停或拖动后从该时刻重新请设备回放",
+      "pb.device.pause": "暂停", "pb.device.resume": "继续", "pb.device.at": "播放位置",
       "pb.device.play": "播放设备录像", "pb.device.starting": "正在请设备回放…" },
     en: { "pb.title": "Playback", "pb.camera": "Camera", "pb.from": "From", "pb.to": "To", "pb.query": "Search",
       "pb.speed": "Speed", "pb.download": "Download this range", "pb.jump": "Jump to the alarm", "pb.none": "Nothing recorded in this range",
       "pb.alarms": "Alarms in range", "pb.segments": "segments", "pb.evidence": "evidence (pinned)", "pb.live": "Live",
       "pb.device": "Recordings on the device (camera / NVR)", "pb.device.asking": "Asking the device…", "pb.device.none": "The device holds nothing in this range",
-      "pb.device.span": "A device's recordings are listed at most 24 h at a time", "pb.device.note": "▶ plays one (no pause or seek)",
+      "pb.device.span": "A device's recordings are listed at most 24 h at a time", "pb.device.note": "▶ plays one; after a pause or a drag the device plays again from that point",
+      "pb.device.pause": "Pause", "pb.device.resume": "Resume", "pb.device.at": "Position",
       "pb.device.play": "Play the device's recording", "pb.device.starting": "Asking the device to play it…" },
   });
   const PRE_ROLL_MS = 5000;  // an alarm is easier to judge from a few seconds before it
@@ -89,22 +93,60 @@
   /* Play a device's recording in a live tile where the page's player is (the device streams it to its worker;
      the service shows it as it shows a live camera). A new one, or a new search, ends the one before. */
   let deviceTile = null;
-  function stopDevicePlay() {
+  // What plays from the device: the record, the offset (s) its session started at, when it started, paused.
+  let devicePos = null;
+  const deviceCtl = el("div", { class: "row pb-device-ctl", id: "pb-device-ctl", hidden: true });
+  function stopDevicePlay(keepControls) {
     if (deviceTile) { deviceTile.stop(); deviceTile.remove(); deviceTile = null; }
-    video.hidden = false;
+    if (!keepControls) { devicePos = null; deviceCtl.hidden = true; video.hidden = false; }
   }
-  async function devicePlay(cam, r) {
+  const recordSpan = (r) => Math.max(1, Math.round((Date.parse(r.end) - Date.parse(r.start)) / 1000));
+  function deviceAt() {  // seconds into the record now: counted on from where the session started
+    const p = devicePos;
+    return p.paused ? p.offset : Math.min(recordSpan(p.r), p.offset + (Date.now() - p.startedAt) / 1000);
+  }
+  function drawDeviceCtl() {
+    const p = devicePos;
+    if (!p) return;
+    const span = recordSpan(p.r), now = Math.round(deviceAt());
+    const slider = el("input", { type: "range", id: "pb-device-seek", min: 0, max: span, step: 1, value: now,
+      title: WP.t("pb.device.at"), onchange: (e) => devicePlay(p.cam, p.r, Number(e.target.value)).catch(deviceErr) });
+    deviceCtl.replaceChildren(
+      p.paused ? el("button", { class: "btn", id: "pb-device-resume", text: `▶ ${WP.t("pb.device.resume")}`,
+        onclick: () => devicePlay(p.cam, p.r, p.offset).catch(deviceErr) })
+        : el("button", { class: "btn", id: "pb-device-pause", text: `⏸ ${WP.t("pb.device.pause")}`, onclick: pauseDevice }),
+      slider, el("span", { class: "num", id: "pb-device-at", text: WP.fmtTime(new Date(Date.parse(p.r.start) + now * 1000).toISOString()) }));
+    deviceCtl.hidden = false;
+  }
+  function pauseDevice() {
+    const p = devicePos;
+    if (!p || p.paused) return;
+    p.offset = Math.round(deviceAt());
+    p.paused = true;
+    stopDevicePlay(true);  // the device's session ends; resuming asks for the rest from here
+    drawDeviceCtl();
+  }
+  const deviceErr = (e) => { document.getElementById("pb-device-status").textContent = e.message; };
+  setInterval(() => {  // the position moves on while it plays (not while the officer drags the slider)
+    if (devicePos && !devicePos.paused && document.activeElement !== document.getElementById("pb-device-seek")) drawDeviceCtl();
+  }, 1000);
+  async function devicePlay(cam, r, offset = 0) {
     stopDevicePlay();
     const status = document.getElementById("pb-device-status");
     status.textContent = WP.t("pb.device.starting");
+    const start = new Date(Date.parse(r.start) + offset * 1000).toISOString();
     const got = await WP.api(`/api/cameras/${encodeURIComponent(cam)}/device-playback`, { method: "POST",
-      body: { start: r.start, end: r.end } });
+      body: { start, end: r.end } });
     status.textContent = `${WP.fmtTime(r.start)} – ${WP.fmtTime(r.end)} · ${WP.t("pb.device.note")}`;
     video.pause();
     video.hidden = true;
-    deviceTile = WP.videoTile(cam, { label: `${cam} · ${WP.fmtTime(r.start)}`, playback: got.session });
+    deviceTile = WP.videoTile(cam, { label: `${cam} · ${WP.fmtTime(start)}`, playback: got.session });
     deviceTile.id = "pb-device-player";
     video.after(deviceTile);
+    deviceCtl.remove();
+    deviceTile.after(deviceCtl);
+    devicePos = { cam, r, offset, startedAt: Date.now(), paused: false };
+    drawDeviceCtl();
     deviceTile.start();
   }
 
