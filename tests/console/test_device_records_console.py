@@ -4,6 +4,7 @@ as the worker's platform would (the worker's side is tested in tests/vision/test
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -54,44 +55,61 @@ def _stand_in_worker(url: str, token: str, stop: threading.Event, playbacks: lis
         after = batch["last_id"]
 
 
-def test_playback_page_lists_a_gb_cameras_device_recordings(live):
-    from playwright.sync_api import expect, sync_playwright
+@contextlib.contextmanager
+def _playback_page(live, locale: str, playbacks: list | None = None):  # noqa: ANN001, ANN202
+    """The playback page of the GB camera, signed in, with the stand-in worker answering behind it."""
+    from playwright.sync_api import sync_playwright
 
     stop = threading.Event()
-    worker = threading.Thread(target=_stand_in_worker, args=(live.url, live.tokens["vision-1"], stop), daemon=True)
+    worker = threading.Thread(target=_stand_in_worker, args=(live.url, live.tokens["vision-1"], stop, playbacks),
+                              daemon=True)
     worker.start()
     try:
         with sync_playwright() as p:
             browser = launch(p)
             try:
-                page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+                page = browser.new_page(viewport={"width": 1024, "height": 768}, locale=locale)
                 log_in(page, live.url + "/console/playback.html?camera=gb-tank", "duty", "**/console/playback.html*")
-                problems = watch(page)
-                expect(page.locator("#pb-device h3")).to_have_text("设备录像（摄像机/NVR 本地）")
-                items = page.locator("#pb-device-list li")
-                expect(items).to_have_count(2, timeout=10_000)
-                expect(items.first).to_contain_text("50.0 MB")
-                expect(page.locator("#pb-device-list [data-device-play]")).to_have_count(2)  # ▶ per record
-                expect(page.locator("#pb-device-status")).to_contain_text("点 ▶ 播放")
-                # The long file path wraps inside the page: nothing of the list reaches past its edge.
-                assert page.evaluate("""() => [...document.querySelectorAll('#pb-device-list li')].every(
-                    (li) => li.getBoundingClientRect().right <= document.documentElement.clientWidth)""")
-                assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-                # An RTSP camera: its recordings are Watchpost's own; the device list is hidden.
-                page.select_option("#pb-camera", "gate-1")
-                page.click("#pb-query")
-                expect(page.locator("#pb-device")).to_be_hidden()
-                page.click("#lang")
-                page.select_option("#pb-camera", "gb-tank")
-                page.click("#pb-query")
-                expect(page.locator("#pb-device h3")).to_have_text("Recordings on the device (camera / NVR)")
-                expect(items).to_have_count(2, timeout=10_000)
-                assert problems == [], problems
+                yield page
             finally:
                 browser.close()
     finally:
         stop.set()
         worker.join(5)
+
+
+def test_playback_page_lists_a_gb_cameras_device_recordings(live):
+    from playwright.sync_api import expect
+
+    with _playback_page(live, "zh-CN") as page:
+        problems = watch(page)
+        expect(page.locator("#pb-device h3")).to_have_text("设备录像（摄像机/NVR 本地）")
+        items = page.locator("#pb-device-list li")
+        expect(items).to_have_count(2, timeout=10_000)
+        expect(items.first).to_contain_text("50.0 MB")
+        expect(page.locator("#pb-device-list [data-device-play]")).to_have_count(2)  # ▶ per record
+        expect(page.locator("#pb-device-status")).to_contain_text("点 ▶ 播放")
+        # The long file path wraps inside the page: nothing of the list reaches past its edge.
+        assert page.evaluate("""() => [...document.querySelectorAll('#pb-device-list li')].every(
+            (li) => li.getBoundingClientRect().right <= document.documentElement.clientWidth)""")
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        # An RTSP camera: its recordings are Watchpost's own; the device list is hidden.
+        page.select_option("#pb-camera", "gate-1")
+        page.click("#pb-query")
+        expect(page.locator("#pb-device")).to_be_hidden()
+        page.click("#lang")
+        page.select_option("#pb-camera", "gb-tank")
+        page.click("#pb-query")
+        expect(page.locator("#pb-device h3")).to_have_text("Recordings on the device (camera / NVR)")
+        expect(items).to_have_count(2, timeout=10_000)
+        assert problems == [], problems
+
+
+def _wait_for(cond, timeout_s: float = 10.0) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout_s
+    while not cond() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return bool(cond())
 
 
 def test_device_playback_pauses_and_seeks_by_asking_again_from_that_point(live):
@@ -100,44 +118,29 @@ def test_device_playback_pauses_and_seeks_by_asking_again_from_that_point(live):
     stopped (what the device streams is not checked here: tests/vision/test_gb28181_worker.py)."""
     from datetime import datetime
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    stop, playbacks = threading.Event(), []
-    worker = threading.Thread(target=_stand_in_worker, args=(live.url, live.tokens["vision-1"], stop, playbacks),
-                              daemon=True)
-    worker.start()
+    playbacks: list[tuple[str, str]] = []
     at = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()  # noqa: E731
-    try:
-        with sync_playwright() as p:
-            browser = launch(p)
-            try:
-                page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="en-US")
-                log_in(page, live.url + "/console/playback.html?camera=gb-tank", "duty", "**/console/playback.html*")
-                expect(page.locator("#pb-device-list li")).to_have_count(2, timeout=10_000)
-                page.locator("#pb-device-list [data-device-play]").first.click()
-                expect(page.locator("#pb-device-player")).to_be_visible(timeout=10_000)
-                expect(page.locator("#pb-device-pause")).to_be_visible()
-                assert len(playbacks) == 1
-                rec_start, rec_end = playbacks[0]
-                # Dragged to 2 min in: the device is asked for the record from there to its end.
-                page.evaluate("""() => { const s = document.getElementById('pb-device-seek');
-                    s.value = 120; s.dispatchEvent(new Event('change')); }""")
-                deadline = time.monotonic() + 10
-                while len(playbacks) < 2 and time.monotonic() < deadline:
-                    page.wait_for_timeout(100)
-                assert at(playbacks[1][0]) - at(rec_start) == 120 and playbacks[1][1] == rec_end
-                # Paused: the tile goes, the position stays; resumed from there (give or take the seconds it ran).
-                page.wait_for_timeout(1500)
-                page.click("#pb-device-pause")
-                expect(page.locator("#pb-device-player")).to_have_count(0)
-                expect(page.locator("#pb-device-resume")).to_be_visible()
-                page.wait_for_timeout(1500)  # paused time does not count
-                page.click("#pb-device-resume")
-                expect(page.locator("#pb-device-pause")).to_be_visible(timeout=10_000)
-                assert len(playbacks) == 3
-                assert 121 <= at(playbacks[2][0]) - at(rec_start) <= 124, playbacks
-            finally:
-                browser.close()
-    finally:
-        stop.set()
-        worker.join(5)
+    with _playback_page(live, "en-US", playbacks) as page:
+        expect(page.locator("#pb-device-list li")).to_have_count(2, timeout=10_000)
+        page.locator("#pb-device-list [data-device-play]").first.click()
+        expect(page.locator("#pb-device-player")).to_be_visible(timeout=10_000)
+        expect(page.locator("#pb-device-pause")).to_be_visible()
+        assert len(playbacks) == 1
+        rec_start, rec_end = playbacks[0]
+        # Dragged to 2 min in: the device is asked for the record from there to its end.
+        page.evaluate("""() => { const s = document.getElementById('pb-device-seek');
+            s.value = 120; s.dispatchEvent(new Event('change')); }""")
+        assert _wait_for(lambda: len(playbacks) >= 2)
+        assert at(playbacks[1][0]) - at(rec_start) == 120 and playbacks[1][1] == rec_end
+        # Paused: the tile goes, the position stays; resumed from there (give or take the seconds it ran).
+        page.wait_for_timeout(1500)
+        page.click("#pb-device-pause")
+        expect(page.locator("#pb-device-player")).to_have_count(0)
+        expect(page.locator("#pb-device-resume")).to_be_visible()
+        page.wait_for_timeout(1500)  # paused time does not count
+        page.click("#pb-device-resume")
+        expect(page.locator("#pb-device-pause")).to_be_visible(timeout=10_000)
+        assert len(playbacks) == 3
+        assert 121 <= at(playbacks[2][0]) - at(rec_start) <= 124, playbacks
