@@ -42,9 +42,33 @@ def speech_ok(path: Path) -> bool:
     return any(frames[i:i + 2] not in (b"\x00\x00", b"\xff\xff") for i in range(0, len(frames), 512))
 
 
+def keep_last_chunk() -> None:
+    """pyttsx3 2.99's espeak driver writes the file when espeak says the message has ended, and appends the
+    audio that came in that same callback only afterwards: when espeak (asynchronous, in chunks of up to 1 s)
+    delivers the last audio with the end, the end of the message is lost. Seen here: one render of a warning
+    1.3 s shorter than the others, its last words gone (pyttsx3 issue #334, "the last few words are
+    skipped"). The driver is made to take a callback's audio before it looks at the callback's events."""
+    import ctypes
+
+    from pyttsx3.drivers import espeak as driver
+
+    original = driver.EspeakDriver._onSynth
+    if getattr(original, "keeps_last_chunk", False):
+        return
+
+    def on_synth(self, wav, numsamples, events):  # noqa: ANN001, ANN202
+        if self._speaking and numsamples > 0:
+            self._data_buffer += ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short))
+        return original(self, wav, 0, events)
+
+    on_synth.keeps_last_chunk = True
+    driver.EspeakDriver._onSynth = on_synth
+
+
 def render(text: str, out: Path, voice: str, rate: int) -> None:
     import pyttsx3
 
+    keep_last_chunk()  # before init: the driver hands espeak its callback then
     engine = pyttsx3.init("espeak")
     known = voices(engine)
     if voice not in known:
