@@ -238,10 +238,6 @@ class RtpPsSender:
             self._seek_to, self._paused = max(0.0, media_s), False
             self._ctl.notify_all()
 
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
     def start(self) -> "RtpPsSender":
         self._thread.start()
         return self

@@ -68,7 +68,8 @@ class SimDevice:
         self.controls: list[mansrtsp.Control] = []  # the playback controls it was sent (INFO), as it read them
         self._packs: list | None = None
         self.streams: dict[str, RtpPsSender] = {}  # Call-ID -> sender (started on ACK)
-        self._offers: dict[str, tuple[Sdp, int, socket.socket]] = {}  # Call-ID -> (offer, SSRC, socket) until ACK
+        # Call-ID -> (offer, SSRC, socket, our a=setup over TCP) until ACK
+        self._offers: dict[str, tuple[Sdp, int, socket.socket, str]] = {}
         self._udp: asyncio.DatagramTransport | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pending: dict[str, asyncio.Future] = {}
@@ -237,7 +238,7 @@ class SimDevice:
             call_id = sip.need(msg, "Call-ID")
             offer = self._offers.pop(call_id, None)
             if offer is not None and self._packs:
-                sdp, ssrc, sock = offer
+                sdp, ssrc, sock, setup = offer
                 if sdp.session == "Playback":  # the asked span of the clip, once, then "end of file"
                     first = self._packs[0][0]
                     packs = [p for p in self._packs if p[0] - first <= sdp.span[1] - sdp.span[0]]
@@ -247,9 +248,9 @@ class SimDevice:
                         loop.call_soon_threadsafe(lambda: self._spawn(self._file_ended(call_id)))
 
                     sender = RtpPsSender(packs, (sdp.host, sdp.port), ssrc, loop=False, sock=sock, on_done=ended,
-                                         tcp_setup=_answer_setup(sdp))
+                                         tcp_setup=setup)
                 else:
-                    sender = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc, sock=sock, tcp_setup=_answer_setup(sdp))
+                    sender = RtpPsSender(self._packs, (sdp.host, sdp.port), ssrc, sock=sock, tcp_setup=setup)
                 self.streams[call_id] = sender.start()
         elif msg.method == "INFO":
             self._on_info(msg)
@@ -314,7 +315,7 @@ class SimDevice:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.bind((self.host, 0))
             port = sock.getsockname()[1]
-        self._offers[sip.need(req, "Call-ID")] = (offer, int(ssrc), sock)
+        self._offers[sip.need(req, "Call-ID")] = (offer, int(ssrc), sock, setup)
         answer = sdp_answer(channel, self.host, port, ssrc, session=offer.session or "Play", setup=setup)
         self._send(sip.response_to(req, 200, to_tag=self.tag, body=answer,
                                    content_type="APPLICATION/SDP",

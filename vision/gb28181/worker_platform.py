@@ -164,7 +164,7 @@ class WorkerPlatform:
         dev_id, channel_id = ids
         if not self._wait_online(dev_id, WAIT_FOR_DEVICE_S):
             raise SourceError(f"GB/T 28181 device {dev_id} is not registered and online")
-        live = _Live(dev_id, channel_id, self._receiver(transport=self._media(dev_id)))
+        live = _Live(dev_id, channel_id, self._receiver(dev_id))
         with self._cond:
             self._lives.add(live)
         fan = self.relay.fanout(url) if self.relay is not None else None
@@ -219,10 +219,6 @@ class WorkerPlatform:
         with self._cond:
             return self._cond.wait_for(ready, timeout_s) and not self._stopping
 
-    def _media(self, dev_id: str) -> MediaTransport:
-        """How a device's video comes (its ``media`` in the config; UDP for one admitted unlisted)."""
-        return next((d.media for d in self.cfg.devices if d.id == dev_id), "udp")
-
     def _invite(self, live: _Live, playback: tuple[datetime, datetime] | None = None) -> None:
         """INVITE the live's channel to its receiver's port; over tcp_active, then connect to the answer's."""
         rx = live.receiver
@@ -233,8 +229,10 @@ class WorkerPlatform:
         if rx.transport == "tcp_active":
             rx.connect(live.session.remote.host, live.session.remote.port, self.cfg.request_timeout_s)
 
-    def _receiver(self, decode: bool = True, transport: MediaTransport = "udp") -> RtpPsReceiver:
-        """An RTP port: any free one, or the next free one in rtp_port_min..rtp_port_max (tcp_active needs none)."""
+    def _receiver(self, dev_id: str, decode: bool = True) -> RtpPsReceiver:
+        """Where ``dev_id``'s stream is received, over its ``media`` (UDP for a device admitted unlisted): any free
+        port, or the next free one in rtp_port_min..rtp_port_max (tcp_active needs none)."""
+        transport: MediaTransport = next((d.media for d in self.cfg.devices if d.id == dev_id), "udp")
         host, timeout = self.cfg.listen_host, self.cfg.stream_timeout_s
         lo, hi = self.cfg.rtp_port_min, self.cfg.rtp_port_max
         if not lo or transport == "tcp_active":
@@ -341,7 +339,7 @@ class WorkerPlatform:
             return answer
         name = cmd.request_id  # random, from the service: the session's name on the relay
         try:
-            live = _Live(*ids, self._receiver(decode=False, transport=self._media(ids[0])))
+            live = _Live(*ids, self._receiver(ids[0], decode=False))
         except SourceError as exc:  # no free RTP port: the caller hears why now, not at its time-out
             answer.error = _text(str(exc), 500)
             return answer

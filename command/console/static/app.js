@@ -59,6 +59,7 @@
      (a drill's speed) or goes straight into the page's own model (a drill report's text), though it
      keeps its focus. WP.forget(field) drops a sent draft, from that field and
      from whichever redrawn field now holds it. */
+  const FIELDS = "input, select, textarea";
   const DRAFTABLE = ["input:not([type=file]):not([type=range]):not([type=hidden]):not([type=button]):not([type=submit])", "select", "textarea"]
     .map((s) => s + ":not([data-now])").join(", ");
   for (const kind of ["input", "change"]) {
@@ -78,13 +79,13 @@
       const k = n.dataset.touched && fieldKey(n);
       if (k) drafts.set(k, checkable(n) ? n.checked : n.value);
     }
-    const active = region.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")
+    const active = region.contains(document.activeElement) && document.activeElement.matches(FIELDS)
       ? document.activeElement : null;
     const activeKey = active && fieldKey(active);
     const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     draw();
     let again = null;
-    for (const n of region.querySelectorAll("input, select, textarea")) {
+    for (const n of region.querySelectorAll(FIELDS)) {
       const k = fieldKey(n);
       if (k && drafts.has(k) && n.matches(DRAFTABLE)) {
         const v = drafts.get(k);
